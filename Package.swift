@@ -1,0 +1,66 @@
+// swift-tools-version:6.2
+
+import PackageDescription
+
+let package = Package(
+    name: "mprelay",
+    products: [
+        .executable(name: "mprelayd", targets: ["mprelayd"]),
+        .library(name: "MPRelayProtocol", targets: ["MPRelayProtocol"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // Wire format: framing, the multiprocessing handshake, envelopes. No sockets, no clocks.
+        .target(
+            name: "MPRelayProtocol",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The configuration model and its TOML loader. No sockets.
+        .target(
+            name: "MPRelayConfig",
+            dependencies: ["MPRelayProtocol", "TOMLKit"]
+        ),
+        // The broker: endpoints, connections, the peer registry and routing.
+        .target(
+            name: "MPRelayBroker",
+            dependencies: [
+                "MPRelayProtocol",
+                "MPRelayConfig",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "mprelayd",
+            dependencies: [
+                "MPRelayBroker",
+                "MPRelayConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "MPRelayProtocolTests", dependencies: ["MPRelayProtocol"]),
+        .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayProtocol"]),
+        .testTarget(
+            name: "MPRelayBrokerTests",
+            dependencies: [
+                "MPRelayBroker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
+        ),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.swiftLanguageMode(.v6))
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    target.swiftSettings = settings
+}
