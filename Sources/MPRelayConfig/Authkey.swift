@@ -1,0 +1,16 @@
+/// The secret a client must prove it holds, with where it came from for log lines.
+///
+/// Its description names the origin, never the bytes.
+public struct Authkey: Equatable, Sendable, CustomStringConvertible {
+    /// The key material.
+    public let bytes: [UInt8]
+    /// Where it came from: `file /etc/mprelay/authkey`, `credential authkey`, `inline authkey`.
+    public let origin: String
+
+    public init(bytes: [UInt8], origin: String) {
+        self.bytes = bytes
+        self.origin = origin
+    }
+
+    public var description: String { "authkey from \(origin)" }
+}

@@ -1,0 +1,54 @@
+/// The `[broker]` table: limits and policies that apply to every endpoint.
+///
+/// The property initial values are the defaults; ``BrokerConfig/settings`` lists every key with
+/// its bounds, and docs/CONFIG.md is checked against it by a test.
+public struct BrokerConfig: Equatable, Sendable {
+    /// The least severe level that is logged.
+    public var logLevel: LogLevel = .info
+    /// The largest payload relayed, in bytes.
+    public var maxMessageBytes = 16 * 1024 * 1024
+    /// Seconds a client has to finish the authentication handshake.
+    public var handshakeTimeout = 10.0
+    /// Connections held at once, handshaking or registered; more are closed at accept.
+    public var maxConnections = 10_000
+    /// Handshakes in progress at once; more are closed at accept.
+    public var maxHandshakes = 1_024
+    /// Whether CPython 3.11 and older (HMAC-MD5 without a digest prefix) may connect.
+    public var allowLegacyMD5 = true
+    /// Bytes queued for one receiver before senders get `peer busy`.
+    public var maxOutboundBytes = 64 * 1024 * 1024
+    /// Seconds of silence after which the broker pings a peer, and then waits as long again for
+    /// any frame before dropping it; 0 disables.
+    public var idleTimeout = 60.0
+    /// Seconds a shutdown waits for queued deliveries to flush.
+    public var drainTimeout = 5.0
+
+    public init() {}
+
+    /// Every key of `[broker]`, in the order the docs list them.
+    public static var settings: [Setting<BrokerConfig>] {
+        [
+            .logLevel("log_level", \.logLevel),
+            .integer("max_message_bytes", \.maxMessageBytes, 1...(1 << 30)),
+            .seconds("handshake_timeout", \.handshakeTimeout, 0.1...300),
+            .integer("max_connections", \.maxConnections, 1...1_000_000),
+            .integer("max_handshakes", \.maxHandshakes, 1...1_000_000),
+            .boolean("allow_legacy_md5", \.allowLegacyMD5),
+            .integer("max_outbound_bytes", \.maxOutboundBytes, 65_536...(1 << 40)),
+            .seconds("idle_timeout", \.idleTimeout, 0...86_400),
+            .seconds("drain_timeout", \.drainTimeout, 0...300),
+        ]
+    }
+
+    /// Checks the rules that involve more than one key.
+    func validate(file: String) throws(ConfigError) {
+        let largestFrame = maxMessageBytes + 12 + 267
+        guard maxOutboundBytes >= largestFrame else {
+            throw ConfigError(
+                file: file,
+                key: "broker.max_outbound_bytes",
+                message: "\(maxOutboundBytes) cannot hold one largest message; it must be at least max_message_bytes + 279 = \(largestFrame)"
+            )
+        }
+    }
+}

@@ -1,0 +1,17 @@
+/// A log level, named as Python's `multiprocessing` logging names them.
+public enum LogLevel: String, CaseIterable, Comparable, Sendable {
+    case subdebug
+    case debug
+    case info
+    case subwarning
+    case warning
+    case error
+    case critical
+
+    /// The upper-case name printed in log lines, e.g. `SUBWARNING`.
+    public var label: String { rawValue.uppercased() }
+
+    private var rank: Int { Self.allCases.firstIndex(of: self)! }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
+}
