@@ -25,13 +25,17 @@ let package = Package(
             name: "MPRelayConfig",
             dependencies: ["MPRelayProtocol", "TOMLKit"]
         ),
+        // The few socket calls glibc declares only under _GNU_SOURCE.
+        .target(name: "CMPRelayShims"),
         // The broker: endpoints, connections, the peer registry and routing.
         .target(
             name: "MPRelayBroker",
             dependencies: [
+                "CMPRelayShims",
                 "MPRelayProtocol",
                 "MPRelayConfig",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
@@ -43,7 +47,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "MPRelayProtocolTests", dependencies: ["MPRelayProtocol"]),
+        .testTarget(name: "MPRelayProtocolTests", dependencies: ["MPRelayProtocol"], resources: [.copy("Vectors")]),
         .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayProtocol"]),
         .testTarget(
             name: "MPRelayBrokerTests",
@@ -56,7 +60,7 @@ let package = Package(
     ]
 )
 
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.name != "CMPRelayShims" {
     var settings = target.swiftSettings ?? []
     settings.append(.swiftLanguageMode(.v6))
     settings.append(.enableUpcomingFeature("ExistentialAny"))

@@ -1,0 +1,84 @@
+public import Logging
+public import MPRelayConfig
+import Dispatch
+import MPRelayProtocol
+import Synchronization
+
+/// The relay: its endpoints, its connections and their registry, from start to drained shutdown.
+public final class Broker: Sendable {
+    private let context: RelayContext
+    private let endpoints = Mutex<[Endpoint]>([])
+    private let configuration: Mutex<Configuration>
+
+    /// Creates a broker for `configuration`; nothing listens until ``start()``.
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = Mutex(configuration)
+        self.context = RelayContext(limits: RelayLimits(configuration.broker), logger: logger)
+    }
+
+    /// Binds every endpoint, then starts accepting on all of them. Nothing accepts unless all bind.
+    ///
+    /// - Returns: the addresses bound, with real ports where the config said 0.
+    /// - Throws: ``SocketError`` naming the first endpoint that could not listen.
+    @discardableResult
+    public func start() throws(SocketError) -> [EndpointAddress] {
+        let configured = configuration.withLock { $0.endpoints }
+        var opened: [Endpoint] = []
+        for (index, endpoint) in configured.enumerated() {
+            do {
+                opened.append(try Endpoint(endpoint, context: context, index: index + 1))
+            } catch {
+                for endpoint in opened { endpoint.stop() }
+                throw error
+            }
+        }
+        for endpoint in opened {
+            endpoint.start()
+            context.logger.info("listening on \(endpoint.boundAddress)")
+        }
+        endpoints.withLock { $0 = opened }
+        return opened.map(\.boundAddress)
+    }
+
+    /// The addresses currently listening.
+    public var listeningAddresses: [EndpointAddress] { endpoints.withLock { $0.map(\.boundAddress) } }
+
+    /// Broker-wide counters.
+    public var statistics: RelayStatistics.Snapshot { context.statistics.snapshot }
+
+    /// The number of registered peers.
+    public var peerCount: Int { context.registry.count }
+
+    /// Connections open, handshaking or registered.
+    public var connectionCount: Int { context.connections.count }
+
+    /// Stops accepting, stops reading, lets every queued delivery flush, says GOODBYE to every peer,
+    /// and calls `completion` once all connections are closed or `drain_timeout` has passed.
+    public func shutdown(completion: @escaping @Sendable () -> Void) {
+        let drain = context.limits.drainTimeout
+        for endpoint in endpoints.withLock({ $0 }) { endpoint.stop() }
+        endpoints.withLock { $0 = [] }
+        let connections = context.connections
+        let group = DispatchGroup()
+        for connection in connections {
+            connection.queue.async(group: group) { connection.stopReading() }
+        }
+        group.notify(queue: .global()) { [context] in
+            let goodbye = Envelope.goodbye(reason: .shuttingDown, text: "the broker is shutting down").encodedFrame()
+            for connection in connections {
+                connection.queue.async { connection.sayGoodbye(goodbye, drain: drain) }
+            }
+            Self.waitUntilClosed(context, deadline: .now() + drain, completion: completion)
+        }
+    }
+
+    private static func waitUntilClosed(_ context: RelayContext, deadline: DispatchTime, completion: @escaping @Sendable () -> Void) {
+        if context.connections.isEmpty || DispatchTime.now() >= deadline {
+            completion()
+            return
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.01) {
+            waitUntilClosed(context, deadline: deadline, completion: completion)
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Dispatch
+import Logging
+import MPRelayProtocol
+
+extension Connection {
+    /// Handles one frame body in whatever phase the connection is in.
+    func handleFrame(_ frame: UnsafeRawBufferPointer) -> FrameDecoder.Directive {
+        switch phase {
+        case .handshaking(let handshake):
+            return handleHandshakeFrame(frame, handshake)
+        case .registered(let name, _):
+            if frame.first == EnvelopeKind.send.rawValue { return relay(frame, from: name) }
+            return handleControl(frame)
+        case .awaitingHello:
+            return handleControl(frame)
+        case .closing:
+            return .stop
+        }
+    }
+
+    /// Decodes and handles anything but the relay fast path.
+    private func handleControl(_ frame: UnsafeRawBufferPointer) -> FrameDecoder.Directive {
+        let envelope: Envelope
+        do {
+            envelope = try Envelope(decoding: frame)
+        } catch {
+            fail(.malformedFrame, text: error.description)
+            return .stop
+        }
+        guard case .registered = phase else {
+            guard case .hello(let version, let name) = envelope else {
+                fail(.unexpectedEnvelope, text: "\(envelope.kind) before HELLO: the first envelope must be HELLO")
+                return .stop
+            }
+            return hello(version: version, name: name)
+        }
+        switch envelope {
+        case .send:
+            guard case .registered(let name, _) = phase else { return .stop }
+            return relay(frame, from: name)
+        case .ping(let id):
+            sendToSelf(Envelope.pong(correlationID: id).encodedFrame())
+        case .pong:
+            break
+        case .list(let id):
+            sendToSelf(Envelope.peerList(correlationID: id, names: context.registry.names()).encodedFrame())
+        case .watch(let id, let enabled):
+            context.registry.setWatching(self, enabled)
+            sendToSelf(Envelope.ack(correlationID: id).encodedFrame())
+        case .goodbye(let reason, let text):
+            closeAfterFlush(reason: "said goodbye (\(reason)\(text.isEmpty ? "" : ": \(text)"))")
+            return .stop
+        case .hello:
+            fail(.unexpectedEnvelope, text: "HELLO sent twice")
+            return .stop
+        case .welcome, .deliver, .error, .ack, .peerList, .peerJoined, .peerLeft:
+            fail(.unexpectedEnvelope, text: "\(envelope.kind) is sent by the broker, never by a client")
+            return .stop
+        }
+        return .proceed
+    }
+
+    /// Registers the name, or refuses and closes.
+    private func hello(version: UInt8, name: PeerName) -> FrameDecoder.Directive {
+        nameBytes = name.bytes
+        guard version == Envelope.protocolVersion else {
+            fail(.unsupportedVersion, peer: name.bytes, text: "protocol version \(version) is not supported; this broker speaks \(Envelope.protocolVersion)")
+            return .stop
+        }
+        guard case .awaitingHello(let outcome) = phase else { return .stop }
+        guard let watchers = context.registry.register(name, self) else {
+            fail(.nameTaken, peer: name.bytes, text: "the name \"\(name)\" is already registered")
+            return .stop
+        }
+        phase = .registered(name, outcome)
+        counters.registeredAt = .now()
+        logger[metadataKey: "peer"] = "\(name)"
+        logger.info("registered as \(name) from \(remote)")
+        sendToSelf(Envelope.welcome(version: Envelope.protocolVersion, maxMessageBytes: UInt64(limits.maxMessageBytes)).encodedFrame())
+        let joined = Envelope.peerJoined(name).encodedFrame()
+        for watcher in watchers { watcher.enqueuePresence(joined) }
+        armIdleCheck()
+        return .proceed
+    }
+
+    /// The relay path: one SEND becomes one DELIVER in the receiver's write batch.
+    private func relay(_ frame: UnsafeRawBufferPointer, from sender: PeerName) -> FrameDecoder.Directive {
+        let message: MessageView
+        do {
+            message = try MessageView(frame)
+        } catch {
+            fail(.malformedFrame, text: error.description)
+            return .stop
+        }
+        let id = message.correlationID
+        guard message.payload.count <= limits.maxMessageBytes else {
+            report(.messageTooLarge, id: id, peer: message.peer, text: "payload of \(message.payload.count) bytes is over max_message_bytes (\(limits.maxMessageBytes))")
+            return .proceed
+        }
+        guard let receiver = findReceiver(message.peer) else {
+            report(.unknownPeer, id: id, peer: message.peer, text: "no peer named \"\(String(decoding: message.peer, as: UTF8.self))\" is registered")
+            return .proceed
+        }
+        let frameLength = MessageView.frameLength(peerLength: sender.bytes.count, payloadLength: message.payload.count)
+        let outcome = sender.bytes.withUnsafeBytes { senderName in
+            receiver.enqueue(frameLength: frameLength, bound: limits.maxOutboundBytes) { buffer in
+                MessageView.appendFrame(
+                    kind: .deliver,
+                    options: message.options.intersection(.forwarded),
+                    flags: message.flags,
+                    correlationID: id,
+                    peer: senderName,
+                    payload: message.payload,
+                    to: &buffer
+                )
+            }
+        }
+        switch outcome {
+        case .queued:
+            break
+        case .queuedNeedsFlush:
+            pendingFlushes.append(receiver)
+        case .full:
+            report(.peerBusy, id: id, peer: message.peer, text: "the receiver's outbound queue is full (max_outbound_bytes \(limits.maxOutboundBytes)); message not delivered")
+            return .proceed
+        case .closed:
+            route.forget()
+            report(.unknownPeer, id: id, peer: message.peer, text: "the peer disconnected before the message could be queued")
+            return .proceed
+        }
+        counters.messagesIn += 1
+        counters.bytesIn += message.payload.count
+        counters.pendingMessages += 1
+        counters.pendingBytes += message.payload.count
+        if message.options.contains(.confirm) { sendToSelf(Envelope.ack(correlationID: id).encodedFrame()) }
+        if logger.logLevel <= .trace {
+            logger.trace("relayed \(message.payload.count) bytes to \(String(decoding: message.peer, as: UTF8.self))")
+        }
+        return .proceed
+    }
+
+    private func findReceiver(_ name: UnsafeRawBufferPointer) -> Connection? {
+        let generation = context.registry.generation
+        if let cached = route.receiver(for: name, generation: generation) { return cached }
+        guard let receiver = context.registry.lookup(name) else { return nil }
+        route.remember(name, receiver, generation: generation)
+        return receiver
+    }
+
+    /// Queues a presence event, from any queue. Like a delivery it respects the outbound bound:
+    /// a watcher too far behind to take it misses the event rather than growing without limit.
+    func enqueuePresence(_ frame: [UInt8]) {
+        let outcome = enqueue(frameLength: frame.count, bound: context.limits.maxOutboundBytes) { $0.append(contentsOf: frame) }
+        if outcome == .queuedNeedsFlush { scheduleFlush() }
+    }
+
+    /// Sends an ERROR that does not end the connection, and counts it.
+    private func report(_ code: RelayErrorCode, id: UInt64, peer: UnsafeRawBufferPointer, text: String) {
+        context.statistics.recordError(code)
+        logger.debug("error \(code.rawValue) (\(code)) for correlation id \(id): \(text)")
+        sendToSelf(Envelope.error(ErrorReport(code: code, correlationID: id, peer: Array(peer), text: text)).encodedFrame())
+    }
+
+    /// Sends an ERROR, logs it, and closes once it is written.
+    func fail(_ code: RelayErrorCode, peer: [UInt8] = [], text: String) {
+        context.statistics.recordError(code)
+        logger.warning("protocol error from \(remote)\(peerSuffix): \(code) (\(text)); closing")
+        sendToSelf(Envelope.error(ErrorReport(code: code, peer: peer, text: text)).encodedFrame())
+        closeAfterFlush(reason: "\(code)")
+    }
+}

@@ -1,0 +1,312 @@
+import Crypto
+import Dispatch
+import Glibc
+import Logging
+import MPRelayProtocol
+import Synchronization
+
+/// One accepted client, from the handshake to the close, on its own serial queue `Connection-N`.
+///
+/// Everything but ``outbound`` is confined to ``queue`` (checked with `dispatchPrecondition`),
+/// which is what makes the `@unchecked Sendable` honest. Other connections only ever touch
+/// ``outbound``, under its lock, to queue frames for this one.
+final class Connection: @unchecked Sendable {
+    /// Where a connection is in its life.
+    enum Phase {
+        case handshaking(ServerHandshake)
+        case awaitingHello(HandshakeOutcome)
+        case registered(PeerName, HandshakeOutcome)
+        case closing
+    }
+
+    let id: Int
+    let queue: DispatchQueue
+    let fd: Int32
+    let remote: String
+    let endpoint: EndpointDescription
+    let context: RelayContext
+    let outbound = Mutex(Outbound())
+    var logger: Logger
+
+    // Confined to `queue`.
+    var phase: Phase
+    var decoder = FrameDecoder(maxBodyLength: HandshakeMessage.maxFrameLength)
+    var limits: RelayLimits
+    var nameBytes: [UInt8] = []
+    var pendingFlushes: [Connection] = []
+    var route = RouteCache()
+    var counters = PeerCounters()
+    var lastHeard = DispatchTime.now()
+    var pingOutstanding = false
+    private var readSource: (any DispatchSourceRead)?
+    private var writeSource: (any DispatchSourceWrite)?
+    private var writeSourceSuspended = true
+    private var sourcesToCancel = 2
+    private var inflight: [UInt8] = []
+    private var inflightOffset = 0
+    private var tornDown = false
+
+    init(fd: Int32, remote: String, endpoint: EndpointDescription, context: RelayContext) {
+        self.id = context.makeConnectionID()
+        self.queue = DispatchQueue(label: "Connection-\(id)")
+        self.fd = fd
+        self.remote = remote
+        self.endpoint = endpoint
+        self.context = context
+        self.limits = context.limits
+        var logger = context.logger
+        logger[metadataKey: MultiprocessingLogHandler.processNameKey] = "Connection-\(id)"
+        logger[metadataKey: "connection"] = "\(id)"
+        self.logger = logger
+        var nonce = [UInt8](repeating: 0, count: HandshakeMessage.nonceLength)
+        var random = SystemRandomNumberGenerator()
+        for index in nonce.indices { nonce[index] = random.next() }
+        self.phase = .handshaking(ServerHandshake(keys: endpoint.keys, nonce: nonce, policy: limits.handshakePolicy))
+    }
+
+    /// Starts reading and sends the challenge; the handshake clock starts now.
+    func start() {
+        queue.async { [self] in
+            let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+            let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
+            read.setEventHandler { [self] in readAvailable() }
+            write.setEventHandler { [self] in flush() }
+            read.setCancelHandler { [self] in sourceCancelled() }
+            write.setCancelHandler { [self] in sourceCancelled() }
+            readSource = read
+            writeSource = write
+            read.activate()
+            write.activate()
+            write.suspend()
+            beginHandshake()
+        }
+    }
+
+    // MARK: Reading
+
+    private func readAvailable() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        limits = context.limits
+        ReadScratch.withBuffer { scratch in
+            for _ in 0..<4 {
+                guard !tornDown, !isClosing else { return }
+                switch SocketIO.read(fd, into: scratch) {
+                case .transferred(let count):
+                    lastHeard = .now()
+                    pingOutstanding = false
+                    feed(UnsafeRawBufferPointer(rebasing: scratch[..<count]))
+                    if count < scratch.count { return }
+                case .wouldBlock:
+                    return
+                case .endOfFile:
+                    teardown(reason: "peer closed the connection", level: .info)
+                    return
+                case .failed(let error):
+                    teardown(reason: "read failed: \(String(cString: strerror(error)))", level: .info)
+                    return
+                }
+            }
+        }
+        finishBatch()
+    }
+
+    private func feed(_ bytes: UnsafeRawBufferPointer) {
+        do {
+            try decoder.feed(bytes) { frame in handleFrame(frame) }
+        } catch let error as FrameError {
+            frameError(error)
+        } catch {
+            teardown(reason: "\(error)", level: .warning)
+        }
+    }
+
+    private func frameError(_ error: FrameError) {
+        if case .handshaking = phase {
+            authenticationFailed("sent an invalid handshake frame: \(error)")
+            return
+        }
+        fail(.malformedFrame, text: "\(error)")
+    }
+
+    /// Publishes the batch's effects: flushes receivers that got frames, then this connection.
+    private func finishBatch() {
+        if counters.pendingMessages > 0 {
+            context.statistics.messagesRelayed.add(counters.pendingMessages, ordering: .relaxed)
+            context.statistics.bytesRelayed.add(counters.pendingBytes, ordering: .relaxed)
+            counters.pendingMessages = 0
+            counters.pendingBytes = 0
+        }
+        for receiver in pendingFlushes where receiver !== self {
+            receiver.scheduleFlush()
+        }
+        pendingFlushes.removeAll(keepingCapacity: true)
+        flush()
+    }
+
+    var isClosing: Bool {
+        if case .closing = phase { return true }
+        return false
+    }
+
+    // MARK: Writing
+
+    /// Queues a frame for this connection from any queue. `bound` defaults to the outbound limit.
+    func enqueue(frameLength: Int, bound: Int, _ write: (inout [UInt8]) -> Void) -> Outbound.AppendOutcome {
+        outbound.withLock { $0.append(frameLength: frameLength, bound: bound, write) }
+    }
+
+    /// Queues a frame this connection sends about itself (handshake, replies, errors) and flushes it
+    /// at the end of the current batch. A peer that lets these pile up past twice the outbound
+    /// bound without reading is disconnected.
+    func sendToSelf(_ frame: [UInt8]) {
+        let outcome = enqueue(frameLength: frame.count, bound: 2 * limits.maxOutboundBytes) { $0.append(contentsOf: frame) }
+        switch outcome {
+        case .queued, .queuedNeedsFlush:
+            pendingFlushes.append(self)
+        case .full:
+            teardown(reason: "does not read its replies (outbound queue over \(2 * limits.maxOutboundBytes) bytes)", level: .warning)
+        case .closed:
+            break
+        }
+    }
+
+    func scheduleFlush() {
+        queue.async { [self] in flush() }
+    }
+
+    /// Writes queued frames until done or the socket is full.
+    func flush() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !tornDown else { return }
+        while true {
+            if inflightOffset == inflight.count {
+                let written = inflight.count
+                if inflight.capacity > 65_536 { inflight = [] } else { inflight.removeAll(keepingCapacity: true) }
+                inflightOffset = 0
+                outbound.withLock { state in
+                    state.queuedBytes -= written
+                    swap(&state.pending, &inflight)
+                    state.queuedFrames = 0
+                    if inflight.isEmpty { state.flushScheduled = false }
+                }
+                if inflight.isEmpty {
+                    if !writeSourceSuspended {
+                        writeSource?.suspend()
+                        writeSourceSuspended = true
+                    }
+                    flushCompleted()
+                    return
+                }
+            }
+            let result = inflight.withUnsafeBytes { SocketIO.write(fd, UnsafeRawBufferPointer(rebasing: $0[inflightOffset...])) }
+            switch result {
+            case .transferred(let count):
+                inflightOffset += count
+            case .wouldBlock:
+                if writeSourceSuspended {
+                    writeSource?.resume()
+                    writeSourceSuspended = false
+                }
+                return
+            case .endOfFile, .failed:
+                teardown(reason: "write failed: peer went away", level: .info)
+                return
+            }
+        }
+    }
+
+    /// Everything queued is written: a closing connection can go now.
+    private func flushCompleted() {
+        if isClosing { teardown(reason: closeReason ?? "closed", level: .debug) }
+    }
+
+    // MARK: Closing
+
+    private var closeReason: String?
+
+    /// Stops reading, lets queued frames flush (for at most `drain` seconds), then closes.
+    func closeAfterFlush(reason: String, drain: Double = 2) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !tornDown, !isClosing else { return }
+        leaveRegistry()
+        phase = .closing
+        closeReason = reason
+        readSource?.cancel()
+        readSource = nil
+        queue.asyncAfter(deadline: .now() + drain) { [self] in
+            teardown(reason: "\(reason); queued frames not flushed in time", level: .debug)
+        }
+        flush()
+    }
+
+    /// Closes now: releases the name, discards what is queued, cancels the sources. The file
+    /// descriptor is closed by the last cancel handler, never before.
+    func teardown(reason: String, level: Logger.Level) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !tornDown else { return }
+        tornDown = true
+        if case .handshaking = phase { context.handshakeEnded() }
+        leaveRegistry()
+        phase = .closing
+        outbound.withLock { state in
+            state.closed = true
+            state.pending = []
+            state.queuedBytes = 0
+        }
+        inflight = []
+        logger.log(level: level, "disconnected\(peerSuffix): \(reason)")
+        readSource?.cancel()
+        if writeSourceSuspended {
+            writeSource?.resume()
+            writeSourceSuspended = false
+        }
+        writeSource?.cancel()
+        context.connectionClosed(self)
+    }
+
+    private func sourceCancelled() {
+        sourcesToCancel -= 1
+        guard sourcesToCancel == 0 else { return }
+        close(fd)
+        readSource = nil
+        writeSource = nil
+        pendingFlushes = []
+        route = RouteCache()
+    }
+
+    /// Releases the registered name and tells the watchers, once.
+    private func leaveRegistry() {
+        guard case .registered(let name, _) = phase else { return }
+        let watchers = context.registry.unregister(name, self)
+        let left = Envelope.peerLeft(name).encodedFrame()
+        for watcher in watchers { watcher.enqueuePresence(left) }
+    }
+
+    /// ` (peer NAME)` once registered, for log lines.
+    var peerSuffix: String {
+        if case .registered(let name, _) = phase { return " (peer \(name))" }
+        return nameBytes.isEmpty ? "" : " (peer \(String(decoding: nameBytes, as: UTF8.self)))"
+    }
+}
+
+extension Connection {
+    /// Shutdown, first step: take no more envelopes from this peer.
+    func stopReading() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !tornDown else { return }
+        readSource?.cancel()
+        readSource = nil
+    }
+
+    /// Shutdown, second step: after what is queued, GOODBYE, then close.
+    func sayGoodbye(_ goodbye: [UInt8], drain: Double) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !tornDown else { return }
+        guard case .registered = phase else {
+            teardown(reason: "the broker is shutting down", level: .debug)
+            return
+        }
+        sendToSelf(goodbye)
+        closeAfterFlush(reason: "the broker is shutting down", drain: drain)
+    }
+}

@@ -1,0 +1,106 @@
+import CMPRelayShims
+import Crypto
+import Dispatch
+import Glibc
+import Logging
+import MPRelayConfig
+
+/// One listening address: accepts connections and hands each to a new ``Connection``.
+final class Endpoint: @unchecked Sendable {
+    let description: EndpointDescription
+    let configured: EndpointConfig
+    private let socket: ListeningSocket
+    private let context: RelayContext
+    private let queue: DispatchQueue
+    // Confined to `queue`.
+    private var source: (any DispatchSourceRead)?
+    private var paused = false
+
+    init(_ configured: EndpointConfig, context: RelayContext, index: Int) throws(SocketError) {
+        self.configured = configured
+        self.socket = try ListeningSocket.open(configured.address, mode: configured.mode)
+        self.description = EndpointDescription(
+            address: socket.boundAddress,
+            keys: [SymmetricKey(data: configured.authkey.bytes)]
+        )
+        self.context = context
+        self.queue = DispatchQueue(label: "Endpoint-\(index)")
+    }
+
+    var boundAddress: EndpointAddress { socket.boundAddress }
+
+    /// Starts accepting.
+    func start() {
+        queue.sync {
+            let source = DispatchSource.makeReadSource(fileDescriptor: socket.fd, queue: queue)
+            source.setEventHandler { [self] in acceptAll() }
+            source.setCancelHandler { [socket] in close(socket.fd) }
+            self.source = source
+            source.activate()
+        }
+    }
+
+    /// Stops accepting, closes the socket and removes its file. Connections already accepted stay.
+    func stop() {
+        queue.sync {
+            if paused { source?.resume() }
+            paused = false
+            source?.cancel()
+            source = nil
+        }
+        if case .unixPath(let path) = socket.boundAddress { unlink(path) }
+    }
+
+    /// Accepts until the backlog is empty: the source fires once per batch.
+    private func acceptAll() {
+        while true {
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    mprelay_accept4(socket.fd, $0, &length, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+                }
+            }
+            if fd < 0 {
+                switch errno {
+                case EINTR, ECONNABORTED:
+                    continue
+                case EAGAIN, EWOULDBLOCK:
+                    return
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                    context.logger.error("accept on \(boundAddress) failed: \(String(cString: strerror(errno))); pausing accepts for 100 ms")
+                    pauseAccepting()
+                    return
+                default:
+                    context.logger.error("accept on \(boundAddress) failed: \(String(cString: strerror(errno)))")
+                    return
+                }
+            }
+            admit(fd, remote: SocketPeer.describe(fd: fd, address: storage), isTCP: storage.ss_family != sa_family_t(AF_UNIX))
+        }
+    }
+
+    private func admit(_ fd: Int32, remote: String, isTCP: Bool) {
+        if isTCP { SocketIO.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1) }
+        let connection = Connection(fd: fd, remote: remote, endpoint: description, context: context)
+        if let refusal = context.admit(connection) {
+            context.logger.warning("refused connection from \(remote) on \(boundAddress): \(refusal)")
+            close(fd)
+            return
+        }
+        connection.logger.debug("accepted from \(remote) on \(boundAddress)")
+        connection.start()
+    }
+
+    /// Out of descriptors: stop the source from spinning on a backlog we cannot take, retry soon.
+    private func pauseAccepting() {
+        guard !paused, let source else { return }
+        paused = true
+        source.suspend()
+        queue.asyncAfter(deadline: .now() + 0.1) { [self] in
+            guard paused else { return }
+            paused = false
+            self.source?.resume()
+        }
+    }
+}

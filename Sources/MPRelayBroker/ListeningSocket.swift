@@ -1,0 +1,122 @@
+import MPRelayConfig
+import CMPRelayShims
+import Glibc
+
+/// A bound, listening, nonblocking socket for one endpoint address.
+struct ListeningSocket {
+    /// The backlog passed to listen(2); the kernel caps it at somaxconn.
+    static let backlog: Int32 = 4096
+
+    let fd: Int32
+    /// The address actually bound: for port 0, the port the kernel chose.
+    let boundAddress: EndpointAddress
+
+    /// Creates, binds and listens. A stale socket file is replaced only when nothing answers on it.
+    static func open(_ address: EndpointAddress, mode: UInt32) throws(SocketError) -> ListeningSocket {
+        switch address {
+        case .inet(let host, let port):
+            return try openInet(address, host: host, port: port, family: AF_INET)
+        case .inet6(let host, let port):
+            return try openInet(address, host: host, port: port, family: AF_INET6)
+        case .unixPath(let path):
+            try removeStaleSocketFile(path)
+            let fd = try bindUnix(address, sunPath: Array(path.utf8))
+            guard chmod(path, mode_t(mode)) == 0 else {
+                let error = errno
+                close(fd)
+                unlink(path)
+                throw SocketError("chmod", target: path, errno: error)
+            }
+            return try listenOn(fd, boundAddress: address)
+        case .unixAbstract(let name):
+            let fd = try bindUnix(address, sunPath: [0] + Array(name.utf8))
+            return try listenOn(fd, boundAddress: address)
+        }
+    }
+
+    private static func openInet(_ address: EndpointAddress, host: String, port: Int, family: Int32) throws(SocketError) -> ListeningSocket {
+        var hints = addrinfo()
+        hints.ai_family = family
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        var results: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &results)
+        guard status == 0, let first = results else {
+            throw SocketError("resolve", target: address.description, errno: 0, detail: String(cString: gai_strerror(status)))
+        }
+        defer { freeaddrinfo(results) }
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SocketError("socket", target: address.description, errno: errno) }
+        SocketIO.setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
+        if family == AF_INET6 { SocketIO.setOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 1) }
+        guard bind(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
+            let error = errno
+            close(fd)
+            throw SocketError("bind", target: address.description, errno: error)
+        }
+        return try listenOn(fd, boundAddress: address.withPort(boundPort(fd)))
+    }
+
+    private static func boundPort(_ fd: Int32) -> Int {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) }
+        }
+        return SocketPeer.port(of: storage)
+    }
+
+    private static func bindUnix(_ address: EndpointAddress, sunPath: [UInt8]) throws(SocketError) -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SocketError("socket", target: address.description, errno: errno) }
+        let result = withUnixAddress(sunPath) { bind(fd, $0, $1) }
+        guard result == 0 else {
+            let error = errno
+            close(fd)
+            throw SocketError("bind", target: address.description, errno: error)
+        }
+        return fd
+    }
+
+    private static func listenOn(_ fd: Int32, boundAddress: EndpointAddress) throws(SocketError) -> ListeningSocket {
+        guard listen(fd, backlog) == 0 else {
+            let error = errno
+            close(fd)
+            throw SocketError("listen", target: boundAddress.description, errno: error)
+        }
+        return ListeningSocket(fd: fd, boundAddress: boundAddress)
+    }
+
+    /// Unlinks `path` if it is a socket that refuses connections; refuses to touch anything else.
+    private static func removeStaleSocketFile(_ path: String) throws(SocketError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFSOCK else {
+            throw SocketError("bind", target: path, errno: EEXIST, detail: "the path exists and is not a socket; remove it or choose another path")
+        }
+        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard probe >= 0 else { throw SocketError("socket", target: path, errno: errno) }
+        defer { close(probe) }
+        let connected = withUnixAddress(Array(path.utf8)) { connect(probe, $0, $1) } == 0
+        if connected {
+            throw SocketError("bind", target: path, errno: EADDRINUSE, detail: "another process is listening on this socket")
+        }
+        unlink(path)
+    }
+
+    /// Calls `body` with a `sockaddr_un` holding `sunPath` and its exact length.
+    static func withUnixAddress<R>(_ sunPath: [UInt8], _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        precondition(sunPath.count < capacity, "the address length was checked when the config was parsed")
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: sunPath)
+        }
+        let isAbstract = sunPath.first == 0
+        let length = MemoryLayout<sa_family_t>.size + sunPath.count + (isAbstract ? 0 : 1)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(length)) }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+public import Logging
+public import MPRelayConfig
+import Glibc
+import Synchronization
+
+/// A swift-log handler that writes `[LEVEL/processName] message` lines to stderr, the format of
+/// Python's `multiprocessing.log_to_stderr()`, one `write(2)` per line so lines never interleave.
+///
+/// `processName` comes from the logger's `processName` metadata (a connection's queue name,
+/// `Connection-N`), else `MainProcess`. The level is shared through a ``LogLevelControl`` so a
+/// reload can change it for every logger at once.
+public struct MultiprocessingLogHandler: LogHandler {
+    /// The metadata key naming the "process" a line belongs to.
+    public static let processNameKey = "processName"
+
+    private let control: LogLevelControl
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+
+    /// Creates a handler whose level follows `control`.
+    public init(control: LogLevelControl) {
+        self.control = control
+    }
+
+    public var logLevel: Logger.Level {
+        get { control.level.swiftLogLevel }
+        set { control.level = LogLevel(newValue) }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        let processName = event.metadata?[Self.processNameKey] ?? metadata[Self.processNameKey]
+        let line = Self.format(level: LogLevel(event.level), processName: processName.map { "\($0)" }, message: "\(event.message)")
+        line.utf8CString.withUnsafeBytes { bytes in
+            var remaining = UnsafeRawBufferPointer(rebasing: bytes.dropLast())
+            while !remaining.isEmpty {
+                let written = write(STDERR_FILENO, remaining.baseAddress, remaining.count)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { return }
+                remaining = UnsafeRawBufferPointer(rebasing: remaining[written...])
+            }
+        }
+    }
+
+    /// One log line, newline included.
+    public static func format(level: LogLevel, processName: String?, message: String) -> String {
+        "[\(level.label)/\(processName ?? "MainProcess")] \(message)\n"
+    }
+}
+
+/// The level every ``MultiprocessingLogHandler`` of a process obeys, changeable at run time.
+public final class LogLevelControl: Sendable {
+    private let raw: Atomic<Int>
+
+    public init(_ level: LogLevel) {
+        raw = Atomic(LogLevel.allCases.firstIndex(of: level)!)
+    }
+
+    /// The least severe level that is written.
+    public var level: LogLevel {
+        get { LogLevel.allCases[raw.load(ordering: .relaxed)] }
+        set { raw.store(LogLevel.allCases.firstIndex(of: newValue)!, ordering: .relaxed) }
+    }
+}
+
+extension LogLevel {
+    /// The swift-log level this multiprocessing level maps to.
+    public var swiftLogLevel: Logger.Level {
+        switch self {
+        case .subdebug: return .trace
+        case .debug: return .debug
+        case .info: return .info
+        case .subwarning: return .notice
+        case .warning: return .warning
+        case .error: return .error
+        case .critical: return .critical
+        }
+    }
+
+    /// The multiprocessing level a swift-log level maps to.
+    public init(_ level: Logger.Level) {
+        switch level {
+        case .trace: self = .subdebug
+        case .debug: self = .debug
+        case .info: self = .info
+        case .notice: self = .subwarning
+        case .warning: self = .warning
+        case .error: self = .error
+        case .critical: self = .critical
+        }
+    }
+}

@@ -1,0 +1,41 @@
+/// A connection's queue of frames waiting to be written, shared by every sender.
+///
+/// Senders append whole frames under the connection's lock from their own queues; the owner
+/// swaps the batch out and writes it from its queue. The bound is in bytes: a frame that does not
+/// fit is refused, never dropped silently and never queued past the bound.
+struct Outbound: ~Copyable {
+    /// Frames not yet handed to the writer.
+    var pending: [UInt8] = []
+    /// Bytes queued: `pending` plus the batch being written.
+    var queuedBytes = 0
+    /// Frames in `pending`, for the control socket's queue-depth figures.
+    var queuedFrames = 0
+    /// Set once the connection closes: every later append fails.
+    var closed = false
+    /// Whether a flush is already scheduled on the owner's queue.
+    var flushScheduled = false
+
+    /// What ``append(frameLength:bound:_:)`` did.
+    enum AppendOutcome: Equatable {
+        /// Queued; a flush was already scheduled.
+        case queued
+        /// Queued, and the caller must schedule a flush on the owner's queue.
+        case queuedNeedsFlush
+        /// Not queued: it would take the queue over `bound`.
+        case full
+        /// Not queued: the connection is closed.
+        case closed
+    }
+
+    /// Appends one frame of `frameLength` bytes, written by `write`, unless it would exceed `bound`.
+    mutating func append(frameLength: Int, bound: Int, _ write: (inout [UInt8]) -> Void) -> AppendOutcome {
+        if closed { return .closed }
+        if queuedBytes + frameLength > bound { return .full }
+        write(&pending)
+        queuedBytes += frameLength
+        queuedFrames += 1
+        if flushScheduled { return .queued }
+        flushScheduled = true
+        return .queuedNeedsFlush
+    }
+}

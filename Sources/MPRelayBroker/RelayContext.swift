@@ -1,0 +1,60 @@
+import Dispatch
+import Logging
+import MPRelayConfig
+import Synchronization
+
+/// What every connection shares: the registry, the current limits, counters and the logger.
+/// The ``Broker`` owns it; connections hold it instead of the broker, so they cannot reach
+/// endpoint or lifecycle management.
+final class RelayContext: Sendable {
+    let registry = PeerRegistry()
+    let statistics = RelayStatistics()
+    let logger: Logger
+    private let currentLimits: Mutex<RelayLimits>
+    private let liveConnections = Mutex<[Int: Connection]>([:])
+    private let handshakes = Atomic<Int>(0)
+    private let nextConnectionID = Atomic<Int>(1)
+
+    init(limits: RelayLimits, logger: Logger) {
+        self.currentLimits = Mutex(limits)
+        self.logger = logger
+    }
+
+    var limits: RelayLimits {
+        get { currentLimits.withLock { $0 } }
+        set { currentLimits.withLock { $0 = newValue } }
+    }
+
+    func makeConnectionID() -> Int { nextConnectionID.add(1, ordering: .relaxed).oldValue }
+
+    /// Counts a new connection in, or returns why it must be refused.
+    func admit(_ connection: Connection) -> String? {
+        let limits = self.limits
+        let refusal: String? = liveConnections.withLock { live in
+            if live.count >= limits.maxConnections { return "max_connections (\(limits.maxConnections)) reached" }
+            if handshakes.load(ordering: .relaxed) >= limits.maxHandshakes {
+                return "max_handshakes (\(limits.maxHandshakes)) in progress"
+            }
+            live[connection.id] = connection
+            handshakes.add(1, ordering: .relaxed)
+            return nil
+        }
+        if refusal == nil {
+            statistics.connectionsAccepted.add(1, ordering: .relaxed)
+        } else {
+            statistics.connectionsRefused.add(1, ordering: .relaxed)
+        }
+        return refusal
+    }
+
+    func handshakeEnded() { handshakes.subtract(1, ordering: .relaxed) }
+
+    func connectionClosed(_ connection: Connection) {
+        liveConnections.withLock { _ = $0.removeValue(forKey: connection.id) }
+    }
+
+    /// Every connection, handshaking or registered.
+    var connections: [Connection] { liveConnections.withLock { Array($0.values) } }
+
+    var handshakesInProgress: Int { handshakes.load(ordering: .relaxed) }
+}

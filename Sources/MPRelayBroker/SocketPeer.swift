@@ -1,0 +1,47 @@
+import CMPRelayShims
+import Glibc
+
+/// How logs and the control socket describe the other end of an accepted connection.
+enum SocketPeer {
+    /// `1.2.3.4:5678`, `[::1]:5678`, or `pid 42 uid 1000` for AF_UNIX.
+    static func describe(fd: Int32, address storage: sockaddr_storage) -> String {
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            return withUnsafeBytes(of: storage) { raw in
+                let address = raw.loadUnaligned(as: sockaddr_in.self)
+                return "\(ipString(AF_INET, address.sin_addr)):\(UInt16(bigEndian: address.sin_port))"
+            }
+        case AF_INET6:
+            return withUnsafeBytes(of: storage) { raw in
+                let address = raw.loadUnaligned(as: sockaddr_in6.self)
+                return "[\(ipString(AF_INET6, address.sin6_addr))]:\(UInt16(bigEndian: address.sin6_port))"
+            }
+        case AF_UNIX:
+            var pid = pid_t()
+            var uid = uid_t()
+            var gid = gid_t()
+            guard mprelay_peer_credentials(fd, &pid, &uid, &gid) == 0 else { return "unix peer" }
+            return "pid \(pid) uid \(uid)"
+        default:
+            return "unknown peer"
+        }
+    }
+
+    static func port(of storage: sockaddr_storage) -> Int {
+        withUnsafeBytes(of: storage) { raw in
+            switch Int32(storage.ss_family) {
+            case AF_INET: return Int(UInt16(bigEndian: raw.loadUnaligned(as: sockaddr_in.self).sin_port))
+            case AF_INET6: return Int(UInt16(bigEndian: raw.loadUnaligned(as: sockaddr_in6.self).sin6_port))
+            default: return 0
+            }
+        }
+    }
+
+    private static func ipString<Address>(_ family: Int32, _ address: Address) -> String {
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        withUnsafeBytes(of: address) { raw in
+            _ = inet_ntop(family, raw.baseAddress, &text, socklen_t(text.count))
+        }
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,55 @@
+import Glibc
+
+extension Configuration {
+    /// Where the embedded default keeps its socket and key file: `$RUNTIME_DIRECTORY` under
+    /// systemd, else `$XDG_RUNTIME_DIR/mprelay`, else `/run/mprelay` for root and
+    /// `/tmp/mprelay-UID` for anyone else.
+    public static func runtimeDirectory(environment: [String: String]) -> String {
+        if let directory = environment["RUNTIME_DIRECTORY"], !directory.isEmpty {
+            return String(directory.split(separator: ":").first ?? Substring(directory))
+        }
+        if let directory = environment["XDG_RUNTIME_DIR"], !directory.isEmpty { return directory + "/mprelay" }
+        return getuid() == 0 ? "/run/mprelay" : "/tmp/mprelay-\(getuid())"
+    }
+
+    /// The configuration used without `--config`: ``embeddedDefault(runtimeDirectory:authkey:)``
+    /// with the key from `MPRELAY_AUTHKEY`, else from `authkey` in the runtime directory, created
+    /// with a random key (mode 0600) when missing.
+    ///
+    /// - Returns: the configuration and a sentence for the log saying where the key is.
+    public static func embedded(environment: [String: String]) throws(ConfigError) -> (Configuration, String) {
+        let directory = runtimeDirectory(environment: environment)
+        func failure(_ message: String) -> ConfigError {
+            ConfigError(file: embeddedSource, key: "", message: message)
+        }
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+            throw failure("cannot create the runtime directory \(directory): \(String(cString: strerror(errno)))")
+        }
+        if let key = environment["MPRELAY_AUTHKEY"], !key.isEmpty {
+            let authkey = Authkey(bytes: Array(key.utf8), origin: "environment MPRELAY_AUTHKEY")
+            return (embeddedDefault(runtimeDirectory: directory, authkey: authkey), "using the authkey from MPRELAY_AUTHKEY")
+        }
+        let path = directory + "/authkey"
+        if let existing = try? readFileBytes(path), existing.mode & 0o077 == 0, !existing.bytes.isEmpty {
+            let authkey = Authkey(bytes: existing.bytes, origin: "file \(path)")
+            return (embeddedDefault(runtimeDirectory: directory, authkey: authkey), "using the authkey in \(path)")
+        }
+        var random = SystemRandomNumberGenerator()
+        let hexDigits = Array("0123456789abcdef".utf8)
+        let key = (0..<32).flatMap { _ -> [UInt8] in
+            let byte: UInt8 = random.next()
+            return [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw failure("cannot write a new authkey to \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard fchmod(fd, 0o600) == 0, key.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == key.count else {
+            throw failure("cannot write a new authkey to \(path): \(String(cString: strerror(errno)))")
+        }
+        let authkey = Authkey(bytes: key, origin: "file \(path)")
+        return (
+            embeddedDefault(runtimeDirectory: directory, authkey: authkey),
+            "generated a random authkey in \(path) (mode 0600); clients use its contents, e.g. MPRELAY_AUTHKEY=$(cat \(path))"
+        )
+    }
+}

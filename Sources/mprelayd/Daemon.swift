@@ -1,0 +1,75 @@
+import Dispatch
+import Glibc
+import Logging
+import MPRelayBroker
+import MPRelayConfig
+
+/// The launcher: process set-up, the broker's start, and the signals that reload or stop it.
+final class Daemon: Sendable {
+    let logger = Logger(label: "mprelayd")
+    private let broker: Broker
+    private let configuration: Configuration
+    private let levelControl: LogLevelControl
+    private let environment: [String: String]
+    private let signalQueue = DispatchQueue(label: "MainProcess.signals")
+
+    init(configuration: Configuration, levelControl: LogLevelControl, environment: [String: String]) {
+        self.configuration = configuration
+        self.levelControl = levelControl
+        self.environment = environment
+        self.broker = Broker(configuration: configuration, logger: logger)
+    }
+
+    /// Starts the broker and never returns: the process exits when a shutdown has drained.
+    func run() throws -> Never {
+        signal(SIGPIPE, SIG_IGN)
+        for warning in configuration.warnings { logger.warning("\(configuration.source): \(warning)") }
+        raiseDescriptorLimit()
+        do {
+            try broker.start()
+        } catch {
+            logger.critical("cannot listen: \(error)")
+            exit(1)
+        }
+        let signalSources = installSignalHandlers()
+        logger.info("ready: mprelayd \(MPRelayVersion.current), pid \(getpid()), configuration \(configuration.source)")
+        withExtendedLifetime(signalSources) { dispatchMain() }
+    }
+
+    /// Raises the soft descriptor limit to the hard one and says how many peers that allows.
+    private func raiseDescriptorLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            _ = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        let reserved: rlim_t = 64
+        let usable = limit.rlim_cur > reserved ? Int(limit.rlim_cur - reserved) : 0
+        let effective = min(usable, configuration.broker.maxConnections)
+        logger.info("file descriptor limit \(limit.rlim_cur): room for \(effective) connections (max_connections \(configuration.broker.maxConnections))")
+        if usable < configuration.broker.maxConnections {
+            logger.warning("max_connections \(configuration.broker.maxConnections) exceeds what the descriptor limit allows (\(usable)); raise LimitNOFILE")
+        }
+    }
+
+    /// Routes SIGTERM and SIGINT to a drained shutdown; the sources live as long as the process.
+    private func installSignalHandlers() -> [any DispatchSourceSignal] {
+        [SIGTERM, SIGINT].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: signalQueue)
+            source.setEventHandler { [self] in beginShutdown(signalNumber) }
+            source.activate()
+            return source
+        }
+    }
+
+    private func beginShutdown(_ signalNumber: Int32) {
+        logger.info("received \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): draining \(broker.connectionCount) connection(s)")
+        broker.shutdown { [logger] in
+            logger.info("shut down")
+            exit(0)
+        }
+    }
+}
