@@ -66,5 +66,6 @@ for target in package.targets where target.type != .system && target.name != "CM
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))
     settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    settings.append(.treatAllWarnings(as: .error))
     target.swiftSettings = settings
 }

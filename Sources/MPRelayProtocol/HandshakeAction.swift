@@ -23,8 +23,8 @@ public struct HandshakeOutcome: Equatable, Sendable {
         self.legacy = legacy
     }
 
-    /// How logs and the control socket name the digest: `sha256`, or `md5 (legacy)`.
-    public var digestDescription: String { legacy ? "md5 (legacy)" : digest.rawValue }
+    /// How logs and the control socket name the digest: `sha256`, or `legacy md5`.
+    public var digestDescription: String { legacy ? "legacy md5" : digest.rawValue }
 }
 
 /// Which replies a side of the handshake accepts.

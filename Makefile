@@ -1,0 +1,47 @@
+# mprelay: `make run` starts the daemon on its embedded default config; `make test` runs every test.
+SWIFT ?= swift
+CONFIGURATION ?= debug
+BIN := .build/$(CONFIGURATION)
+APT_PACKAGES := libsystemd-dev pkg-config
+
+.PHONY: all deps build build-tests run test test-swift test-integration test-python test-systemd clean
+
+all: build
+
+# Installs what the build needs and is missing (Debian packages), once.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c $(CONFIGURATION)
+
+build-tests: deps
+	$(SWIFT) build --build-tests
+
+# Runs the daemon in the foreground on the embedded default: 127.0.0.1:6000 and a socket in the
+# runtime directory, with a random authkey whose file it names in its log.
+run: build
+	exec $(BIN)/mprelayd
+
+test: build-tests test-swift test-integration test-python test-systemd
+
+test-swift: build-tests
+	$(SWIFT) test --skip-build
+
+test-integration: build-tests
+	Tests/integration/run-all-pythons.sh
+
+test-python: build-tests
+	clients/python/run-tests.sh
+
+test-systemd: deps
+	Tests/systemd/run.sh
+
+clean:
+	rm -rf .build
+
+-include packaging/install.mk
