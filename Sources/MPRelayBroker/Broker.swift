@@ -52,6 +52,55 @@ public final class Broker: Sendable {
     /// Connections open, handshaking or registered.
     public var connectionCount: Int { context.connections.count }
 
+    /// Applies a new configuration whole, or not at all.
+    ///
+    /// New endpoints are bound first; if one cannot listen, the ones just opened are closed and the
+    /// running configuration stays untouched. Then limits and keys switch over, removed endpoints
+    /// stop accepting, and peers whose key is no longer accepted are disconnected with a reason.
+    /// Established connections are otherwise kept.
+    ///
+    /// - Returns: a summary of what changed.
+    /// - Throws: ``SocketError`` for the endpoint that could not listen.
+    public func reload(_ new: Configuration) throws(SocketError) -> String {
+        let running = endpoints.withLock { $0 }
+        let runningAddresses = Set(running.map(\.description.configuredAddress))
+        var opened: [Endpoint] = []
+        for (index, endpoint) in new.endpoints.enumerated() where !runningAddresses.contains(endpoint.address) {
+            do {
+                opened.append(try Endpoint(endpoint, context: context, index: index + 1))
+            } catch {
+                for endpoint in opened { endpoint.stop() }
+                throw error
+            }
+        }
+        let byAddress = Dictionary(uniqueKeysWithValues: new.endpoints.map { ($0.address, $0) })
+        var kept: [Endpoint] = []
+        var removed: [Endpoint] = []
+        for endpoint in running {
+            if let configured = byAddress[endpoint.description.configuredAddress] {
+                endpoint.update(configured)
+                kept.append(endpoint)
+            } else {
+                removed.append(endpoint)
+            }
+        }
+        configuration.withLock { $0 = new }
+        context.limits = RelayLimits(new.broker)
+        for endpoint in opened {
+            endpoint.start()
+            context.logger.info("listening on \(endpoint.boundAddress)")
+        }
+        for endpoint in removed {
+            endpoint.stop()
+            context.logger.info("stopped listening on \(endpoint.boundAddress): removed from the configuration")
+        }
+        endpoints.withLock { $0 = kept + opened }
+        for connection in context.connections {
+            connection.queue.async { connection.checkKey(against: byAddress) }
+        }
+        return "\(new.endpoints.count) endpoint(s): \(opened.count) added, \(removed.count) removed, \(kept.count) kept"
+    }
+
     /// Stops accepting, stops reading, lets every queued delivery flush, says GOODBYE to every peer,
     /// and calls `completion` once all connections are closed or `drain_timeout` has passed.
     public func shutdown(completion: @escaping @Sendable () -> Void) {

@@ -164,7 +164,7 @@ extension Connection {
     /// Sends an ERROR, logs it, and closes once it is written.
     func fail(_ code: RelayErrorCode, peer: [UInt8] = [], text: String) {
         context.statistics.recordError(code)
-        logger.warning("protocol error from \(remote)\(peerSuffix): \(code) (\(text)); closing")
+        logger.warning("closing connection from \(remote)\(peerSuffix): \(code): \(text)")
         sendToSelf(Envelope.error(ErrorReport(code: code, peer: peer, text: text)).encodedFrame())
         closeAfterFlush(reason: "\(code)")
     }

@@ -2,6 +2,7 @@ import Crypto
 import Dispatch
 import Glibc
 import Logging
+import MPRelayConfig
 import MPRelayProtocol
 import Synchronization
 
@@ -308,5 +309,25 @@ extension Connection {
         }
         sendToSelf(goodbye)
         closeAfterFlush(reason: "the broker is shutting down", drain: drain)
+    }
+}
+
+extension Connection {
+    /// After a reload: a peer whose key its endpoint no longer accepts is disconnected. Peers of
+    /// an endpoint that was removed keep their connection; the endpoint only stops accepting.
+    func checkKey(against endpoints: [EndpointAddress: EndpointConfig]) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        limits = context.limits
+        let outcome: HandshakeOutcome
+        switch phase {
+        case .awaitingHello(let established), .registered(_, let established):
+            outcome = established
+        case .handshaking, .closing:
+            return
+        }
+        guard let configured = endpoints[endpoint.configuredAddress],
+            !endpoint.stillAccepts(keyAt: outcome.keyIndex, in: configured)
+        else { return }
+        fail(.kicked, text: "its authkey was removed from endpoint \(endpoint.configuredAddress) by a configuration reload")
     }
 }

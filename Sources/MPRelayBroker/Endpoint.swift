@@ -4,11 +4,11 @@ import Dispatch
 import Glibc
 import Logging
 import MPRelayConfig
+import Synchronization
 
 /// One listening address: accepts connections and hands each to a new ``Connection``.
 final class Endpoint: @unchecked Sendable {
-    let description: EndpointDescription
-    let configured: EndpointConfig
+    private let current: Mutex<EndpointDescription>
     private let socket: ListeningSocket
     private let context: RelayContext
     private let queue: DispatchQueue
@@ -17,17 +17,21 @@ final class Endpoint: @unchecked Sendable {
     private var paused = false
 
     init(_ configured: EndpointConfig, context: RelayContext, index: Int) throws(SocketError) {
-        self.configured = configured
         self.socket = try ListeningSocket.open(configured.address, mode: configured.mode)
-        self.description = EndpointDescription(
-            address: socket.boundAddress,
-            keys: [SymmetricKey(data: configured.authkey.bytes)]
-        )
+        self.current = Mutex(EndpointDescription(configured, boundAddress: socket.boundAddress))
         self.context = context
         self.queue = DispatchQueue(label: "Endpoint-\(index)")
     }
 
     var boundAddress: EndpointAddress { socket.boundAddress }
+
+    /// What connections accepted from now on are checked against.
+    var description: EndpointDescription { current.withLock { $0 } }
+
+    /// Applies a reloaded endpoint table: new keys hold for connections accepted from now on.
+    func update(_ configured: EndpointConfig) {
+        current.withLock { $0 = EndpointDescription(configured, boundAddress: socket.boundAddress) }
+    }
 
     /// Starts accepting.
     func start() {

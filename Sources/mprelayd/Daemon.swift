@@ -13,8 +13,12 @@ final class Daemon: Sendable {
     private let environment: [String: String]
     private let signalQueue = DispatchQueue(label: "MainProcess.signals")
 
-    init(configuration: Configuration, levelControl: LogLevelControl, environment: [String: String]) {
+    /// The file a reload re-reads, or nil for the embedded default.
+    private let configurationPath: String?
+
+    init(configuration: Configuration, path: String?, levelControl: LogLevelControl, environment: [String: String]) {
         self.configuration = configuration
+        self.configurationPath = path
         self.levelControl = levelControl
         self.environment = environment
         self.broker = Broker(configuration: configuration, logger: logger)
@@ -54,14 +58,44 @@ final class Daemon: Sendable {
         }
     }
 
-    /// Routes SIGTERM and SIGINT to a drained shutdown; the sources live as long as the process.
+    /// Routes SIGTERM and SIGINT to a drained shutdown and SIGHUP to a reload; the sources live as
+    /// long as the process.
     private func installSignalHandlers() -> [any DispatchSourceSignal] {
-        [SIGTERM, SIGINT].map { signalNumber in
+        [SIGTERM, SIGINT, SIGHUP].map { signalNumber in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: signalQueue)
-            source.setEventHandler { [self] in beginShutdown(signalNumber) }
+            source.setEventHandler { [self] in
+                if signalNumber == SIGHUP { _ = reload() } else { beginShutdown(signalNumber) }
+            }
             source.activate()
             return source
+        }
+    }
+
+    /// Re-reads the configuration and applies it whole, or keeps the running one and says why.
+    ///
+    /// - Returns: whether the new configuration was applied, and a sentence saying what happened.
+    func reload() -> (applied: Bool, summary: String) {
+        guard let configurationPath else {
+            logger.warning("reload: running on the embedded default, there is no file to re-read")
+            return (false, "running on the embedded default: nothing to re-read")
+        }
+        let new: Configuration
+        do {
+            new = try ConfigLoader(environment: ProcessEnvironment.current).load(path: configurationPath)
+        } catch {
+            logger.error("reload rejected, the running configuration is unchanged: \(error)")
+            return (false, "rejected: \(error)")
+        }
+        do {
+            let summary = try broker.reload(new)
+            levelControl.level = new.broker.logLevel
+            for warning in new.warnings { logger.warning("\(new.source): \(warning)") }
+            logger.info("reload applied from \(configurationPath): \(summary)")
+            return (true, "applied: \(summary)")
+        } catch {
+            logger.error("reload rejected, the running configuration is unchanged: \(error)")
+            return (false, "rejected: \(error)")
         }
     }
 

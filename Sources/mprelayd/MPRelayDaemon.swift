@@ -53,7 +53,7 @@ struct MPRelayDaemon: ParsableCommand {
         }
         let levelControl = LogLevelControl(loaded.broker.logLevel)
         LoggingSystem.bootstrap { _ in MultiprocessingLogHandler(control: levelControl) }
-        let daemon = Daemon(configuration: loaded, levelControl: levelControl, environment: environment)
+        let daemon = Daemon(configuration: loaded, path: config, levelControl: levelControl, environment: environment)
         for note in notes { daemon.logger.info("\(note)") }
         try daemon.run()
     }
