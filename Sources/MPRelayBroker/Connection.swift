@@ -85,31 +85,38 @@ final class Connection: @unchecked Sendable {
 
     // MARK: Reading
 
+    /// Reads until the socket is empty. The read source does not fire again for data that was
+    /// already there, so a connection that stops early (after ``readsPerTurn`` reads, to let other
+    /// queues run) schedules its own next turn.
     private func readAvailable() {
         dispatchPrecondition(condition: .onQueue(queue))
         limits = context.limits
-        ReadScratch.withBuffer { scratch in
-            for _ in 0..<4 {
-                guard !tornDown, !isClosing else { return }
+        let drained = ReadScratch.withBuffer { scratch in
+            for _ in 0..<Self.readsPerTurn {
+                guard !tornDown, !isClosing else { return true }
                 switch SocketIO.read(fd, into: scratch) {
                 case .transferred(let count):
                     lastHeard = .now()
                     pingOutstanding = false
                     feed(UnsafeRawBufferPointer(rebasing: scratch[..<count]))
-                    if count < scratch.count { return }
                 case .wouldBlock:
-                    return
+                    return true
                 case .endOfFile:
                     teardown(reason: "peer closed the connection", level: .info)
-                    return
+                    return true
                 case .failed(let error):
                     teardown(reason: "read failed: \(String(cString: strerror(error)))", level: .info)
-                    return
+                    return true
                 }
             }
+            return false
         }
         finishBatch()
+        if !drained { queue.async { [self] in readAvailable() } }
     }
+
+    /// Reads of up to ``ReadScratch/size`` bytes before a connection yields its thread.
+    static let readsPerTurn = 8
 
     private func feed(_ bytes: UnsafeRawBufferPointer) {
         do {

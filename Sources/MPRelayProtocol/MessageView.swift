@@ -57,7 +57,6 @@ public struct MessageView {
     ) {
         precondition(!peer.isEmpty && peer.count <= PeerName.maxLength)
         let bodyLength = fixedHeaderLength + peer.count + payload.count
-        buffer.reserveCapacity(buffer.count + Frame.headerLength(forBodyLength: bodyLength) + bodyLength)
         Frame.appendHeader(bodyLength: bodyLength, to: &buffer)
         buffer.append(kind.rawValue)
         buffer.append(options.rawValue)
