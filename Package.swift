@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "mprelayd", targets: ["mprelayd"]),
         .library(name: "MPRelayProtocol", targets: ["MPRelayProtocol"]),
+        .library(name: "MPRelayClient", targets: ["MPRelayClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -38,6 +39,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // A blocking Swift client, for mprelay-bench, tests and Swift programs.
+        .target(
+            name: "MPRelayClient",
+            dependencies: ["MPRelayProtocol", "MPRelayConfig", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "mprelayd",
             dependencies: [
@@ -47,14 +53,41 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // libsystemd: sd_notify, socket activation, the journal. A system library, not vendored.
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        // The launcher's systemd layer: readiness and watchdog, socket activation, the journal.
+        .target(
+            name: "MPRelaySystemd",
+            dependencies: [
+                "CSystemd",
+                "MPRelayBroker",
+                "MPRelayConfig",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "MPRelayProtocolTests", dependencies: ["MPRelayProtocol"], resources: [.copy("Vectors")]),
         .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayProtocol"]),
         .testTarget(
             name: "MPRelayBrokerTests",
             dependencies: [
                 "MPRelayBroker",
+                "MPRelayClient",
+                "MPRelayConfig",
+                "MPRelayProtocol",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "MPRelaySystemdTests",
+            dependencies: [
+                "MPRelaySystemd",
+                "MPRelayBroker",
+                "MPRelayConfig",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ]

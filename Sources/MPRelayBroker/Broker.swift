@@ -101,6 +101,29 @@ public final class Broker: Sendable {
         return "\(new.endpoints.count) endpoint(s): \(opened.count) added, \(removed.count) removed, \(kept.count) kept"
     }
 
+    /// Every registered peer, read without entering any connection's queue, sorted by name.
+    public var peers: [PeerSnapshot] {
+        context.registry.connections().compactMap(\.snapshot).sorted { $0.name < $1.name }
+    }
+
+    /// One registered peer, or nil.
+    public func peer(named name: String) -> PeerSnapshot? {
+        guard let key = try? PeerName(name) else { return nil }
+        return context.registry.lookup(key)?.snapshot
+    }
+
+    /// Disconnects the peer registered as `name` with ERROR `kicked` carrying `reason`.
+    ///
+    /// - Returns: false when no such peer is registered.
+    public func kick(_ name: String, reason: String) -> Bool {
+        guard let key = try? PeerName(name), let connection = context.registry.lookup(key) else { return false }
+        connection.queue.async { connection.fail(.kicked, text: reason) }
+        return true
+    }
+
+    /// Handshakes in progress now.
+    public var handshakesInProgress: Int { context.handshakesInProgress }
+
     /// Stops accepting, stops reading, lets every queued delivery flush, says GOODBYE to every peer,
     /// and calls `completion` once all connections are closed or `drain_timeout` has passed.
     public func shutdown(completion: @escaping @Sendable () -> Void) {

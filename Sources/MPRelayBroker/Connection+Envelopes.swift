@@ -73,7 +73,11 @@ extension Connection {
             return .stop
         }
         phase = .registered(name, outcome)
-        counters.registeredAt = .now()
+        meters.identity = ConnectionMeters.Identity(
+            name: name,
+            digest: outcome.digestDescription,
+            registeredAt: WallClock.now
+        )
         logger[metadataKey: "peer"] = "\(name)"
         logger.info("registered as \(name) from \(remote)")
         sendToSelf(Envelope.welcome(version: Envelope.protocolVersion, maxMessageBytes: UInt64(limits.maxMessageBytes)).encodedFrame())
@@ -128,10 +132,8 @@ extension Connection {
             report(.unknownPeer, id: id, peer: message.peer, text: "the peer disconnected before the message could be queued")
             return .proceed
         }
-        counters.messagesIn += 1
-        counters.bytesIn += message.payload.count
-        counters.pendingMessages += 1
-        counters.pendingBytes += message.payload.count
+        batch.messages += 1
+        batch.bytes += message.payload.count
         if message.options.contains(.confirm) { sendToSelf(Envelope.ack(correlationID: id).encodedFrame()) }
         if logger.logLevel <= .trace {
             logger.trace("relayed \(message.payload.count) bytes to \(String(decoding: message.peer, as: UTF8.self))")

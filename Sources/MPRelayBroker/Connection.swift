@@ -27,6 +27,7 @@ final class Connection: @unchecked Sendable {
     let endpoint: EndpointDescription
     let context: RelayContext
     let outbound = Mutex(Outbound())
+    let meters = ConnectionMeters()
     var logger: Logger
 
     // Confined to `queue`.
@@ -36,7 +37,8 @@ final class Connection: @unchecked Sendable {
     var nameBytes: [UInt8] = []
     var pendingFlushes: [Connection] = []
     var route = RouteCache()
-    var counters = PeerCounters()
+    var batch = PeerCounters()
+    private var inflightFrames = 0
     var lastHeard = DispatchTime.now()
     var pingOutstanding = false
     private var readSource: (any DispatchSourceRead)?
@@ -138,11 +140,12 @@ final class Connection: @unchecked Sendable {
 
     /// Publishes the batch's effects: flushes receivers that got frames, then this connection.
     private func finishBatch() {
-        if counters.pendingMessages > 0 {
-            context.statistics.messagesRelayed.add(counters.pendingMessages, ordering: .relaxed)
-            context.statistics.bytesRelayed.add(counters.pendingBytes, ordering: .relaxed)
-            counters.pendingMessages = 0
-            counters.pendingBytes = 0
+        if batch.messages > 0 {
+            context.statistics.messagesRelayed.add(batch.messages, ordering: .relaxed)
+            context.statistics.bytesRelayed.add(batch.bytes, ordering: .relaxed)
+            meters.messagesIn.add(batch.messages, ordering: .relaxed)
+            meters.bytesIn.add(batch.bytes, ordering: .relaxed)
+            batch = PeerCounters()
         }
         for receiver in pendingFlushes where receiver !== self {
             receiver.scheduleFlush()
@@ -191,11 +194,12 @@ final class Connection: @unchecked Sendable {
                 let written = inflight.count
                 if inflight.capacity > 65_536 { inflight = [] } else { inflight.removeAll(keepingCapacity: true) }
                 inflightOffset = 0
-                outbound.withLock { state in
+                inflightFrames = outbound.withLock { state in
                     state.queuedBytes -= written
+                    state.queuedFrames -= inflightFrames
                     swap(&state.pending, &inflight)
-                    state.queuedFrames = 0
                     if inflight.isEmpty { state.flushScheduled = false }
+                    return state.queuedFrames
                 }
                 if inflight.isEmpty {
                     if !writeSourceSuspended {
@@ -336,5 +340,28 @@ extension Connection {
             !endpoint.stillAccepts(keyAt: outcome.keyIndex, in: configured)
         else { return }
         fail(.kicked, text: "its authkey was removed from endpoint \(endpoint.configuredAddress) by a configuration reload")
+    }
+}
+
+extension Connection {
+    /// The peer as the control socket shows it, read without entering the connection's queue;
+    /// nil until it registers.
+    var snapshot: PeerSnapshot? {
+        guard let identity = meters.identity else { return nil }
+        let queue = outbound.withLock { ($0.totalFrames, $0.totalBytes, $0.queuedFrames, $0.queuedBytes) }
+        return PeerSnapshot(
+            name: identity.name.description,
+            connectionID: id,
+            endpoint: endpoint.address.description,
+            remote: remote,
+            connectedSince: identity.registeredAt,
+            digest: identity.digest,
+            messagesIn: meters.messagesIn.load(ordering: .relaxed),
+            bytesIn: meters.bytesIn.load(ordering: .relaxed),
+            messagesOut: queue.0,
+            bytesOut: queue.1,
+            queuedFrames: queue.2,
+            queuedBytes: queue.3
+        )
     }
 }

@@ -20,7 +20,7 @@ struct ListeningSocket {
             return try openInet(address, host: host, port: port, family: AF_INET6)
         case .unixPath(let path):
             try removeStaleSocketFile(path)
-            let fd = try bindUnix(address, sunPath: Array(path.utf8))
+            let fd = try bindUnix(address)
             guard chmod(path, mode_t(mode)) == 0 else {
                 let error = errno
                 close(fd)
@@ -28,8 +28,8 @@ struct ListeningSocket {
                 throw SocketError("chmod", target: path, errno: error)
             }
             return try listenOn(fd, boundAddress: address)
-        case .unixAbstract(let name):
-            let fd = try bindUnix(address, sunPath: [0] + Array(name.utf8))
+        case .unixAbstract:
+            let fd = try bindUnix(address)
             return try listenOn(fd, boundAddress: address)
         }
     }
@@ -66,10 +66,10 @@ struct ListeningSocket {
         return SocketPeer.port(of: storage)
     }
 
-    private static func bindUnix(_ address: EndpointAddress, sunPath: [UInt8]) throws(SocketError) -> Int32 {
+    private static func bindUnix(_ address: EndpointAddress) throws(SocketError) -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketError("socket", target: address.description, errno: errno) }
-        let result = withUnixAddress(sunPath) { bind(fd, $0, $1) }
+        let result = EndpointAddress.withUnixSocketAddress(address.unixPathBytes ?? []) { bind(fd, $0, $1) }
         guard result == 0 else {
             let error = errno
             close(fd)
@@ -97,26 +97,10 @@ struct ListeningSocket {
         let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard probe >= 0 else { throw SocketError("socket", target: path, errno: errno) }
         defer { close(probe) }
-        let connected = withUnixAddress(Array(path.utf8)) { connect(probe, $0, $1) } == 0
+        let connected = EndpointAddress.withUnixSocketAddress(Array(path.utf8)) { connect(probe, $0, $1) } == 0
         if connected {
             throw SocketError("bind", target: path, errno: EADDRINUSE, detail: "another process is listening on this socket")
         }
         unlink(path)
-    }
-
-    /// Calls `body` with a `sockaddr_un` holding `sunPath` and its exact length.
-    static func withUnixAddress<R>(_ sunPath: [UInt8], _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        precondition(sunPath.count < capacity, "the address length was checked when the config was parsed")
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: sunPath)
-        }
-        let isAbstract = sunPath.first == 0
-        let length = MemoryLayout<sa_family_t>.size + sunPath.count + (isAbstract ? 0 : 1)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(length)) }
-        }
     }
 }

@@ -8,8 +8,11 @@ struct Outbound: ~Copyable {
     var pending: [UInt8] = []
     /// Bytes queued: `pending` plus the batch being written.
     var queuedBytes = 0
-    /// Frames in `pending`, for the control socket's queue-depth figures.
+    /// Frames queued: in `pending` plus in the batch being written.
     var queuedFrames = 0
+    /// Frames and bytes ever queued, for the control socket.
+    var totalFrames = 0
+    var totalBytes = 0
     /// Set once the connection closes: every later append fails.
     var closed = false
     /// Whether a flush is already scheduled on the owner's queue.
@@ -34,6 +37,8 @@ struct Outbound: ~Copyable {
         write(&pending)
         queuedBytes += frameLength
         queuedFrames += 1
+        totalFrames += 1
+        totalBytes += frameLength
         if flushScheduled { return .queued }
         flushScheduled = true
         return .queuedNeedsFlush

@@ -1,12 +1,6 @@
-import Dispatch
-
-/// One connection's traffic counters, confined to its queue.
+/// Relay counts of the current read batch, confined to the connection's queue and published to
+/// the shared meters once per batch.
 struct PeerCounters {
-    var messagesIn = 0
-    var bytesIn = 0
-    /// Messages and bytes relayed in the current read batch, not yet added to the broker totals.
-    var pendingMessages = 0
-    var pendingBytes = 0
-    /// When the peer registered.
-    var registeredAt: DispatchWallTime?
+    var messages = 0
+    var bytes = 0
 }

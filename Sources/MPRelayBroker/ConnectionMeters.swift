@@ -1,0 +1,23 @@
+import MPRelayProtocol
+import Synchronization
+
+/// What the control socket may read about a connection without entering its queue: who it is and
+/// what it sent. Written by the connection's queue once at registration and once per read batch.
+final class ConnectionMeters: Sendable {
+    /// Set once the peer registers.
+    struct Identity: Sendable {
+        let name: PeerName
+        let digest: String
+        /// Seconds since the Unix epoch.
+        let registeredAt: Double
+    }
+
+    let messagesIn = Atomic<Int>(0)
+    let bytesIn = Atomic<Int>(0)
+    private let registered = Mutex<Identity?>(nil)
+
+    var identity: Identity? {
+        get { registered.withLock { $0 } }
+        set { registered.withLock { $0 = newValue } }
+    }
+}
