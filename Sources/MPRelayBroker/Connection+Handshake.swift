@@ -4,16 +4,12 @@ import MPRelayProtocol
 import Synchronization
 
 extension Connection {
-    /// Sends the challenge and arms the handshake deadline.
+    /// Sends the challenge; the timer armed at start enforces the deadline.
     func beginHandshake() {
         guard case .handshaking(var handshake) = phase else { return }
         sendToSelf(Frame.encode(handshake.start()))
         phase = .handshaking(handshake)
         flush()
-        queue.asyncAfter(deadline: .now() + limits.handshakeTimeout) { [weak self] in
-            guard let self, case .handshaking = self.phase else { return }
-            self.authenticationFailed("did not finish the handshake within handshake_timeout (\(self.limits.handshakeTimeout) s)")
-        }
     }
 
     /// Feeds one handshake frame to the state machine and carries out its answer.

@@ -43,8 +43,12 @@ final class Connection: @unchecked Sendable {
     var pingOutstanding = false
     private var readSource: (any DispatchSourceRead)?
     private var writeSource: (any DispatchSourceWrite)?
+    /// The handshake deadline, then the idle check. One source, cancelled at teardown, rather than
+    /// `asyncAfter` closures: those would need a weak reference, and a weakly referenced object
+    /// pays Swift's slow reference-counting path on every retain of the relay path.
+    private var timer: (any DispatchSourceTimer)?
     private var writeSourceSuspended = true
-    private var sourcesToCancel = 2
+    private var sourcesToCancel = 3
     private var inflight: [UInt8] = []
     private var inflightOffset = 0
     private var tornDown = false
@@ -72,15 +76,21 @@ final class Connection: @unchecked Sendable {
         queue.async { [self] in
             let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
             let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
+            let timer = DispatchSource.makeTimerSource(queue: queue)
             read.setEventHandler { [self] in readAvailable() }
             write.setEventHandler { [self] in flush() }
-            read.setCancelHandler { [self] in sourceCancelled() }
-            write.setCancelHandler { [self] in sourceCancelled() }
+            timer.setEventHandler { [self] in timerFired() }
+            for source in [read, write, timer] as [any DispatchSourceProtocol] {
+                source.setCancelHandler { [self] in sourceCancelled() }
+            }
             readSource = read
             writeSource = write
+            self.timer = timer
+            timer.schedule(deadline: .now() + limits.handshakeTimeout)
             read.activate()
             write.activate()
             write.suspend()
+            timer.activate()
             beginHandshake()
         }
     }
@@ -245,9 +255,7 @@ final class Connection: @unchecked Sendable {
         closeReason = reason
         readSource?.cancel()
         readSource = nil
-        queue.asyncAfter(deadline: .now() + drain) { [self] in
-            teardown(reason: "\(reason); queued frames not flushed in time", level: .debug)
-        }
+        armTimer(after: drain)
         flush()
     }
 
@@ -273,7 +281,13 @@ final class Connection: @unchecked Sendable {
             writeSourceSuspended = false
         }
         writeSource?.cancel()
+        timer?.cancel()
         context.connectionClosed(self)
+    }
+
+    /// Re-arms the connection's timer; nil disarms it.
+    func armTimer(after seconds: Double?) {
+        timer?.schedule(deadline: seconds.map { .now() + $0 } ?? .distantFuture)
     }
 
     private func sourceCancelled() {
@@ -282,6 +296,7 @@ final class Connection: @unchecked Sendable {
         close(fd)
         readSource = nil
         writeSource = nil
+        timer = nil
         pendingFlushes = []
         route = RouteCache()
     }
