@@ -6,6 +6,8 @@ let package = Package(
     name: "mprelay",
     products: [
         .executable(name: "mprelayd", targets: ["mprelayd"]),
+        .executable(name: "mprelayctl", targets: ["mprelayctl"]),
+        .executable(name: "mprelay-bench", targets: ["mprelay-bench"]),
         .library(name: "MPRelayProtocol", targets: ["MPRelayProtocol"]),
         .library(name: "MPRelayClient", targets: ["MPRelayClient"]),
     ],
@@ -14,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Wire format: framing, the multiprocessing handshake, envelopes. No sockets, no clocks.
@@ -44,11 +48,44 @@ let package = Package(
             name: "MPRelayClient",
             dependencies: ["MPRelayProtocol", "MPRelayConfig", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The load generator: throughput, latency, fan-in, idle connections, handshakes.
+        .executableTarget(
+            name: "mprelay-bench",
+            dependencies: [
+                "MPRelayClient",
+                "MPRelayConfig",
+                "MPRelayProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        // The control socket: the JSON-lines protocol shared by daemon and CLI, and its server.
+        .target(
+            name: "MPRelayControl",
+            dependencies: [
+                "CMPRelayShims",
+                "MPRelayBroker",
+                "MPRelayConfig",
+                "MPRelayProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .executableTarget(
+            name: "mprelayctl",
+            dependencies: [
+                "MPRelayControl",
+                "MPRelayBroker",
+                "MPRelayConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "mprelayd",
             dependencies: [
                 "MPRelayBroker",
                 "MPRelayConfig",
+                "MPRelayControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -71,6 +108,10 @@ let package = Package(
         ),
         .testTarget(name: "MPRelayProtocolTests", dependencies: ["MPRelayProtocol"], resources: [.copy("Vectors")]),
         .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayProtocol"]),
+        .testTarget(
+            name: "MPRelayControlTests",
+            dependencies: ["MPRelayControl", "MPRelayBroker", "MPRelayConfig"]
+        ),
         .testTarget(
             name: "MPRelayBrokerTests",
             dependencies: [

@@ -22,11 +22,11 @@ public final class Broker: Sendable {
     /// - Throws: ``SocketError`` naming the first endpoint that could not listen.
     @discardableResult
     public func start() throws(SocketError) -> [EndpointAddress] {
-        let configured = configuration.withLock { $0.endpoints }
+        let configured = configuration.withLock { $0 }
         var opened: [Endpoint] = []
-        for (index, endpoint) in configured.enumerated() {
+        for (index, endpoint) in configured.endpoints.enumerated() {
             do {
-                opened.append(try Endpoint(endpoint, context: context, index: index + 1))
+                opened.append(try Endpoint(endpoint, allowLegacyMD5: configured.broker.allowLegacyMD5, context: context, index: index + 1))
             } catch {
                 for endpoint in opened { endpoint.stop() }
                 throw error
@@ -67,7 +67,7 @@ public final class Broker: Sendable {
         var opened: [Endpoint] = []
         for (index, endpoint) in new.endpoints.enumerated() where !runningAddresses.contains(endpoint.address) {
             do {
-                opened.append(try Endpoint(endpoint, context: context, index: index + 1))
+                opened.append(try Endpoint(endpoint, allowLegacyMD5: new.broker.allowLegacyMD5, context: context, index: index + 1))
             } catch {
                 for endpoint in opened { endpoint.stop() }
                 throw error
@@ -78,7 +78,7 @@ public final class Broker: Sendable {
         var removed: [Endpoint] = []
         for endpoint in running {
             if let configured = byAddress[endpoint.description.configuredAddress] {
-                endpoint.update(configured)
+                endpoint.update(configured, allowLegacyMD5: new.broker.allowLegacyMD5)
                 kept.append(endpoint)
             } else {
                 removed.append(endpoint)
@@ -95,8 +95,9 @@ public final class Broker: Sendable {
             context.logger.info("stopped listening on \(endpoint.boundAddress): removed from the configuration")
         }
         endpoints.withLock { $0 = kept + opened }
+        context.registry.invalidateRoutes()
         for connection in context.connections {
-            connection.queue.async { connection.checkKey(against: byAddress) }
+            connection.queue.async { connection.applyReload(byAddress) }
         }
         return "\(new.endpoints.count) endpoint(s): \(opened.count) added, \(removed.count) removed, \(kept.count) kept"
     }

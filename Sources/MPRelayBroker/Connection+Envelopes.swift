@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import MPRelayConfig
 import MPRelayProtocol
 
 extension Connection {
@@ -24,7 +25,11 @@ extension Connection {
         do {
             envelope = try Envelope(decoding: frame)
         } catch {
-            fail(.malformedFrame, text: error.description)
+            if case .invalidName(.hello, _) = error {
+                fail(.invalidName, peer: Self.helloName(frame), text: error.description)
+            } else {
+                fail(.malformedFrame, text: error.description)
+            }
             return .stop
         }
         guard case .registered = phase else {
@@ -43,8 +48,10 @@ extension Connection {
         case .pong:
             break
         case .list(let id):
+            guard mayList("list peers", id: id) else { break }
             sendToSelf(Envelope.peerList(correlationID: id, names: context.registry.names()).encodedFrame())
         case .watch(let id, let enabled):
+            guard !enabled || mayList("watch presence", id: id) else { break }
             context.registry.setWatching(self, enabled)
             sendToSelf(Envelope.ack(correlationID: id).encodedFrame())
         case .goodbye(let reason, let text):
@@ -60,6 +67,12 @@ extension Connection {
         return .proceed
     }
 
+    /// The raw name bytes of a HELLO whose name did not validate, for the ERROR's peer field.
+    private static func helloName(_ frame: UnsafeRawBufferPointer) -> [UInt8] {
+        guard frame.count > 3 else { return [] }
+        return Array(frame[3..<min(frame.count, 3 + Int(frame[2]))])
+    }
+
     /// Registers the name, or refuses and closes.
     private func hello(version: UInt8, name: PeerName) -> FrameDecoder.Directive {
         nameBytes = name.bytes
@@ -67,8 +80,28 @@ extension Connection {
             fail(.unsupportedVersion, peer: name.bytes, text: "protocol version \(version) is not supported; this broker speaks \(Envelope.protocolVersion)")
             return .stop
         }
-        guard case .awaitingHello(let outcome) = phase else { return .stop }
-        guard let watchers = context.registry.register(name, self) else {
+        guard case .awaitingHello(let outcome) = phase, let principal else { return .stop }
+        guard mayRegister(name) else {
+            closeAfterFlush(reason: "not permitted to register \(name)")
+            return .stop
+        }
+        guard context.principalUsage.claim(.names, for: principal.name, limit: principal.maxNames) else {
+            fail(.notPermitted, peer: name.bytes, text: "principal \(principal.name) already has max_names (\(principal.maxNames ?? 0)) names registered")
+            return .stop
+        }
+        holdsPrincipalName = true
+        let watchers: [Connection]
+        if let free = context.registry.register(name, self) {
+            watchers = free
+        } else if principal.onNameConflict == .replace {
+            let (previous, current) = context.registry.replace(name, with: self)
+            watchers = current
+            previous?.queue.async { [remote] in
+                previous?.fail(.replaced, peer: name.bytes, text: "the name \"\(name)\" was taken over by principal \(principal.name) from \(remote)")
+            }
+            let left = Envelope.peerLeft(name).encodedFrame()
+            for watcher in watchers { watcher.enqueuePresence(left) }
+        } else {
             fail(.nameTaken, peer: name.bytes, text: "the name \"\(name)\" is already registered")
             return .stop
         }
@@ -101,8 +134,15 @@ extension Connection {
             report(.messageTooLarge, id: id, peer: message.peer, text: "payload of \(message.payload.count) bytes is over max_message_bytes (\(limits.maxMessageBytes))")
             return .proceed
         }
-        guard let receiver = findReceiver(message.peer) else {
+        let receiver: Connection
+        switch findRoute(message.peer) {
+        case .deliver(let found):
+            receiver = found
+        case .unknownPeer:
             report(.unknownPeer, id: id, peer: message.peer, text: "no peer named \"\(String(decoding: message.peer, as: UTF8.self))\" is registered")
+            return .proceed
+        case .forbidden:
+            deny("send to \"\(String(decoding: message.peer, as: UTF8.self))\"", rule: "may_send_to \(principal?.maySendTo ?? [])", id: id, peer: Array(message.peer))
             return .proceed
         }
         let frameLength = MessageView.frameLength(peerLength: sender.bytes.count, payloadLength: message.payload.count)
@@ -141,12 +181,20 @@ extension Connection {
         return .proceed
     }
 
-    private func findReceiver(_ name: UnsafeRawBufferPointer) -> Connection? {
+    /// The access rules first, so a forbidden sender learns nothing about who is registered.
+    private func findRoute(_ name: UnsafeRawBufferPointer) -> Route {
         let generation = context.registry.generation
-        if let cached = route.receiver(for: name, generation: generation) { return cached }
-        guard let receiver = context.registry.lookup(name) else { return nil }
-        route.remember(name, receiver, generation: generation)
-        return receiver
+        if let cached = route.route(for: name, generation: generation) { return cached }
+        let found: Route
+        if !maySend(to: name) {
+            found = .forbidden
+        } else if let receiver = context.registry.lookup(name) {
+            found = .deliver(receiver)
+        } else {
+            found = .unknownPeer
+        }
+        route.remember(name, found, generation: generation)
+        return found
     }
 
     /// Queues a presence event, from any queue. Like a delivery it respects the outbound bound:

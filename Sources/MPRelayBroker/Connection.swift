@@ -37,6 +37,12 @@ final class Connection: @unchecked Sendable {
     var nameBytes: [UInt8] = []
     var pendingFlushes: [Connection] = []
     var route = RouteCache()
+    /// The principal the handshake bound this connection to, and what of its quota it holds.
+    var principal: PrincipalConfig?
+    var holdsPrincipalConnection = false
+    var holdsPrincipalName = false
+    /// Refusals are logged at most once a second per connection; this counts the ones in between.
+    var denialLog = DenialLogThrottle()
     var batch = PeerCounters()
     private var inflightFrames = 0
     var lastHeard = DispatchTime.now()
@@ -68,7 +74,7 @@ final class Connection: @unchecked Sendable {
         var nonce = [UInt8](repeating: 0, count: HandshakeMessage.nonceLength)
         var random = SystemRandomNumberGenerator()
         for index in nonce.indices { nonce[index] = random.next() }
-        self.phase = .handshaking(ServerHandshake(keys: endpoint.keys, nonce: nonce, policy: limits.handshakePolicy))
+        self.phase = .handshaking(ServerHandshake(keys: endpoint.keys, nonce: nonce, policy: endpoint.policy))
     }
 
     /// Starts reading and sends the challenge; the handshake clock starts now.
@@ -145,7 +151,12 @@ final class Connection: @unchecked Sendable {
             authenticationFailed("sent an invalid handshake frame: \(error)")
             return
         }
-        fail(.malformedFrame, text: "\(error)")
+        switch error {
+        case .tooLarge:
+            fail(.messageTooLarge, text: "\(error); the body was not read")
+        case .negativeLength:
+            fail(.malformedFrame, text: "\(error)")
+        }
     }
 
     /// Publishes the batch's effects: flushes receivers that got frames, then this connection.
@@ -251,6 +262,7 @@ final class Connection: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !tornDown, !isClosing else { return }
         leaveRegistry()
+        releasePrincipalQuota()
         phase = .closing
         closeReason = reason
         readSource?.cancel()
@@ -267,6 +279,7 @@ final class Connection: @unchecked Sendable {
         tornDown = true
         if case .handshaking = phase { context.handshakeEnded() }
         leaveRegistry()
+        releasePrincipalQuota()
         phase = .closing
         outbound.withLock { state in
             state.closed = true
@@ -339,9 +352,10 @@ extension Connection {
 }
 
 extension Connection {
-    /// After a reload: a peer whose key its endpoint no longer accepts is disconnected. Peers of
-    /// an endpoint that was removed keep their connection; the endpoint only stops accepting.
-    func checkKey(against endpoints: [EndpointAddress: EndpointConfig]) {
+    /// After a reload: the connection takes its principal's new rights, or is disconnected when
+    /// its endpoint no longer lists that principal with the key it proved. Peers of an endpoint
+    /// that was removed keep their connection and rights; the endpoint only stops accepting.
+    func applyReload(_ endpoints: [EndpointAddress: EndpointConfig]) {
         dispatchPrecondition(condition: .onQueue(queue))
         limits = context.limits
         let outcome: HandshakeOutcome
@@ -351,10 +365,13 @@ extension Connection {
         case .handshaking, .closing:
             return
         }
-        guard let configured = endpoints[endpoint.configuredAddress],
-            !endpoint.stillAccepts(keyAt: outcome.keyIndex, in: configured)
-        else { return }
-        fail(.kicked, text: "its authkey was removed from endpoint \(endpoint.configuredAddress) by a configuration reload")
+        guard let configured = endpoints[endpoint.configuredAddress] else { return }
+        guard let renewed = endpoint.principal(ofKey: outcome.keyIndex, in: configured) else {
+            fail(.kicked, text: "its key or principal was removed from endpoint \(endpoint.configuredAddress) by a configuration reload")
+            return
+        }
+        principal = renewed
+        route.forget()
     }
 }
 

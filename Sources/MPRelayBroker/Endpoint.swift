@@ -16,9 +16,9 @@ final class Endpoint: @unchecked Sendable {
     private var source: (any DispatchSourceRead)?
     private var paused = false
 
-    init(_ configured: EndpointConfig, context: RelayContext, index: Int) throws(SocketError) {
+    init(_ configured: EndpointConfig, allowLegacyMD5: Bool, context: RelayContext, index: Int) throws(SocketError) {
         self.socket = try ListeningSocket.open(configured.address, mode: configured.mode)
-        self.current = Mutex(EndpointDescription(configured, boundAddress: socket.boundAddress))
+        self.current = Mutex(EndpointDescription(configured, boundAddress: socket.boundAddress, allowLegacyMD5: allowLegacyMD5))
         self.context = context
         self.queue = DispatchQueue(label: "Endpoint-\(index)")
     }
@@ -29,8 +29,8 @@ final class Endpoint: @unchecked Sendable {
     var description: EndpointDescription { current.withLock { $0 } }
 
     /// Applies a reloaded endpoint table: new keys hold for connections accepted from now on.
-    func update(_ configured: EndpointConfig) {
-        current.withLock { $0 = EndpointDescription(configured, boundAddress: socket.boundAddress) }
+    func update(_ configured: EndpointConfig, allowLegacyMD5: Bool) {
+        current.withLock { $0 = EndpointDescription(configured, boundAddress: socket.boundAddress, allowLegacyMD5: allowLegacyMD5) }
     }
 
     /// Starts accepting.

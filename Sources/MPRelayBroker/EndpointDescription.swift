@@ -1,5 +1,6 @@
 import Crypto
 import MPRelayConfig
+import MPRelayProtocol
 
 /// What a connection needs to know about the endpoint that accepted it, as it was at accept time.
 struct EndpointDescription: Sendable {
@@ -7,17 +8,42 @@ struct EndpointDescription: Sendable {
     let configuredAddress: EndpointAddress
     /// The address as bound (with the real port for port 0).
     let address: EndpointAddress
-    /// The keys a client may prove, in order.
+    /// The principals that may connect, in order.
+    let principals: [PrincipalConfig]
+    /// Every principal's keys, flattened, for the handshake.
     let keys: [SymmetricKey]
+    /// For each entry of ``keys``, the index of its principal.
+    private let principalOfKey: [Int]
+    /// The handshake policy here: the broker's legacy setting and this endpoint's minimum digest.
+    let policy: HandshakePolicy
 
-    init(_ configured: EndpointConfig, boundAddress: EndpointAddress) {
+    init(_ configured: EndpointConfig, boundAddress: EndpointAddress, allowLegacyMD5: Bool) {
         self.configuredAddress = configured.address
         self.address = boundAddress
-        self.keys = [SymmetricKey(data: configured.authkey.bytes)]
+        self.principals = configured.principals
+        var keys: [SymmetricKey] = []
+        var owners: [Int] = []
+        for (index, principal) in configured.principals.enumerated() {
+            for key in principal.keys {
+                keys.append(SymmetricKey(data: key.bytes))
+                owners.append(index)
+            }
+        }
+        self.keys = keys
+        self.principalOfKey = owners
+        self.policy = HandshakePolicy(allowLegacyMD5: allowLegacyMD5, minimumDigest: configured.minimumDigest)
     }
 
-    /// Whether `configured` still accepts the key at `index` of these keys.
-    func stillAccepts(keyAt index: Int, in configured: EndpointConfig) -> Bool {
-        keys[index].withUnsafeBytes { Array($0) } == configured.authkey.bytes
+    /// The principal whose key is at `keyIndex` of ``keys``.
+    func principal(ofKey keyIndex: Int) -> PrincipalConfig {
+        principals[principalOfKey[keyIndex]]
+    }
+
+    /// The principal a reloaded endpoint grants to a client that proved the key at `keyIndex`:
+    /// the principal of the same name if it still lists that key, else nil.
+    func principal(ofKey keyIndex: Int, in configured: EndpointConfig) -> PrincipalConfig? {
+        let current = principal(ofKey: keyIndex)
+        let proven = keys[keyIndex].withUnsafeBytes { Array($0) }
+        return configured.principals.first { $0.name == current.name && $0.keys.contains { $0.bytes == proven } }
     }
 }

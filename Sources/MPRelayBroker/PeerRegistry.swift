@@ -27,6 +27,22 @@ final class PeerRegistry: Sendable {
         }
     }
 
+    /// Gives `name` to `connection` whoever holds it. Returns the previous holder and the watchers
+    /// to tell.
+    func replace(_ name: PeerName, with connection: Connection) -> (previous: Connection?, watchers: [Connection]) {
+        state.withLock { state in
+            let previous = state.peers[name]
+            state.peers[name] = connection
+            generationCounter.add(1, ordering: .releasing)
+            return (previous, state.watchers.values.filter { $0 !== connection })
+        }
+    }
+
+    /// Makes every connection look its routes up again, e.g. after the rules changed.
+    func invalidateRoutes() {
+        generationCounter.add(1, ordering: .releasing)
+    }
+
     /// Releases `name` if `connection` still holds it; returns the watchers to tell.
     func unregister(_ name: PeerName, _ connection: Connection) -> [Connection] {
         state.withLock { state in

@@ -9,6 +9,7 @@ import Synchronization
 final class RelayContext: Sendable {
     let registry = PeerRegistry()
     let statistics = RelayStatistics()
+    let principalUsage = PrincipalUsage()
     let logger: Logger
     private let currentLimits: Mutex<RelayLimits>
     private let liveConnections = Mutex<[Int: Connection]>([:])

@@ -1,5 +1,5 @@
 public import MPRelayConfig
-public import MPRelayProtocol
+import MPRelayProtocol
 
 /// The limits a running broker enforces, taken from `[broker]`; replaced whole on reload.
 public struct RelayLimits: Equatable, Sendable {
@@ -10,7 +10,6 @@ public struct RelayLimits: Equatable, Sendable {
     public var drainTimeout: Double
     public var maxConnections: Int
     public var maxHandshakes: Int
-    public var handshakePolicy: HandshakePolicy
 
     public init(_ broker: BrokerConfig) {
         maxMessageBytes = broker.maxMessageBytes
@@ -20,7 +19,6 @@ public struct RelayLimits: Equatable, Sendable {
         drainTimeout = broker.drainTimeout
         maxConnections = broker.maxConnections
         maxHandshakes = broker.maxHandshakes
-        handshakePolicy = HandshakePolicy(allowLegacyMD5: broker.allowLegacyMD5)
     }
 
     /// The largest frame body accepted after the handshake: a payload plus the largest header.

@@ -37,23 +37,31 @@ public struct ConfigLoader: Sendable {
             throw ConfigError(file: file, key: "", message: "TOML syntax error: \(error)")
         }
         var broker = BrokerConfig()
+        var control = ControlConfig()
         var endpoints: [EndpointConfig] = []
         var warnings: [ConfigWarning] = []
+        let principals = try readPrincipals(root["principal"], file: file, warnings: &warnings)
         for key in root.keys.sorted() {
             let field = TOMLField(value: root[key]!, file: file, key: key)
             switch key {
             case "broker":
                 broker = try readBroker(try field.table(), file: file)
+            case "control":
+                control = try ControlConfig.read(try field.table(), file: file)
             case "endpoint":
                 guard root[key]!.type == .array, let tables = root[key]!.array else {
                     throw field.error("write endpoints as [[endpoint]] tables")
                 }
                 for (index, element) in tables.enumerated() {
                     let entry = TOMLField(value: element, file: file, key: "endpoint[\(index + 1)]")
-                    endpoints.append(try readEndpoint(try entry.table(), key: entry.key, file: file, warnings: &warnings))
+                    endpoints.append(
+                        try readEndpoint(try entry.table(), key: entry.key, file: file, principals: principals, warnings: &warnings)
+                    )
                 }
+            case "principal":
+                break
             default:
-                throw field.error("unknown table or key: expected [broker] or [[endpoint]]")
+                throw field.error("unknown table or key: expected [broker], [control], [[principal]] or [[endpoint]]")
             }
         }
         guard !endpoints.isEmpty else {
@@ -61,7 +69,7 @@ public struct ConfigLoader: Sendable {
         }
         try broker.validate(file: file)
         try checkDistinct(endpoints, file: file)
-        return Configuration(broker: broker, endpoints: endpoints, source: file, warnings: warnings)
+        return Configuration(broker: broker, endpoints: endpoints, control: control, source: file, warnings: warnings)
     }
 
     private func readBroker(_ table: TOMLTable, file: String) throws(ConfigError) -> BrokerConfig {
@@ -75,108 +83,6 @@ public struct ConfigLoader: Sendable {
             try setting.read(&broker, field)
         }
         return broker
-    }
-
-    private func readEndpoint(
-        _ table: TOMLTable,
-        key prefix: String,
-        file: String,
-        warnings: inout [ConfigWarning]
-    ) throws(ConfigError) -> EndpointConfig {
-        func field(_ key: String) -> TOMLField? {
-            table[key].map { TOMLField(value: $0, file: file, key: "\(prefix).\(key)") }
-        }
-        for key in table.keys.sorted() where !EndpointConfig.keys.contains(key) {
-            throw ConfigError(
-                file: file,
-                key: "\(prefix).\(key)",
-                message: "unknown key: expected one of \(EndpointConfig.keys.joined(separator: ", "))"
-            )
-        }
-        guard let addressField = field("address") else {
-            throw ConfigError(file: file, key: "\(prefix).address", message: "missing: every endpoint needs an address")
-        }
-        let addressText = try addressField.string()
-        let address: EndpointAddress
-        do {
-            address = try EndpointAddress(parsing: addressText)
-        } catch {
-            throw addressField.error(error.description)
-        }
-        let authkey = try readAuthkey(field: field, prefix: prefix, file: file, warnings: &warnings)
-        var endpoint = EndpointConfig(address: address, authkey: authkey)
-        if let modeField = field("mode") {
-            switch address {
-            case .unixPath:
-                endpoint.mode = try modeField.fileMode()
-            default:
-                throw modeField.error("mode applies to socket files only, and \(address) is not one")
-            }
-        }
-        return endpoint
-    }
-
-    private func readAuthkey(
-        field: (String) -> TOMLField?,
-        prefix: String,
-        file: String,
-        warnings: inout [ConfigWarning]
-    ) throws(ConfigError) -> Authkey {
-        let sources = ["authkey_file", "authkey_credential", "authkey"].compactMap(field)
-        guard sources.count == 1, let source = sources.first else {
-            throw ConfigError(
-                file: file,
-                key: prefix,
-                message: sources.isEmpty
-                    ? "no key: set authkey_file (or authkey_credential under systemd, or authkey for development)"
-                    : "set only one of authkey_file, authkey_credential and authkey"
-            )
-        }
-        switch source.key.split(separator: ".").last! {
-        case "authkey_file":
-            let path = try source.string()
-            return try withUnsafeMutablePointer(to: &warnings) { pointer throws(ConfigError) in
-                try readKeyFile(path, origin: "file \(path)", field: source, warnings: pointer)
-            }
-        case "authkey_credential":
-            let name = try source.string()
-            guard let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty else {
-                throw source.error("credential \"\(name)\" needs $CREDENTIALS_DIRECTORY, which systemd sets for LoadCredential=; it is not set")
-            }
-            guard !name.isEmpty, !name.contains("/") else { throw source.error("\"\(name)\" is not a credential name") }
-            return try readKeyFile(directory + "/" + name, origin: "credential \(name)", field: source, warnings: nil)
-        default:
-            let text = try source.string()
-            guard !text.isEmpty else { throw source.error("the key is empty") }
-            warnings.append(ConfigWarning(key: source.key, message: "key written in the configuration: use authkey_file outside development"))
-            return Authkey(bytes: Array(text.utf8), origin: "inline \(source.key)")
-        }
-    }
-
-    /// Reads a key file: its bytes with one trailing newline removed. A file that other users
-    /// can read gets a warning when `warnings` is given (credentials are systemd's to protect).
-    private func readKeyFile(
-        _ path: String,
-        origin: String,
-        field: TOMLField,
-        warnings: UnsafeMutablePointer<[ConfigWarning]>?
-    ) throws(ConfigError) -> Authkey {
-        let contents: (bytes: [UInt8], mode: mode_t)
-        do {
-            contents = try readFileBytes(path)
-        } catch {
-            throw field.error("cannot read the key from \(path): \(error)")
-        }
-        var bytes = contents.bytes
-        if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
-        guard !bytes.isEmpty else { throw field.error("the key file \(path) is empty") }
-        if let warnings, contents.mode & 0o044 != 0 {
-            warnings.pointee.append(ConfigWarning(
-                key: field.key,
-                message: "key file \(path) is readable by other users (mode \(String(contents.mode & 0o777, radix: 8))): chmod 600 it"
-            ))
-        }
-        return Authkey(bytes: bytes, origin: origin)
     }
 
     private func checkDistinct(_ endpoints: [EndpointConfig], file: String) throws(ConfigError) {

@@ -4,6 +4,8 @@ public struct Configuration: Equatable, Sendable {
     public var broker: BrokerConfig
     /// The `[[endpoint]]` tables, in file order; at least one.
     public var endpoints: [EndpointConfig]
+    /// The `[control]` table.
+    public var control: ControlConfig
     /// Where it came from: a file path, or ``Configuration/embeddedSource``.
     public var source: String
     /// Legal but risky choices, to be logged as WARNING lines.
@@ -12,9 +14,16 @@ public struct Configuration: Equatable, Sendable {
     /// The ``source`` of the configuration used when mprelayd runs without `--config`.
     public static let embeddedSource = "<embedded default>"
 
-    public init(broker: BrokerConfig = BrokerConfig(), endpoints: [EndpointConfig], source: String, warnings: [ConfigWarning] = []) {
+    public init(
+        broker: BrokerConfig = BrokerConfig(),
+        endpoints: [EndpointConfig],
+        control: ControlConfig = ControlConfig(),
+        source: String,
+        warnings: [ConfigWarning] = []
+    ) {
         self.broker = broker
         self.endpoints = endpoints
+        self.control = control
         self.source = source
         self.warnings = warnings
     }

@@ -14,6 +14,9 @@ public enum EndpointAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses an address; the error message says which forms are accepted.
     public init(parsing text: String) throws(AddressError) {
+        guard !text.isEmpty else {
+            throw AddressError("the address is empty (an abstract AF_UNIX name is written \"@name\": a TOML string cannot carry a NUL)")
+        }
         if text.hasPrefix("\\\\") {
             throw AddressError("\(text) is an AF_PIPE address: named pipes exist on Windows only; use host:port or a socket path")
         }

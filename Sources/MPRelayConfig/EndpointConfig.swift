@@ -1,21 +1,37 @@
-/// One `[[endpoint]]` table: an address to listen on and the key its clients must prove.
+public import MPRelayProtocol
+
+/// One `[[endpoint]]` table: an address to listen on and the principals that may connect there.
 public struct EndpointConfig: Equatable, Sendable {
     /// Where to listen.
     public var address: EndpointAddress
-    /// The key clients of this endpoint authenticate with.
-    public var authkey: Authkey
+    /// Who may connect, in order; a client proves one of their keys in the handshake.
+    public var principals: [PrincipalConfig]
     /// The permission bits of an AF_UNIX socket file.
     public var mode: UInt32
+    /// The weakest handshake digest accepted here (a reply or a challenge); nil accepts all.
+    public var minimumDigest: HandshakeDigest?
 
     /// The mode given to socket files when `mode` is not set.
     public static let defaultMode: UInt32 = 0o660
 
+    /// An endpoint whose clients share one key and may do everything.
     public init(address: EndpointAddress, authkey: Authkey, mode: UInt32 = EndpointConfig.defaultMode) {
+        self.init(address: address, principals: [.implicit(for: address, key: authkey)], mode: mode)
+    }
+
+    /// An endpoint for the given principals.
+    public init(
+        address: EndpointAddress,
+        principals: [PrincipalConfig],
+        mode: UInt32 = EndpointConfig.defaultMode,
+        minimumDigest: HandshakeDigest? = nil
+    ) {
         self.address = address
-        self.authkey = authkey
+        self.principals = principals
         self.mode = mode
+        self.minimumDigest = minimumDigest
     }
 
     /// The keys of an `[[endpoint]]` table, for the loader and the docs.
-    public static let keys = ["address", "authkey_file", "authkey_credential", "authkey", "mode"]
+    public static let keys = ["address", "principals", "authkey_file", "authkey_credential", "authkey", "mode", "min_digest"]
 }

@@ -1,3 +1,4 @@
+import MPRelayProtocol
 import TOMLKit
 
 /// A TOML value with the file and dotted key it came from, so every type or range error can name
@@ -70,6 +71,14 @@ struct TOMLField {
         }
         guard (0...0o777).contains(mode) else { throw error("file mode \(String(mode, radix: 8)) is out of range 0 to 0777") }
         return UInt32(mode)
+    }
+
+    func digest() throws(ConfigError) -> HandshakeDigest {
+        let text = try string()
+        guard let digest = HandshakeDigest(rawValue: text) else {
+            throw error("unknown digest \"\(text)\": expected one of \(HandshakeDigest.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return digest
     }
 
     func table() throws(ConfigError) -> TOMLTable {

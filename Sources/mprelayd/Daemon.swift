@@ -3,6 +3,8 @@ import Glibc
 import Logging
 import MPRelayBroker
 import MPRelayConfig
+import MPRelayControl
+import Synchronization
 
 /// The launcher: process set-up, the broker's start, and the signals that reload or stop it.
 final class Daemon: Sendable {
@@ -12,6 +14,8 @@ final class Daemon: Sendable {
     private let levelControl: LogLevelControl
     private let environment: [String: String]
     private let signalQueue = DispatchQueue(label: "MainProcess.signals")
+    /// The control socket, once it listens.
+    private let control = Mutex<ControlServer?>(nil)
 
     /// The file a reload re-reads, or nil for the embedded default.
     private let configurationPath: String?
@@ -35,9 +39,32 @@ final class Daemon: Sendable {
             logger.critical("cannot listen: \(error)")
             exit(1)
         }
+        startControl()
         let signalSources = installSignalHandlers()
         logger.info("ready: mprelayd \(MPRelayVersion.current), pid \(getpid()), configuration \(configuration.source)")
         withExtendedLifetime(signalSources) { dispatchMain() }
+    }
+
+    /// Opens the control socket unless `[control] enabled = false`. The relay does not depend on
+    /// it: when it cannot be opened, that is logged and the relay runs without it.
+    private func startControl() {
+        guard configuration.control.enabled else {
+            logger.info("control socket disabled by [control] enabled = false")
+            return
+        }
+        let server = ControlServer(
+            configuration: configuration,
+            environment: environment,
+            broker: broker,
+            levelControl: levelControl,
+            logger: logger
+        ) { [self] in signalQueue.sync { reload() } }
+        do {
+            try server.start()
+            control.withLock { $0 = server }
+        } catch {
+            logger.error("no control socket, the relay runs without it: \(error)")
+        }
     }
 
     /// Raises the soft descriptor limit to the hard one and says how many peers that allows.
@@ -90,6 +117,7 @@ final class Daemon: Sendable {
         do {
             let summary = try broker.reload(new)
             levelControl.level = new.broker.logLevel
+            control.withLock { $0 }?.apply(new)
             for warning in new.warnings { logger.warning("\(new.source): \(warning)") }
             logger.info("reload applied from \(configurationPath): \(summary)")
             return (true, "applied: \(summary)")
@@ -100,6 +128,7 @@ final class Daemon: Sendable {
     }
 
     private func beginShutdown(_ signalNumber: Int32) {
+        control.withLock { $0 }?.stop()
         logger.info("received \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): draining \(broker.connectionCount) connection(s)")
         broker.shutdown { [logger] in
             logger.info("shut down")

@@ -32,7 +32,7 @@ struct ConfigLoaderTests {
         #expect(config.broker == BrokerConfig())
         #expect(config.endpoints.count == 1)
         #expect(config.endpoints[0].address == .inet(host: "127.0.0.1", port: 6000))
-        #expect(config.endpoints[0].authkey.bytes == Array("k".utf8))
+        #expect(config.endpoints[0].principals[0].keys[0].bytes == Array("k".utf8))
         #expect(config.warnings.map(\.key) == ["endpoint[1].authkey"])
     }
 
@@ -123,11 +123,11 @@ struct ConfigLoaderTests {
             address = "127.0.0.1:2"
             authkey_file = "\(sharedKey)"
             """)
-        #expect(config.endpoints[0].authkey.bytes == Array("secret\n".utf8))
-        #expect(config.endpoints[1].authkey.bytes == Array("secret".utf8))
+        #expect(config.endpoints[0].principals[0].keys[0].bytes == Array("secret\n".utf8))
+        #expect(config.endpoints[1].principals[0].keys[0].bytes == Array("secret".utf8))
         #expect(config.warnings.map(\.key) == ["endpoint[2].authkey_file"])
         #expect(config.warnings[0].message.contains("readable by other users"))
-        #expect(!config.endpoints[0].authkey.description.contains("secret"))
+        #expect(!config.endpoints[0].principals[0].keys[0].description.contains("secret"))
     }
 
     @Test func missingOrEmptyKeyFilesAreErrors() {
@@ -142,8 +142,8 @@ struct ConfigLoaderTests {
         _ = directory.write("authkey", "from-systemd\n")
         let text = "[[endpoint]]\naddress = \"127.0.0.1:1\"\nauthkey_credential = \"authkey\""
         let config = try ConfigLoader(environment: ["CREDENTIALS_DIRECTORY": directory.path]).parse(text, file: "test.toml")
-        #expect(config.endpoints[0].authkey.bytes == Array("from-systemd".utf8))
-        #expect(config.endpoints[0].authkey.origin == "credential authkey")
+        #expect(config.endpoints[0].principals[0].keys[0].bytes == Array("from-systemd".utf8))
+        #expect(config.endpoints[0].principals[0].keys[0].origin == "credential authkey")
         expectError(text, key: "endpoint[1].authkey_credential", containing: "CREDENTIALS_DIRECTORY")
     }
 

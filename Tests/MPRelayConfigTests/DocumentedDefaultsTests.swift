@@ -5,11 +5,11 @@ import Testing
 /// docs/CONFIG.md must state the defaults and bounds the code really uses.
 @Suite("Documented defaults")
 struct DocumentedDefaultsTests {
-    /// The rows of the `[broker]` table in docs/CONFIG.md: key -> (default, bounds).
-    private func documentedRows() throws -> [String: (String, String)] {
+    /// The rows of a table's section in docs/CONFIG.md: key -> (default, bounds).
+    private func documentedRows(_ table: String = "broker") throws -> [String: (String, String)] {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let text = try String(contentsOf: root.appendingPathComponent("docs/CONFIG.md"), encoding: .utf8)
-        let section = try #require(text.components(separatedBy: "## `[broker]`").dropFirst().first)
+        let section = try #require(text.components(separatedBy: "## `[\(table)]`").dropFirst().first)
         let body = section.components(separatedBy: "\n## ").first ?? section
         var rows: [String: (String, String)] = [:]
         for line in body.split(separator: "\n") where line.hasPrefix("| `") {
@@ -28,5 +28,16 @@ struct DocumentedDefaultsTests {
             #expect(row.1 == setting.bounds, "bounds of broker.\(setting.key)")
         }
         #expect(Set(rows.keys) == Set(BrokerConfig.settings.map(\.key)), "docs/CONFIG.md documents keys the code does not have")
+    }
+
+    @Test func everyControlKeyIsDocumentedWithItsRealDefaultAndBounds() throws {
+        let rows = try documentedRows("control")
+        let defaults = ControlConfig()
+        for setting in ControlConfig.settings {
+            let row = try #require(rows[setting.key], "docs/CONFIG.md has no row for control.\(setting.key)")
+            #expect(row.0 == setting.defaultValue(defaults), "default of control.\(setting.key)")
+            #expect(row.1 == setting.bounds, "bounds of control.\(setting.key)")
+        }
+        #expect(Set(rows.keys) == Set(ControlConfig.settings.map(\.key)), "docs/CONFIG.md documents [control] keys the code does not have")
     }
 }

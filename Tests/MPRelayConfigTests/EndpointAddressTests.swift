@@ -31,6 +31,7 @@ struct EndpointAddressTests {
         (":6000", "empty"),
         ("[]:6000", "empty IPv6"),
         ("@", "needs a name"),
+        ("", "@name"),
     ])
     func rejectsWithAReason(text: String, fragment: String) {
         #expect {

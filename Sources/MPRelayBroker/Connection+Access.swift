@@ -1,0 +1,69 @@
+import Logging
+import MPRelayConfig
+import MPRelayProtocol
+
+extension Connection {
+    /// The handshake proved a key: binds the principal that owns it and takes one of its
+    /// connection slots. Returns false (and closes) when the principal is at its limit.
+    func bindPrincipal(_ outcome: HandshakeOutcome) -> Bool {
+        let bound = endpoint.principal(ofKey: outcome.keyIndex)
+        principal = bound
+        logger[metadataKey: "principal"] = "\(bound.name)"
+        guard context.principalUsage.claim(.connections, for: bound.name, limit: bound.maxConnections) else {
+            fail(.notPermitted, text: "principal \(bound.name) already has max_connections (\(bound.maxConnections ?? 0)) connections")
+            return false
+        }
+        holdsPrincipalConnection = true
+        return true
+    }
+
+    /// Gives back what this connection held of its principal's quota.
+    func releasePrincipalQuota() {
+        guard let principal else { return }
+        if holdsPrincipalConnection { context.principalUsage.release(.connections, for: principal.name) }
+        if holdsPrincipalName { context.principalUsage.release(.names, for: principal.name) }
+        holdsPrincipalConnection = false
+        holdsPrincipalName = false
+    }
+
+    /// Whether the principal may register `name`; logs and answers a refusal.
+    func mayRegister(_ name: PeerName) -> Bool {
+        guard let principal else { return false }
+        if PrincipalConfig.firstMatch(of: name.description, in: principal.mayRegister) != nil { return true }
+        deny("register \"\(name)\"", rule: "may_register \(principal.mayRegister)", peer: name.bytes)
+        return false
+    }
+
+    /// Whether the principal may send to `name`. Not logged here: the route cache remembers it.
+    func maySend(to name: UnsafeRawBufferPointer) -> Bool {
+        guard let principal else { return false }
+        if principal.maySendTo.contains("*") { return true }
+        return PrincipalConfig.firstMatch(of: String(decoding: name, as: UTF8.self), in: principal.maySendTo) != nil
+    }
+
+    /// Whether the principal may list peers and watch presence; logs and answers a refusal.
+    func mayList(_ action: String, id: UInt64) -> Bool {
+        guard let principal else { return false }
+        if principal.mayList { return true }
+        deny(action, rule: "may_list = false", id: id)
+        return false
+    }
+
+    /// Logs a refusal (throttled) naming the principal, the peer and the rule, and sends ERROR
+    /// `not permitted`.
+    func deny(_ action: String, rule: String, id: UInt64 = 0, peer: [UInt8] = []) {
+        let principalName = principal?.name ?? "none"
+        let (log, suppressed) = denialLog.shouldLog()
+        if log {
+            let more = suppressed > 0 ? " (\(suppressed) more refusals not logged)" : ""
+            logger.warning("not permitted: principal \(principalName)\(peerSuffix) may not \(action) (rule: \(rule))\(more)")
+        }
+        context.statistics.recordError(.notPermitted)
+        sendToSelf(Envelope.error(ErrorReport(
+            code: .notPermitted,
+            correlationID: id,
+            peer: peer,
+            text: "principal \(principalName) may not \(action)"
+        )).encodedFrame())
+    }
+}

@@ -1,0 +1,73 @@
+/// One registered peer, the result of `peer` and an element of the result of `peers`.
+public struct PeerReport: Codable, Equatable, Sendable {
+    /// The registered name.
+    public var name: String
+    /// The connection's number, as in the daemon's log lines (`Connection-N`).
+    public var connectionID: Int
+    /// The endpoint it connected through, as bound.
+    public var endpoint: String
+    /// `host:port` for TCP; `pid N uid N` for AF_UNIX.
+    public var remote: String
+    /// When it registered, in seconds since the Unix epoch.
+    public var connectedSince: Double
+    /// Seconds since it registered.
+    public var connectedSeconds: Double
+    /// The handshake digest its client used: `sha256`, `legacy md5`, ...
+    public var digest: String
+    /// Messages it sent that were relayed, and their payload bytes.
+    public var messagesIn: Int
+    public var bytesIn: Int
+    /// Frames queued to it since it connected (deliveries, replies, events), and their bytes.
+    public var messagesOut: Int
+    public var bytesOut: Int
+    /// Frames and bytes waiting in its outbound queue now.
+    public var queuedMessages: Int
+    public var queuedBytes: Int
+
+    /// Creates a report for one peer.
+    public init(
+        name: String,
+        connectionID: Int,
+        endpoint: String,
+        remote: String,
+        connectedSince: Double,
+        connectedSeconds: Double,
+        digest: String,
+        messagesIn: Int,
+        bytesIn: Int,
+        messagesOut: Int,
+        bytesOut: Int,
+        queuedMessages: Int,
+        queuedBytes: Int
+    ) {
+        self.name = name
+        self.connectionID = connectionID
+        self.endpoint = endpoint
+        self.remote = remote
+        self.connectedSince = connectedSince
+        self.connectedSeconds = connectedSeconds
+        self.digest = digest
+        self.messagesIn = messagesIn
+        self.bytesIn = bytesIn
+        self.messagesOut = messagesOut
+        self.bytesOut = bytesOut
+        self.queuedMessages = queuedMessages
+        self.queuedBytes = queuedBytes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name
+        case connectionID = "connection_id"
+        case endpoint
+        case remote
+        case connectedSince = "connected_since"
+        case connectedSeconds = "connected_seconds"
+        case digest
+        case messagesIn = "messages_in"
+        case bytesIn = "bytes_in"
+        case messagesOut = "messages_out"
+        case bytesOut = "bytes_out"
+        case queuedMessages = "queued_messages"
+        case queuedBytes = "queued_bytes"
+    }
+}

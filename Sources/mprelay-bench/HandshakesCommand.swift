@@ -1,0 +1,38 @@
+import ArgumentParser
+
+/// `mprelay-bench handshakes`: new authenticated connections per second.
+struct HandshakesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "handshakes",
+        abstract: "New authenticated, registered connections per second, each closed with GOODBYE.",
+        discussion: """
+            Each of --threads threads connects, authenticates, registers a fresh name, says GOODBYE \
+            and waits for the daemon to close, over and over for --duration seconds. The rate counts \
+            whole connections; the latency is from connect() to WELCOME.
+            """
+    )
+
+    @OptionGroup var server: ServerOptions
+
+    @Option(help: "Seconds to keep connecting.")
+    var duration = 5.0
+
+    @Option(help: "Threads connecting at once.")
+    var threads = 2
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard duration > 0 else { throw ValidationError("--duration must be positive") }
+    }
+
+    func run() throws {
+        let run = HandshakesRun(
+            target: try server.target(),
+            duration: duration,
+            threads: threads,
+            progress: server.progress,
+            serverStats: server.serverStats
+        )
+        try server.finish(try run.run())
+    }
+}

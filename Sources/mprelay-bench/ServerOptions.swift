@@ -1,0 +1,62 @@
+import ArgumentParser
+import Glibc
+import MPRelayConfig
+
+/// The options every workload shares: which server, how to authenticate, how to report.
+struct ServerOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Where the server listens: host:port, [v6addr]:port, a socket path or @name (default: 127.0.0.1:6000; 127.0.0.1:4222 with --protocol nats).",
+            valueName: "address"
+        )
+    )
+    var address: String?
+
+    @Option(help: ArgumentHelp("The endpoint's authkey (default: $MPRELAY_AUTHKEY).", valueName: "key"))
+    var authkey: String?
+
+    @Option(help: ArgumentHelp("The server's process id: adds its CPU time and resident memory, read from /proc.", valueName: "pid"))
+    var pid: Int32?
+
+    @Flag(help: "Print the summary as one JSON object instead of a table.")
+    var json = false
+
+    @Flag(help: "No progress lines on stderr.")
+    var quiet = false
+
+    /// The server to measure, checked: a parseable address, and a key when the protocol needs one.
+    func target(_ wireProtocol: WireProtocol = .mprelay) throws(BenchError) -> BenchTarget {
+        let text = address ?? wireProtocol.defaultAddress
+        let parsed: EndpointAddress
+        do {
+            parsed = try EndpointAddress(parsing: text)
+        } catch {
+            throw BenchError(.usage, "--address \(text): \(error)")
+        }
+        var key: [UInt8] = []
+        if wireProtocol == .mprelay {
+            guard let given = authkey ?? getenv("MPRELAY_AUTHKEY").map({ String(cString: $0) }), !given.isEmpty else {
+                throw BenchError(.usage, "mprelayd needs an authkey: pass --authkey or set MPRELAY_AUTHKEY")
+            }
+            key = Array(given.utf8)
+        }
+        return BenchTarget(wireProtocol: wireProtocol, address: parsed, authkey: key)
+    }
+
+    /// Progress on stderr, unless `--quiet`.
+    var progress: Progress { Progress(enabled: !quiet) }
+
+    /// The server's /proc view, with `--pid`.
+    var serverStats: ProcessStats? { pid.map { ProcessStats(pid: $0) } }
+
+    /// Prints the report as asked, then fails the command if the run failed.
+    func finish(_ outcome: WorkloadOutcome) throws {
+        print(json ? outcome.report.json() : outcome.report.table())
+        if let failure = outcome.failure {
+            Progress.writeLine("FAILED: \(failure)")
+            throw ExitCode.failure
+        }
+    }
+}
+
+extension WireProtocol: ExpressibleByArgument {}

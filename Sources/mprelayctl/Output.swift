@@ -1,0 +1,28 @@
+import Glibc
+
+/// Unbuffered writes to stdout and stderr (Glibc's `stdout` and `stderr` globals are not
+/// usable in Swift 6 mode), so a `--watch` refresh appears at once.
+enum Output {
+    /// Writes `text` to stdout as it is.
+    static func out(_ text: String) {
+        write(STDOUT_FILENO, text)
+    }
+
+    /// Writes `line` and a newline to stderr.
+    static func error(_ line: String) {
+        write(STDERR_FILENO, line + "\n")
+    }
+
+    /// Whether stdout is a terminal (then `--watch` clears the screen between refreshes).
+    static var isTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+
+    private static func write(_ fd: Int32, _ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return }
+            bytes = bytes.dropFirst(count)
+        }
+    }
+}
