@@ -147,7 +147,7 @@ extension Connection {
         }
         let frameLength = MessageView.frameLength(peerLength: sender.bytes.count, payloadLength: message.payload.count)
         let outcome = sender.bytes.withUnsafeBytes { senderName in
-            receiver.enqueue(frameLength: frameLength, bound: limits.maxOutboundBytes) { buffer in
+            receiver.enqueue(frameLength: frameLength, bound: limits.maxOutboundBytes, maxFrames: limits.maxOutboundMessages) { buffer in
                 MessageView.appendFrame(
                     kind: .deliver,
                     options: message.options.intersection(.forwarded),
@@ -165,7 +165,8 @@ extension Connection {
         case .queuedNeedsFlush:
             pendingFlushes.append(receiver)
         case .full:
-            report(.peerBusy, id: id, peer: message.peer, text: "the receiver's outbound queue is full (max_outbound_bytes \(limits.maxOutboundBytes)); message not delivered")
+            report(.peerBusy, id: id, peer: message.peer, text: "the receiver's outbound queue is full (max_outbound_bytes \(limits.maxOutboundBytes), max_outbound_messages \(limits.maxOutboundMessages)); message not delivered")
+            receiver.refusedFrame(timeout: limits.slowConsumerTimeout)
             return .proceed
         case .closed:
             route.forget()

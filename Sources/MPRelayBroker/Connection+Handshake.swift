@@ -51,9 +51,24 @@ extension Connection {
     }
 
     /// Logs a failed authentication with the remote address (never the key) and closes.
+    /// Failures from one origin are logged at WARNING once per `auth_failure_window` and when they
+    /// reach `auth_failure_limit`, with their count; the others at DEBUG.
     func authenticationFailed(_ reason: String) {
         context.statistics.authFailures.add(1, ordering: .relaxed)
-        logger.warning("authentication failed from \(remote) on \(endpoint.address): \(reason)")
+        let verdict = context.authFailures.recordFailure(
+            origin,
+            limit: limits.authFailureLimit,
+            window: limits.authFailureWindow,
+            penalty: limits.authFailurePenalty
+        )
+        let count = verdict.failures > 1 ? " (\(verdict.failures) failures from \(origin) in the last \(limits.authFailureWindow) s)" : ""
+        logger.log(
+            level: verdict.log ? .warning : .debug,
+            "authentication failed from \(remote) on \(endpoint.address): \(reason)\(count)"
+        )
+        if verdict.refusedFromNow {
+            logger.warning("refusing connections from \(origin) for \(limits.authFailurePenalty) s after \(verdict.failures) failed handshakes (auth_failure_limit)")
+        }
         context.handshakeEnded()
         closeAfterFlush(reason: "authentication failed")
     }

@@ -24,6 +24,8 @@ final class Connection: @unchecked Sendable {
     let queue: DispatchQueue
     let fd: Int32
     let remote: String
+    /// The client's address without the port (or its uid), for counting failed handshakes.
+    let origin: String
     let endpoint: EndpointDescription
     let context: RelayContext
     let outbound = Mutex(Outbound())
@@ -59,11 +61,12 @@ final class Connection: @unchecked Sendable {
     private var inflightOffset = 0
     private var tornDown = false
 
-    init(fd: Int32, remote: String, endpoint: EndpointDescription, context: RelayContext) {
+    init(fd: Int32, remote: String, origin: String, endpoint: EndpointDescription, context: RelayContext) {
         self.id = context.makeConnectionID()
         self.queue = DispatchQueue(label: "Connection-\(id)")
         self.fd = fd
         self.remote = remote
+        self.origin = origin
         self.endpoint = endpoint
         self.context = context
         self.limits = context.limits
@@ -183,8 +186,20 @@ final class Connection: @unchecked Sendable {
     // MARK: Writing
 
     /// Queues a frame for this connection from any queue. `bound` defaults to the outbound limit.
-    func enqueue(frameLength: Int, bound: Int, _ write: (inout [UInt8]) -> Void) -> Outbound.AppendOutcome {
-        outbound.withLock { $0.append(frameLength: frameLength, bound: bound, write) }
+    func enqueue(frameLength: Int, bound: Int, maxFrames: Int = .max, _ write: (inout [UInt8]) -> Void) -> Outbound.AppendOutcome {
+        outbound.withLock { $0.append(frameLength: frameLength, bound: bound, maxFrames: maxFrames, write) }
+    }
+
+    /// Called by a sender whose frame did not fit: disconnects this receiver once it has been
+    /// full for longer than `slow_consumer_timeout`.
+    func refusedFrame(timeout: Double) {
+        guard timeout > 0 else { return }
+        let since = outbound.withLock { $0.fullSince }
+        guard let since, Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9 > timeout else { return }
+        queue.async { [self] in
+            guard case .registered = phase else { return }
+            fail(.slowConsumer, text: "the outbound queue stayed full for more than slow_consumer_timeout (\(timeout) s)")
+        }
     }
 
     /// Queues a frame this connection sends about itself (handshake, replies, errors) and flushes it
@@ -220,6 +235,7 @@ final class Connection: @unchecked Sendable {
                     state.queuedFrames -= inflightFrames
                     swap(&state.pending, &inflight)
                     if inflight.isEmpty { state.flushScheduled = false }
+                    if written > 0 { state.fullSince = nil }
                     return state.queuedFrames
                 }
                 if inflight.isEmpty {

@@ -80,13 +80,20 @@ final class Endpoint: @unchecked Sendable {
                     return
                 }
             }
-            admit(fd, remote: SocketPeer.describe(fd: fd, address: storage), isTCP: storage.ss_family != sa_family_t(AF_UNIX))
+            let (remote, origin) = SocketPeer.describe(fd: fd, address: storage)
+            admit(fd, remote: remote, origin: origin, isTCP: storage.ss_family != sa_family_t(AF_UNIX))
         }
     }
 
-    private func admit(_ fd: Int32, remote: String, isTCP: Bool) {
+    private func admit(_ fd: Int32, remote: String, origin: String, isTCP: Bool) {
+        if context.authFailures.isRefused(origin) {
+            context.statistics.connectionsRefused.add(1, ordering: .relaxed)
+            context.logger.debug("refused connection from \(remote) on \(boundAddress): too many failed handshakes from \(origin)")
+            close(fd)
+            return
+        }
         if isTCP { SocketIO.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1) }
-        let connection = Connection(fd: fd, remote: remote, endpoint: description, context: context)
+        let connection = Connection(fd: fd, remote: remote, origin: origin, endpoint: description, context: context)
         if let refusal = context.admit(connection) {
             context.logger.warning("refused connection from \(remote) on \(boundAddress): \(refusal)")
             close(fd)

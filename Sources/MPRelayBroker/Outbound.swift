@@ -1,3 +1,5 @@
+import Dispatch
+
 /// A connection's queue of frames waiting to be written, shared by every sender.
 ///
 /// Senders append whole frames under the connection's lock from their own queues; the owner
@@ -17,6 +19,9 @@ struct Outbound: ~Copyable {
     var closed = false
     /// Whether a flush is already scheduled on the owner's queue.
     var flushScheduled = false
+    /// When (uptime nanoseconds) a frame was first refused for want of room since the receiver
+    /// last finished writing a batch: how long it has been stuck.
+    var fullSince: UInt64?
 
     /// What ``append(frameLength:bound:_:)`` did.
     enum AppendOutcome: Equatable {
@@ -30,10 +35,14 @@ struct Outbound: ~Copyable {
         case closed
     }
 
-    /// Appends one frame of `frameLength` bytes, written by `write`, unless it would exceed `bound`.
-    mutating func append(frameLength: Int, bound: Int, _ write: (inout [UInt8]) -> Void) -> AppendOutcome {
+    /// Appends one frame of `frameLength` bytes, written by `write`, unless it would take the queue
+    /// over `bound` bytes or `maxFrames` frames.
+    mutating func append(frameLength: Int, bound: Int, maxFrames: Int = .max, _ write: (inout [UInt8]) -> Void) -> AppendOutcome {
         if closed { return .closed }
-        if queuedBytes + frameLength > bound { return .full }
+        if queuedBytes + frameLength > bound || queuedFrames >= maxFrames {
+            if fullSince == nil { fullSince = DispatchTime.now().uptimeNanoseconds }
+            return .full
+        }
         write(&pending)
         queuedBytes += frameLength
         queuedFrames += 1

@@ -10,6 +10,7 @@ final class RelayContext: Sendable {
     let registry = PeerRegistry()
     let statistics = RelayStatistics()
     let principalUsage = PrincipalUsage()
+    let authFailures = AuthFailureLimiter()
     let logger: Logger
     private let currentLimits: Mutex<RelayLimits>
     private let liveConnections = Mutex<[Int: Connection]>([:])

@@ -3,27 +3,30 @@ import Glibc
 
 /// How logs and the control socket describe the other end of an accepted connection.
 enum SocketPeer {
-    /// `1.2.3.4:5678`, `[::1]:5678`, or `pid 42 uid 1000` for AF_UNIX.
-    static func describe(fd: Int32, address storage: sockaddr_storage) -> String {
+    /// `1.2.3.4:5678`, `[::1]:5678`, or `pid 42 uid 1000` for AF_UNIX; and the part that
+    /// identifies the client across connections for failure counting: the IP, or `uid 1000`.
+    static func describe(fd: Int32, address storage: sockaddr_storage) -> (description: String, origin: String) {
         switch Int32(storage.ss_family) {
         case AF_INET:
             return withUnsafeBytes(of: storage) { raw in
                 let address = raw.loadUnaligned(as: sockaddr_in.self)
-                return "\(ipString(AF_INET, address.sin_addr)):\(UInt16(bigEndian: address.sin_port))"
+                let ip = ipString(AF_INET, address.sin_addr)
+                return ("\(ip):\(UInt16(bigEndian: address.sin_port))", ip)
             }
         case AF_INET6:
             return withUnsafeBytes(of: storage) { raw in
                 let address = raw.loadUnaligned(as: sockaddr_in6.self)
-                return "[\(ipString(AF_INET6, address.sin6_addr))]:\(UInt16(bigEndian: address.sin6_port))"
+                let ip = ipString(AF_INET6, address.sin6_addr)
+                return ("[\(ip)]:\(UInt16(bigEndian: address.sin6_port))", ip)
             }
         case AF_UNIX:
             var pid = pid_t()
             var uid = uid_t()
             var gid = gid_t()
-            guard mprelay_peer_credentials(fd, &pid, &uid, &gid) == 0 else { return "unix peer" }
-            return "pid \(pid) uid \(uid)"
+            guard mprelay_peer_credentials(fd, &pid, &uid, &gid) == 0 else { return ("unix peer", "unix peer") }
+            return ("pid \(pid) uid \(uid)", "uid \(uid)")
         default:
-            return "unknown peer"
+            return ("unknown peer", "unknown peer")
         }
     }
 

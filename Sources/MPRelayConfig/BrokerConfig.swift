@@ -17,6 +17,17 @@ public struct BrokerConfig: Equatable, Sendable {
     public var allowLegacyMD5 = true
     /// Bytes queued for one receiver before senders get `peer busy`.
     public var maxOutboundBytes = 64 * 1024 * 1024
+    /// Frames queued for one receiver before senders get `peer busy`.
+    public var maxOutboundMessages = 1_048_576
+    /// Seconds a receiver may stay at its queue bound before it is disconnected as a slow
+    /// consumer; 0 never disconnects (senders keep getting `peer busy`).
+    public var slowConsumerTimeout = 30.0
+    /// Failed handshakes from one address within `auth_failure_window` before it is refused.
+    public var authFailureLimit = 10
+    /// Seconds over which failed handshakes are counted, and between log lines about one address.
+    public var authFailureWindow = 60.0
+    /// Seconds an address that reached `auth_failure_limit` is refused at accept; 0 never refuses.
+    public var authFailurePenalty = 60.0
     /// Seconds of silence after which the broker pings a peer, and then waits as long again for
     /// any frame before dropping it; 0 disables.
     public var idleTimeout = 60.0
@@ -35,6 +46,11 @@ public struct BrokerConfig: Equatable, Sendable {
             .integer("max_handshakes", \.maxHandshakes, 1...1_000_000),
             .boolean("allow_legacy_md5", \.allowLegacyMD5),
             .integer("max_outbound_bytes", \.maxOutboundBytes, 65_536...(1 << 40)),
+            .integer("max_outbound_messages", \.maxOutboundMessages, 16...100_000_000),
+            .seconds("slow_consumer_timeout", \.slowConsumerTimeout, 0...3_600),
+            .integer("auth_failure_limit", \.authFailureLimit, 1...1_000_000),
+            .seconds("auth_failure_window", \.authFailureWindow, 1...86_400),
+            .seconds("auth_failure_penalty", \.authFailurePenalty, 0...86_400),
             .seconds("idle_timeout", \.idleTimeout, 0...86_400),
             .seconds("drain_timeout", \.drainTimeout, 0...300),
         ]
