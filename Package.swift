@@ -106,11 +106,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "MPRelayProtocolTests", dependencies: ["MPRelayProtocol"], resources: [.copy("Vectors")]),
+        .testTarget(
+            name: "MPRelayProtocolTests",
+            dependencies: ["MPRelayProtocol", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Vectors")]
+        ),
         .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayProtocol"]),
         .testTarget(
             name: "MPRelayControlTests",
-            dependencies: ["MPRelayControl", "MPRelayBroker", "MPRelayConfig"]
+            dependencies: [
+                "MPRelayControl",
+                "MPRelayBroker",
+                "MPRelayClient",
+                "MPRelayConfig",
+                "MPRelayProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "MPRelayBrokerTests",

@@ -25,8 +25,15 @@ public enum HandshakeDigest: String, CaseIterable, Comparable, Sendable {
         }
     }
 
-    /// Strength order, weakest first, for `min_digest` style policies.
-    private var rank: Int { Self.allCases.firstIndex(of: self)! }
+    /// Strength, for `min_digest` style policies: MD5, then the 256-bit digests, then the 384-bit
+    /// ones (SHA-2 and SHA-3 of one size rank alike).
+    private var rank: Int {
+        switch self {
+        case .md5: return 0
+        case .sha256, .sha3_256: return 1
+        case .sha384, .sha3_384: return 2
+        }
+    }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
 
