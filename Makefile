@@ -4,7 +4,7 @@ CONFIGURATION ?= debug
 BIN := .build/$(CONFIGURATION)
 APT_PACKAGES := libsystemd-dev pkg-config
 
-.PHONY: all deps build build-tests run test test-swift test-integration test-python test-systemd clean
+.PHONY: all deps build build-tests run test test-swift test-integration test-control test-python test-systemd clean
 
 all: build
 
@@ -27,7 +27,7 @@ build-tests: deps
 run: build
 	exec $(BIN)/mprelayd
 
-test: build-tests test-swift test-integration test-python test-systemd
+test: build-tests test-swift test-integration test-control test-python test-systemd
 
 test-swift: build-tests
 	$(SWIFT) test --skip-build
@@ -35,10 +35,14 @@ test-swift: build-tests
 test-integration: build-tests
 	Tests/integration/run-all-pythons.sh
 
+# The control socket and mprelayctl against the real daemon (docs/CONTROL.md).
+test-control: build-tests
+	Tests/control/run.sh
+
 test-python: build-tests
 	clients/python/run-tests.sh
 
-test-systemd: deps
+test-systemd: build-tests
 	Tests/systemd/run.sh
 
 clean:

@@ -30,6 +30,7 @@ public struct ControlConfig: Equatable, Sendable {
     /// The file name of the default socket in the runtime directory.
     public static let defaultSocketName = "control.sock"
 
+    /// The defaults: every key as docs/CONFIG.md lists it.
     public init() {}
 
     /// The socket path: ``socket``, else ``defaultSocketName`` in

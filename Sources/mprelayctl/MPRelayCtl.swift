@@ -21,7 +21,7 @@ struct MPRelayCtl: ParsableCommand {
               mprelayctl peers --watch 2
               mprelayctl kick worker-7 --reason "restarting the worker pool"
               mprelayctl reload
-              mprelayctl --help SUBCOMMAND
+              mprelayctl SUBCOMMAND --help
 
             Exit status: 0 ok; 1 the command failed (an unknown peer, a rejected reload); \
             2 usage error; 3 cannot reach the daemon; 4 permission denied.
@@ -40,25 +40,15 @@ struct MPRelayCtl: ParsableCommand {
 
     /// Parses and runs, with usage errors exiting 2 (ArgumentParser's own default is 64).
     static func main() {
-        let command: any ParsableCommand
         do {
-            command = try parseAsRoot()
-        } catch {
-            exitForParseError(error)
-        }
-        do {
-            var command = command
+            var command = try parseAsRoot()
             try command.run()
         } catch {
+            if exitCode(for: error) == .validationFailure {
+                Output.error(fullMessage(for: error))
+                Glibc.exit(CtlExit.usage.rawValue)
+            }
             exit(withError: error)
         }
-    }
-
-    private static func exitForParseError(_ error: any Error) -> Never {
-        if exitCode(for: error) == .validationFailure {
-            Output.error(fullMessage(for: error))
-            Glibc.exit(CtlExit.usage.rawValue)
-        }
-        exit(withError: error)
     }
 }

@@ -14,7 +14,7 @@ final class Daemon: Sendable {
     private let levelControl: LogLevelControl
     private let environment: [String: String]
     private let signalQueue = DispatchQueue(label: "MainProcess.signals")
-    /// The control socket, once it listens.
+    /// The control socket while it listens: set once started, taken at shutdown.
     private let control = Mutex<ControlServer?>(nil)
 
     /// The file a reload re-reads, or nil for the embedded default.
@@ -58,7 +58,10 @@ final class Daemon: Sendable {
             broker: broker,
             levelControl: levelControl,
             logger: logger
-        ) { [self] in signalQueue.sync { reload() } }
+        ) { [self] in
+            // Serialized with SIGHUP and SIGTERM; a reload that waited behind a shutdown is refused.
+            signalQueue.sync { control.withLock { $0 } == nil ? (false, "mprelayd is shutting down") : reload() }
+        }
         do {
             try server.start()
             control.withLock { $0 = server }
@@ -128,7 +131,7 @@ final class Daemon: Sendable {
     }
 
     private func beginShutdown(_ signalNumber: Int32) {
-        control.withLock { $0 }?.stop()
+        control.withLock { $0.take() }?.stop()
         logger.info("received \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): draining \(broker.connectionCount) connection(s)")
         broker.shutdown { [logger] in
             logger.info("shut down")

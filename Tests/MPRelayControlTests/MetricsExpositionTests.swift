@@ -8,9 +8,9 @@ struct MetricsExpositionTests {
     private func samples(_ text: String) -> [String: Double] {
         var result: [String: Double] = [:]
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            let parts = line.split(separator: " ")
-            #expect(parts.count == 2, "malformed sample line: \(line)")
-            result[String(parts[0])] = Double(parts[1])
+            // Label values may hold spaces; the value is after the last one.
+            let space = line.lastIndex(of: " ")!
+            result[String(line[..<space])] = Double(line[line.index(after: space)...])
         }
         return result
     }

@@ -34,10 +34,12 @@ public struct ControlClientError: Error, Equatable, Sendable, CustomStringConver
         if errno == EACCES || errno == EPERM {
             return ControlClientError(.permissionDenied, socketPath: socketPath, message: "cannot connect to \(socketPath): \(reason); the socket file or its directory does not let this user in")
         }
-        return ControlClientError(.unreachable, socketPath: socketPath, message: "cannot connect: \(reason). Is mprelayd running? socket: \(socketPath)")
+        return ControlClientError(.unreachable, socketPath: socketPath, message: "cannot connect: \(reason); is mprelayd running? socket: \(socketPath)")
     }
 
+    /// The explanation, naming the socket.
     public var description: String { message }
 
+    /// Errors are equal when their kinds are.
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.kind == rhs.kind }
 }

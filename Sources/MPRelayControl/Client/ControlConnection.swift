@@ -76,9 +76,9 @@ public final class ControlConnection {
             case EPIPE, ECONNRESET:
                 return  // refused before it read the request; its answer is waiting to be read
             case EAGAIN, EWOULDBLOCK:
-                throw ControlClientError(.unreachable, socketPath: socketPath, message: "mprelayd did not take the request in time. Is mprelayd running? socket: \(socketPath)")
+                throw ControlClientError(.unreachable, socketPath: socketPath, message: "mprelayd did not take the request in time; is mprelayd running? socket: \(socketPath)")
             default:
-                throw ControlClientError(.unreachable, socketPath: socketPath, message: "cannot send to \(socketPath): \(String(cString: strerror(errno))). Is mprelayd running? socket: \(socketPath)")
+                throw ControlClientError(.unreachable, socketPath: socketPath, message: "cannot send to \(socketPath): \(String(cString: strerror(errno))); is mprelayd running? socket: \(socketPath)")
             }
         }
     }
@@ -101,10 +101,10 @@ public final class ControlConnection {
             }
             if count < 0 && errno == EINTR { continue }
             if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                throw ControlClientError(.unreachable, socketPath: socketPath, message: "no answer within the timeout. Is mprelayd running? socket: \(socketPath)")
+                throw ControlClientError(.unreachable, socketPath: socketPath, message: "no answer within the timeout; is mprelayd running? socket: \(socketPath)")
             }
             let reason = count == 0 ? "it closed the connection" : String(cString: strerror(errno))
-            throw ControlClientError(.unreachable, socketPath: socketPath, message: "the daemon at \(socketPath) did not answer: \(reason). Is mprelayd running? socket: \(socketPath)")
+            throw ControlClientError(.unreachable, socketPath: socketPath, message: "the daemon at \(socketPath) did not answer: \(reason); is mprelayd running? socket: \(socketPath)")
         }
     }
 }

@@ -45,5 +45,6 @@ public struct ControlAnswer<Result: Codable & Sendable>: Codable, Sendable {
 /// The result of a failed answer, which has none; also the result type for reading an answer
 /// only for its ``ControlAnswer/error``.
 public struct NoResult: Codable, Sendable {
+    /// The empty result.
     public init() {}
 }

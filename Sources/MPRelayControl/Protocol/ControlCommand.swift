@@ -15,5 +15,6 @@ public enum ControlCommand: String, Codable, CaseIterable, Sendable, CustomStrin
     /// Counters and gauges in the Prometheus text exposition format.
     case metrics
 
+    /// The wire spelling, e.g. `log-level`.
     public var description: String { rawValue }
 }

@@ -5,10 +5,13 @@
 public struct ControlFailure: Error, Codable, Equatable, Sendable, CustomStringConvertible {
     /// A failure code, as written in the `code` field.
     public struct Code: RawRepresentable, Codable, Hashable, Sendable, CustomStringConvertible {
+        /// The code as written on the wire, e.g. `unknown_peer`.
         public let rawValue: String
 
+        /// A code from its wire spelling; unknown spellings are kept as they are.
         public init(rawValue: String) { self.rawValue = rawValue }
 
+        /// The wire spelling.
         public var description: String { rawValue }
 
         /// The line is not a JSON object, a field has the wrong type, or a required one is missing.
@@ -46,7 +49,9 @@ public struct ControlFailure: Error, Codable, Equatable, Sendable, CustomStringC
         self.message = message
     }
 
+    /// `code: message`.
     public var description: String { "\(code): \(message)" }
 
+    /// Failures are equal when their codes are.
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
 }

@@ -6,13 +6,19 @@ import Foundation
 /// On the wire it is a flat JSON object, `{"version":1,"command":"kick","name":"w1","reason":"..."}`;
 /// ``parse(_:)`` reads it field by field so every mistake gets its own ``ControlFailure`` code.
 public enum ControlRequest: Equatable, Sendable {
+    /// The daemon's version, uptime, endpoints, counts and totals.
     case status
+    /// Every registered peer.
     case peers
+    /// One registered peer.
     case peer(name: String)
-    /// `reason` nil means the daemon's default reason.
+    /// Disconnects a peer with ERROR `kicked` carrying `reason` (nil: ``defaultKickReason``).
     case kick(name: String, reason: String?)
+    /// Re-reads the configuration file, as SIGHUP does.
     case reload
+    /// Changes the log level until the next reload.
     case logLevel(LogLevel)
+    /// Counters and gauges in the Prometheus text exposition format.
     case metrics
 
     /// The longest kick reason, in UTF-8 bytes; it travels in an ERROR envelope.
@@ -60,6 +66,10 @@ public enum ControlRequest: Equatable, Sendable {
     ///   wrong type, a required field missing), `unsupported_version`, `unknown_command` or
     ///   `invalid_argument`.
     public static func parse(_ line: some Collection<UInt8>) throws(ControlFailure) -> ControlRequest {
+        // Garbage is common on a socket anyone allowed can write to: refuse it before JSON parsing.
+        guard line.first(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) == UInt8(ascii: "{") else {
+            throw ControlFailure(.badRequest, "the request is not a JSON object: send one {...} per line")
+        }
         let fields: WireRequest
         do {
             fields = try ControlProtocol.makeDecoder().decode(WireRequest.self, from: Data(line))

@@ -14,14 +14,18 @@ public struct PeerReport: Codable, Equatable, Sendable {
     public var connectedSeconds: Double
     /// The handshake digest its client used: `sha256`, `legacy md5`, ...
     public var digest: String
-    /// Messages it sent that were relayed, and their payload bytes.
+    /// Messages it sent that were relayed.
     public var messagesIn: Int
+    /// The payload bytes of those messages.
     public var bytesIn: Int
-    /// Frames queued to it since it connected (deliveries, replies, events), and their bytes.
+    /// Frames queued to it since it connected: the handshake, WELCOME, deliveries, ACKs,
+    /// replies, presence events, errors.
     public var messagesOut: Int
+    /// The bytes of those frames.
     public var bytesOut: Int
-    /// Frames and bytes waiting in its outbound queue now.
+    /// Frames waiting in its outbound queue now.
     public var queuedMessages: Int
+    /// Bytes waiting in its outbound queue now.
     public var queuedBytes: Int
 
     /// Creates a report for one peer.

@@ -82,8 +82,9 @@ final class ControlClient: @unchecked Sendable {
     // MARK: Reading
 
     private func readAvailable() {
-        var budget = 1 << 20  // then let other clients have the queue; the source fires again
-        var chunk = [UInt8](repeating: 0, count: 65_536)
+        // One read per event, then other clients get the queue; the source fires again.
+        var budget = 65_536
+        var chunk = [UInt8](repeating: 0, count: budget)
         while budget > 0, !isClosed, !closeWhenFlushed {
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count > 0 {
@@ -110,7 +111,10 @@ final class ControlClient: @unchecked Sendable {
     private func processLines() {
         var consumed = 0
         while !isClosed, !closeWhenFlushed, let newline = inbox[consumed...].firstIndex(of: UInt8(ascii: "\n")) {
-            guard newline + 1 - consumed <= limits.maxRequestBytes else { return requestTooLong() }
+            guard newline + 1 - consumed <= limits.maxRequestBytes else {
+                inbox.removeFirst(consumed)
+                return requestTooLong()
+            }
             var line = inbox[consumed..<newline]
             consumed = newline + 1
             if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
@@ -119,7 +123,8 @@ final class ControlClient: @unchecked Sendable {
             enqueue(respond(self, line))
         }
         inbox.removeFirst(consumed)
-        if inbox.count >= limits.maxRequestBytes, !isClosed, !closeWhenFlushed { requestTooLong() }
+        if inbox.count >= limits.maxRequestBytes, !isClosed, !closeWhenFlushed { return requestTooLong() }
+        if !isClosed { flush() }
     }
 
     private func requestTooLong() {
@@ -145,10 +150,13 @@ final class ControlClient: @unchecked Sendable {
         readSource?.cancel()
         readSource = nil
         enqueue(line)
+        if !isClosed { flush() }
     }
 
     // MARK: Writing
 
+    /// Appends an answer to the output, or drops the client when too much waits unread. Small
+    /// answers are written once per batch (one `send` for many), larger ones at once.
     private func enqueue(_ line: [UInt8]) {
         guard !isClosed else { return }
         let pending = outbox.count - outboxOffset
@@ -158,10 +166,11 @@ final class ControlClient: @unchecked Sendable {
             return
         }
         outbox.append(contentsOf: line)
-        flush()
+        if outbox.count - outboxOffset >= 65_536 { flush() }
     }
 
     private func flush() {
+        guard outboxOffset < outbox.count else { return }
         while outboxOffset < outbox.count {
             let count = outbox.withUnsafeBytes { bytes in
                 send(fd, bytes.baseAddress! + outboxOffset, bytes.count - outboxOffset, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))

@@ -27,7 +27,7 @@ public final class ControlServer: @unchecked Sendable {
     private let createDirectory: Bool
     private let daemonUID = geteuid()
 
-    // Confined to `queue`.
+    // Confined to `queue` (checked where it is used): hence `@unchecked Sendable`.
     private var acceptSource: (any DispatchSourceRead)?
     private var paused = false
     private var clients: [Int: ControlClient] = [:]
@@ -112,6 +112,7 @@ public final class ControlServer: @unchecked Sendable {
 
     /// Accepts until the backlog is empty: the source fires once per batch.
     private func acceptAll(_ listeningFD: Int32) {
+        dispatchPrecondition(condition: .onQueue(queue))
         while true {
             let fd = mprelay_accept4(listeningFD, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
             if fd >= 0 {
@@ -198,6 +199,7 @@ public final class ControlServer: @unchecked Sendable {
     // MARK: Answering
 
     private func respond(to line: ArraySlice<UInt8>, from client: ControlClient) -> [UInt8] {
+        dispatchPrecondition(condition: .onQueue(queue))
         let configuration = current.withLock { $0 }
         let request: ControlRequest
         do {

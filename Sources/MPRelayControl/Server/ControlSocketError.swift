@@ -19,6 +19,7 @@ public struct ControlSocketError: Error, Equatable, Sendable, CustomStringConver
         self.detail = detail
     }
 
+    /// `control socket PATH: OPERATION failed: ERRNO TEXT (DETAIL)`.
     public var description: String {
         var text = "control socket \(path): \(operation) failed"
         if errno != 0 { text += ": \(String(cString: strerror(errno)))" }

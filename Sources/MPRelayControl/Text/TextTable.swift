@@ -3,7 +3,9 @@
 public struct TextTable: Sendable {
     /// How a column's cells line up.
     public enum Alignment: Sendable {
+        /// Padded on the right: names, addresses.
         case left
+        /// Padded on the left: numbers.
         case right
     }
 
