@@ -130,9 +130,10 @@ extension ProcessEnvironmentTests {
             }
         }
 
-        /// Run by Tests/systemd under `systemd-socket-activate -l PATH --fdname=NAME`, with
-        /// `MPRELAY_TEST_EXPECT_SOCKET=NAME:PATH`: the real descriptor passing, from fd 3.
-        @Test(.enabled(if: getenv("MPRELAY_TEST_EXPECT_SOCKET") != nil, "only under systemd-socket-activate"))
+        /// Run by Tests/systemd as the service of a transient systemd socket unit
+        /// (`ListenStream=PATH`, `FileDescriptorName=NAME`) with `MPRELAY_TEST_EXPECT_SOCKET=NAME:PATH`:
+        /// real descriptor passing, from fd 3.
+        @Test(.enabled(if: getenv("MPRELAY_TEST_EXPECT_SOCKET") != nil, "only when Tests/systemd passes a socket from a systemd socket unit"))
         func socketsPassedBySystemdAreFoundByName() throws {
             let expected = String(cString: try #require(getenv("MPRELAY_TEST_EXPECT_SOCKET")))
             let colon = try #require(expected.firstIndex(of: ":"))

@@ -91,4 +91,4 @@ mount --make-rshared / || refuse "cannot make the namespace's mounts shared"
 
 # Boot only as far as basic.target: nothing from multi-user.target (databases, getty, cron).
 echo "MPRELAY-BOOT-VERIFIED $token: /tmp and /run are private tmpfs, /usr /etc /var are overlays"
-exec /lib/systemd/systemd --system --unit=basic.target --log-target=console --show-status=false
+exec /lib/systemd/systemd --system --unit=basic.target --log-target=journal --show-status=false

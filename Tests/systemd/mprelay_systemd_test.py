@@ -23,7 +23,9 @@ reason; they run anyway and report XFAIL. One that passes reports XPASS and fail
 that the list never hides a working feature: take it off the list.
 
 Environment: MPRELAYD_BIN (default .build/debug/mprelayd, else .build/release/mprelayd),
-MPRELAY_TEST_BUNDLE (default .build/debug/mprelayPackageTests.xctest), MPRELAY_TEST_KEEP=1 to
+MPRELAY_TEST_BUNDLE (default .build/debug/mprelayPackageTests.xctest), MPRELAY_TEST_DEB (default
+the newest .build/deb/mprelay_*.deb; without one the package check is reported NOT RUN),
+MPRELAY_TEST_KEEP=1 to
 leave the namespace running for inspection (the script prints how to enter and end it).
 """
 
@@ -108,7 +110,10 @@ class Namespace:
 
     @staticmethod
     def host_mounts():
-        return sorted(line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines())
+        """The host's mounts on the directories boot.sh mounts over in the namespace."""
+        covered = ("/usr", "/etc", "/var", "/tmp", "/run", "/sys", "/proc/sys")
+        return sorted(line for line in Path("/proc/self/mountinfo").read_text().splitlines()
+                      if line.split()[4] in covered)
 
     def boot(self):
         self.canary.write_text(self.token)
@@ -140,7 +145,7 @@ class Namespace:
             raise SystemExit("systemd started without boot.sh's verification line; killed it:\n" + self.log_text())
         if self.host_mounts() != host_mounts:
             self.kill()
-            raise SystemExit("the host's mount table changed when the namespace booted; killed systemd")
+            raise SystemExit("a mount of the namespace showed up in the host's mount table; killed systemd")
         fs = self.run(["stat", "-f", "-c", "%T", "/tmp"], check=True).stdout.strip()
         if fs != "tmpfs":
             self.kill()
@@ -194,7 +199,8 @@ class Namespace:
     def remove_cgroups(self):
         """Removes the cgroup subtree systemd built under boot.sh's mprelay-test-TOKEN."""
         leftovers = []
-        for top in Path("/sys/fs/cgroup").glob(f"**/mprelay-test-{self.token}"):
+        name = f"mprelay-test-{self.token}"
+        for top in [*Path("/sys/fs/cgroup").glob(name), *Path("/sys/fs/cgroup").glob(f"*/{name}")]:
             for attempt in range(50):
                 directories = sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts))
                 try:
@@ -342,7 +348,8 @@ def release(holder):
 class Run:
     """The checks, in order, with their shared state."""
 
-    def __init__(self, ns, binary, bundle):
+    def __init__(self, ns, binary, bundle, deb=None):
+        self.deb = deb
         self.ns = ns
         self.binary = binary
         self.bundle = bundle
@@ -358,6 +365,9 @@ class Run:
         except CheckFailed as error:
             detail = str(error)
             outcome = "XFAIL" if name in EXPECTED_FAILURES else "FAIL"
+        except Exception as error:  # a bug in the check itself, or an answer it did not foresee
+            detail = f"the check raised {type(error).__name__}: {error}"
+            outcome = "XFAIL" if name in EXPECTED_FAILURES else "FAIL"
         elapsed = time.monotonic() - started
         if outcome == "XPASS":
             detail = f"passes now: remove it from EXPECTED_FAILURES ({EXPECTED_FAILURES[name]})"
@@ -367,6 +377,35 @@ class Run:
         print(f"{outcome:5} {name} ({elapsed:.1f} s){': ' + detail if detail else ''}", flush=True)
 
     # Set-up.
+
+    def deb_package(self):
+        """The .deb installs, enables and starts nothing, and remove/purge leave nothing behind."""
+        ns = self.ns
+        deb = self.deb
+        ns.run(["dpkg", "-i", str(deb)], check=True, timeout=60)
+        files = [f for f in ns.run(["dpkg", "-L", "mprelay"], check=True).stdout.split() if f.startswith("/")]
+        expect("/usr/bin/mprelayd" in files and "/usr/lib/systemd/system/mprelay.service" in files, f"dpkg -L: {files}")
+        states = ns.run(["systemctl", "is-enabled", UNIT, "mprelay.socket"]).stdout.split()
+        active = ns.run(["systemctl", "is-active", UNIT, "mprelay.socket"]).stdout.split()
+        expect(states == ["disabled", "disabled"] and active == ["inactive", "inactive"], f"after dpkg -i: {states} {active}")
+        expect(ns.run(["getent", "passwd", "mprelay"]).returncode == 0, "postinst did not create the mprelay user")
+        owner = ns.run(["stat", "-c", "%U:%G %a", "/run/mprelay"]).stdout.strip()
+        expect(owner == "mprelay:mprelay 750", f"postinst left /run/mprelay as {owner!r}")
+        ns.sh(f"umask 077; head -c 32 /dev/urandom | base64 > {KEYFILE}")
+        ns.run(["systemctl", "start", "--no-block", UNIT], check=True)
+        ns.wait_for("mprelayd running from the package", lambda: ns.show(UNIT, "MainPID")["MainPID"] != "0", 10)
+        ns.run(["dpkg", "-r", "mprelay"], check=True, timeout=60)
+        expect(ns.run(["pgrep", "-x", "mprelayd"]).returncode != 0, "mprelayd still runs after dpkg -r")
+        expect(ns.run(["test", "-f", CONFIG]).returncode == 0, "dpkg -r removed the conffile (only purge should)")
+        ns.run(["dpkg", "--purge", "mprelay"], check=True, timeout=60)
+        # Shared directories such as /usr/bin stay; every file, and mprelay's own directories, go.
+        script = ('for f in "$@"; do if [ -e "$f" ] && [ ! -d "$f" ]; then echo "$f"; fi; done; '
+                  'for d in /etc/mprelay /run/mprelay /usr/share/doc/mprelay; do [ -e "$d" ] && echo "$d"; done; true')
+        left = ns.run(["sh", "-c", script, "sh", *files], check=True).stdout.split()
+        expect(not left, f"left after dpkg --purge: {left}")
+        load = ns.show(UNIT, "LoadState")["LoadState"]
+        expect(load == "not-found", f"systemd still knows {UNIT} after purge ({load})")
+        return f"{deb.name}: {len(files)} paths, nothing enabled or started; remove stopped it, purge left nothing"
 
     def install(self):
         ns = self.ns
@@ -495,8 +534,20 @@ class Run:
         # about the unit are left out.
         lines = [line for line in ns.journal(extra=["SYSLOG_IDENTIFIER=mprelayd"]).splitlines() if line.strip()]
         odd = [line for line in lines if not LOG_LINE.match(line)]
+        note = ""
+        # LimitNICE=-4 lets libdispatch renice its workers instead of logging that it could not.
+        # Where systemd itself cannot raise RLIMIT_NICE (no CAP_SYS_RESOURCE, as in some
+        # containers), the limit stays 0 and those lines are the machine's, not mprelayd's.
+        pid = ns.show(UNIT, "MainPID")["MainPID"]
+        nice = re.search(r"Max nice priority\s+(\d+)", ns.run(["cat", f"/proc/{pid}/limits"]).stdout)
+        if nice and int(nice.group(1)) < 24:
+            dispatch = [line for line in odd if line.startswith("Failed to set thread priority for worker thread")]
+            odd = [line for line in odd if line not in dispatch]
+            if dispatch:
+                note = (f"; tolerated {len(dispatch)} libdispatch renice line(s): this machine left "
+                        f"RLIMIT_NICE at {nice.group(1)} despite LimitNICE=-4")
         expect(lines and not odd, f"{len(odd)} of {len(lines)} lines break the [LEVEL/processName] form, e.g. {odd[:3]}")
-        return f"{len(lines)} lines, e.g. {lines[0]!r}"
+        return f"{len(lines)} lines, e.g. {lines[0]!r}{note}"
 
     def reload_keeps_clients(self):
         ns = self.ns
@@ -598,7 +649,7 @@ class Run:
             ns.run(["timeout", "12", "systemctl", "start", UNIT])
             ns.wait_for("mprelay.service failed", lambda: ns.show(UNIT, "ActiveState")["ActiveState"] == "failed"
                         or ns.show(UNIT, "Result")["Result"] not in ("success",), 8)
-            ns.wait_journal("an error naming the unclaimed socket", r"activation", cursor, timeout=5)
+            ns.wait_journal("an error naming the unclaimed socket", r"socket.*\"activation\"", cursor, timeout=5)
         finally:
             ns.run(["systemctl", "stop", UNIT, "mprelay.socket"])
             ns.run(["systemctl", "reset-failed", UNIT, "mprelay.socket"])
@@ -644,8 +695,26 @@ class Run:
         ns.client("hello", UNIX_ENDPOINT, "after-kill")
         return f"pid {before} killed, restarted as {after['MainPID']}"
 
+    def missing_authkey(self):
+        """Without /etc/mprelay/authkey the start fails with systemd's CREDENTIALS status, as
+        docs/OPERATIONS.md says, rather than running keyless."""
+        ns = self.ns
+        ns.run(["systemctl", "stop", UNIT])
+        ns.run(["mv", KEYFILE, KEYFILE + ".saved"], check=True)
+        try:
+            ns.run(["systemctl", "reset-failed", UNIT])
+            ns.run(["timeout", "12", "systemctl", "start", UNIT])
+            state = ns.wait_for("the start to fail", lambda: (lambda s: s if s["ActiveState"] in ("failed", "inactive") else None)(
+                ns.show(UNIT, "ActiveState", "ExecMainStatus", "Result")), 10)
+            expect(state["ExecMainStatus"] == "243", f"expected status 243/CREDENTIALS, got {state}")
+        finally:
+            ns.run(["mv", KEYFILE + ".saved", KEYFILE], check=True)
+            ns.run(["systemctl", "reset-failed", UNIT])
+        return "status=243/CREDENTIALS"
+
     def watchdog(self):
         ns = self.ns
+        ns.run(["mkdir", "-p", DROPIN_DIR], check=True)
         ns.write(f"{DROPIN_DIR}/60-test-watchdog.conf", "[Service]\nWatchdogSec=3s\nEnvironment=MPRELAY_TEST_WEDGE=1\n")
         ns.run(["systemctl", "daemon-reload"], check=True)
         try:
@@ -732,6 +801,10 @@ class Run:
         return f"fields as sent: {handler['MESSAGE']!r} PRIORITY=3 MPRELAY_PEER=worker-1"
 
     def all(self):
+        if self.deb:
+            self.check("deb-package", self.deb_package)
+        else:
+            print("NOT RUN deb-package: no .build/deb/mprelay_*.deb (make deb, or set MPRELAY_TEST_DEB)")
         self.check("install", self.install)
         self.check("systemd-analyze-security", self.security)
         self.check("systemd-analyze-verify", self.verify_units)
@@ -748,6 +821,7 @@ class Run:
         self.check("reload-notifies", self.reload_notifies)
         self.check("reload-broken-config", self.reload_broken_config)
         self.check("kill-9-restarts", self.kill9_restarts)
+        self.check("missing-authkey-fails", self.missing_authkey)
         self.check("watchdog-restarts-wedged-relay", self.watchdog)
         self.check("journal-fields", self.journal_fields)
         self.check("stop-drains", self.stop_drains)
@@ -770,6 +844,8 @@ def main():
         raise SystemExit("run as root (Tests/systemd/run.sh skips when not root)")
     binary = locate("MPRELAYD_BIN", [REPO / ".build/debug/mprelayd", REPO / ".build/release/mprelayd"])
     bundle = locate("MPRELAY_TEST_BUNDLE", [REPO / ".build/debug/mprelayPackageTests.xctest"])
+    debs = sorted((REPO / ".build/deb").glob("mprelay_*.deb"), key=lambda p: p.stat().st_mtime)
+    deb = Path(os.environ["MPRELAY_TEST_DEB"]).resolve() if os.environ.get("MPRELAY_TEST_DEB") else (debs[-1] if debs else None)
     if not binary.exists():
         raise SystemExit(f"{binary} is missing: build mprelayd first (swift build)")
     started = time.monotonic()
@@ -781,7 +857,7 @@ def main():
         state = ns.boot()
         print(f"systemd {state} as PID 1 of private namespaces (host pid {ns.pid}); "
               f"mprelayd {binary}, work directory {ns.work}", flush=True)
-        run = Run(ns, binary, bundle)
+        run = Run(ns, binary, bundle, deb)
         run.all()
     finally:
         if os.environ.get("MPRELAY_TEST_KEEP") == "1" and ns.pid:
