@@ -238,7 +238,8 @@ struct FanInRun {
                 )
             }
         case .failure(let error)?:
-            failure = error
+            // A sender's failure (the broker closed it, say) explains the receiver's stall.
+            failure = failure ?? error
         case nil:
             failure = failure ?? BenchError(.setup, "the receiver never ran")
         }

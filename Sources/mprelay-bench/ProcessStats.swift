@@ -10,11 +10,6 @@ struct ProcessStats {
         try statusField("VmRSS:")
     }
 
-    /// `VmHWM` (the peak resident size) from `/proc/PID/status`, in bytes.
-    func peakResidentBytes() throws(BenchError) -> Int {
-        try statusField("VmHWM:")
-    }
-
     /// User plus system CPU seconds of every thread, from `/proc/PID/stat`.
     func cpuSeconds() throws(BenchError) -> Double {
         let text = try Self.readFile("/proc/\(pid)/stat")

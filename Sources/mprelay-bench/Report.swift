@@ -6,7 +6,6 @@ struct Report {
         /// A measurement shown with `decimals` digits after the point.
         case number(Double, decimals: Int)
         case text(String)
-        case flag(Bool)
     }
 
     /// One line of the table and one key of the JSON object.
@@ -57,7 +56,6 @@ struct Report {
             case .integer(let number): value = String(number)
             case .number(let number, _): value = number.isFinite ? String(number) : "null"
             case .text(let text): value = Self.quoted(text)
-            case .flag(let flag): value = flag ? "true" : "false"
             }
             members.append("\(Self.quoted(row.key)): \(value)")
         }
@@ -69,7 +67,6 @@ struct Report {
         case .integer(let number): return String(number)
         case .number(let number, let decimals): return format(number, decimals: decimals)
         case .text(let text): return text
-        case .flag(let flag): return flag ? "yes" : "no"
         }
     }
 
