@@ -6,7 +6,10 @@ extension Connection {
     /// The handshake proved a key: binds the principal that owns it and takes one of its
     /// connection slots. Returns false (and closes) when the principal is at its limit.
     func bindPrincipal(_ outcome: HandshakeOutcome) -> Bool {
-        let bound = endpoint.principal(ofKey: outcome.keyIndex)
+        guard let bound = endpoint.principal(ofKey: outcome.keyIndex, in: listener.description.principals) else {
+            authenticationFailed("proved a key that a reload removed while the handshake was in progress")
+            return false
+        }
         principal = bound
         logger[metadataKey: "principal"] = "\(bound.name)"
         guard context.principalUsage.claim(.connections, for: bound.name, limit: bound.maxConnections) else {

@@ -85,7 +85,12 @@ extension Connection {
             closeAfterFlush(reason: "not permitted to register \(name)")
             return .stop
         }
-        guard context.principalUsage.claim(.names, for: principal.name, limit: principal.maxNames) else {
+        let holder = context.registry.lookup(name)
+        let replacing = holder != nil && principal.onNameConflict == .replace
+        // Replacing a holder of the same principal frees its name slot a moment later, at its
+        // teardown: let the newcomer take it now.
+        let handover = replacing && holder?.meters.identity?.principal == principal.name ? 1 : 0
+        guard context.principalUsage.claim(.names, for: principal.name, limit: principal.maxNames.map { $0 + handover }) else {
             fail(.notPermitted, peer: name.bytes, text: "principal \(principal.name) already has max_names (\(principal.maxNames ?? 0)) names registered")
             return .stop
         }
@@ -108,6 +113,7 @@ extension Connection {
         phase = .registered(name, outcome)
         meters.identity = ConnectionMeters.Identity(
             name: name,
+            principal: principal.name,
             digest: outcome.digestDescription,
             registeredAt: WallClock.now
         )

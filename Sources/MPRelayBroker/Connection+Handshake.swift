@@ -31,13 +31,20 @@ extension Connection {
         case .established(let reply, let outcome):
             if let reply { sendToSelf(Frame.encode(reply)) }
             acknowledgeNow()
-            context.handshakeEnded()
+            releaseHandshakeSlot()
             phase = .awaitingHello(outcome)
             guard bindPrincipal(outcome) else { return .stop }
             let principalNote = principal.map { $0.isImplicit ? "" : " as principal \($0.name)" } ?? ""
             logger.info("authenticated from \(remote) on \(endpoint.address)\(principalNote) (\(outcome.digestDescription))")
             return .changeLimit(limits.maxFrameBodyLength)
         }
+    }
+
+    /// Gives back the `max_handshakes` slot taken at accept, once.
+    func releaseHandshakeSlot() {
+        guard holdsHandshakeSlot else { return }
+        holdsHandshakeSlot = false
+        context.handshakeEnded()
     }
 
     /// Asks TCP to acknowledge what was read at once. The client's last handshake frame is
@@ -69,7 +76,7 @@ extension Connection {
         if verdict.refusedFromNow {
             logger.warning("refusing connections from \(origin) for \(limits.authFailurePenalty) s after \(verdict.failures) failed handshakes (auth_failure_limit)")
         }
-        context.handshakeEnded()
+        releaseHandshakeSlot()
         closeAfterFlush(reason: "authentication failed")
     }
 }

@@ -26,7 +26,11 @@ final class Connection: @unchecked Sendable {
     let remote: String
     /// The client's address without the port (or its uid), for counting failed handshakes.
     let origin: String
+    /// The endpoint as it was at accept: the keys and principals the handshake checks.
     let endpoint: EndpointDescription
+    /// The endpoint itself, whose current rules a finished handshake is checked against, so a
+    /// key revoked by a reload during the handshake does not get in.
+    let listener: Endpoint
     let context: RelayContext
     let outbound = Mutex(Outbound())
     let meters = ConnectionMeters()
@@ -42,6 +46,8 @@ final class Connection: @unchecked Sendable {
     /// The principal the handshake bound this connection to, and what of its quota it holds.
     var principal: PrincipalConfig?
     var holdsPrincipalConnection = false
+    /// Whether this connection still counts against `max_handshakes` (taken at accept).
+    var holdsHandshakeSlot = true
     var holdsPrincipalName = false
     /// Refusals are logged at most once a second per connection; this counts the ones in between.
     var denialLog = DenialLogThrottle()
@@ -61,7 +67,9 @@ final class Connection: @unchecked Sendable {
     private var inflightOffset = 0
     private var tornDown = false
 
-    init(fd: Int32, remote: String, origin: String, endpoint: EndpointDescription, context: RelayContext) {
+    init(fd: Int32, remote: String, origin: String, listener: Endpoint, context: RelayContext) {
+        let endpoint = listener.description
+        self.listener = listener
         self.id = context.makeConnectionID()
         self.queue = DispatchQueue(label: "Connection-\(id)")
         self.fd = fd
@@ -293,7 +301,7 @@ final class Connection: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !tornDown else { return }
         tornDown = true
-        if case .handshaking = phase { context.handshakeEnded() }
+        releaseHandshakeSlot()
         leaveRegistry()
         releasePrincipalQuota()
         phase = .closing
@@ -338,10 +346,11 @@ final class Connection: @unchecked Sendable {
         for watcher in watchers { watcher.enqueuePresence(left) }
     }
 
-    /// ` (peer NAME)` once registered, for log lines.
+    /// ` (peer NAME)` once registered (and after), ` (HELLO for NAME)` for a refused HELLO, for
+    /// log lines.
     var peerSuffix: String {
-        if case .registered(let name, _) = phase { return " (peer \(name))" }
-        return nameBytes.isEmpty ? "" : " (peer \(String(decoding: nameBytes, as: UTF8.self)))"
+        if let identity = meters.identity { return " (peer \(identity.name))" }
+        return nameBytes.isEmpty ? "" : " (HELLO for \(String(decoding: nameBytes, as: UTF8.self)))"
     }
 }
 
@@ -382,7 +391,7 @@ extension Connection {
             return
         }
         guard let configured = endpoints[endpoint.configuredAddress] else { return }
-        guard let renewed = endpoint.principal(ofKey: outcome.keyIndex, in: configured) else {
+        guard let renewed = endpoint.principal(ofKey: outcome.keyIndex, in: configured.principals) else {
             fail(.kicked, text: "its key or principal was removed from endpoint \(endpoint.configuredAddress) by a configuration reload")
             return
         }

@@ -7,6 +7,7 @@ final class ConnectionMeters: Sendable {
     /// Set once the peer registers.
     struct Identity: Sendable {
         let name: PeerName
+        let principal: String
         let digest: String
         /// Seconds since the Unix epoch.
         let registeredAt: Double

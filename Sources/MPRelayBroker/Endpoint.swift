@@ -93,7 +93,7 @@ final class Endpoint: @unchecked Sendable {
             return
         }
         if isTCP { SocketIO.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1) }
-        let connection = Connection(fd: fd, remote: remote, origin: origin, endpoint: description, context: context)
+        let connection = Connection(fd: fd, remote: remote, origin: origin, listener: self, context: context)
         if let refusal = context.admit(connection) {
             context.logger.warning("refused connection from \(remote) on \(boundAddress): \(refusal)")
             close(fd)

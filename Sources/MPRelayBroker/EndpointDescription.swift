@@ -41,9 +41,9 @@ struct EndpointDescription: Sendable {
 
     /// The principal a reloaded endpoint grants to a client that proved the key at `keyIndex`:
     /// the principal of the same name if it still lists that key, else nil.
-    func principal(ofKey keyIndex: Int, in configured: EndpointConfig) -> PrincipalConfig? {
+    func principal(ofKey keyIndex: Int, in principals: [PrincipalConfig]) -> PrincipalConfig? {
         let current = principal(ofKey: keyIndex)
         let proven = keys[keyIndex].withUnsafeBytes { Array($0) }
-        return configured.principals.first { $0.name == current.name && $0.keys.contains { $0.bytes == proven } }
+        return principals.first { $0.name == current.name && $0.keys.contains { $0.bytes == proven } }
     }
 }

@@ -42,11 +42,12 @@ def short_dir():
 
 @pytest.fixture
 def start_relay(mprelayd, tmp_path, short_dir):
-    """start_relay(endpoints=None, **broker_settings) -> Relay. Default endpoints: one of each
-    kind (127.0.0.1:0, a socket path, an abstract name), all with AUTHKEY."""
+    """start_relay(endpoints=None, principals=None, **broker_settings) -> Relay. Default
+    endpoints: one of each kind (127.0.0.1:0, a socket path, an abstract name), all with AUTHKEY.
+    `principals` is a list of `[[principal]]` tables (dicts) that endpoints name."""
     started = []
 
-    def start(endpoints=None, **broker):
+    def start(endpoints=None, principals=None, **broker):
         n = len(started)
         if endpoints is None:
             endpoints = [
@@ -61,8 +62,10 @@ def start_relay(mprelayd, tmp_path, short_dir):
         settings = dict(DEFAULT_BROKER)
         settings.update(broker)
         config = tmp_path / ("mprelayd-%d.toml" % n)
-        config.write_text(render_config(settings, endpoints, {"socket": os.path.join(short_dir, "c%d.sock" % n)}))
-        relay = Relay(mprelayd, str(config), str(tmp_path / ("mprelayd-%d.log" % n)), settings, endpoints)
+        control = {"socket": os.path.join(short_dir, "c%d.sock" % n)}
+        config.write_text(render_config(settings, endpoints, control, principals))
+        relay = Relay(mprelayd, str(config), str(tmp_path / ("mprelayd-%d.log" % n)), settings, endpoints,
+                      principals=principals, control=control)
         started.append(relay)
         return relay
 

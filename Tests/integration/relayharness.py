@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -20,7 +21,55 @@ def mprelayd_binary():
     return os.environ.get("MPRELAYD") or os.path.join(REPO, ".build", "debug", "mprelayd")
 
 
+_NEWEST_PYTHON = []
+
+
+def newest_python():
+    """(major, minor) of the newest interpreter that `make test` runs the integration suite under:
+    pyenv's CPython 3.8-3.13 and the default python3, as run-all-pythons.sh picks them. Falls back
+    to the running interpreter when pyenv is not there."""
+    if _NEWEST_PYTHON:
+        return _NEWEST_PYTHON[0]
+    found = [tuple(sys.version_info[:2])]
+    try:
+        root = subprocess.run(["pyenv", "root"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              timeout=20, check=True).stdout.decode().strip()
+        bare = subprocess.run(["pyenv", "versions", "--bare"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              timeout=20).stdout.decode().split()
+        for version in bare:
+            m = re.match(r"^3\.(8|9|10|11|12|13)\.\d+$", version)
+            minor = "3.%s" % m.group(1) if m else None
+            if minor and os.access(os.path.join(root, "versions", version, "bin", "python" + minor), os.X_OK):
+                found.append((3, int(m.group(1))))
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        out = subprocess.run(["python3", "-c", "import sys; print('%d %d' % sys.version_info[:2])"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=20).stdout.decode().split()
+        if len(out) == 2:
+            found.append((int(out[0]), int(out[1])))
+    except (OSError, subprocess.SubprocessError):
+        pass
+    _NEWEST_PYTHON.append(max(found))
+    return _NEWEST_PYTHON[0]
+
+
+def heavy_test_skip_reason():
+    """None if heavy tests run under this interpreter, else why not. Heavy tests run under the
+    newest interpreter only, to keep the six-interpreter run short; MPRELAY_HEAVY_TESTS=1 runs
+    them anyway."""
+    if os.environ.get("MPRELAY_HEAVY_TESTS") == "1":
+        return None
+    newest = newest_python()
+    if tuple(sys.version_info[:2]) >= newest:
+        return None
+    return ("heavy hostile-load test: runs only under CPython %d.%d, the newest interpreter present "
+            "(MPRELAY_HEAVY_TESTS=1 runs it here)" % newest)
+
+
 def toml_value(value):
+    if isinstance(value, (list, tuple)):
+        return "[%s]" % ", ".join(toml_value(v) for v in value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -29,13 +78,17 @@ def toml_value(value):
     return '"%s"' % "".join(c if c >= " " else "\\u%04x" % ord(c) for c in text)
 
 
-def render_config(broker, endpoints, control=None):
+def render_config(broker, endpoints, control=None, principals=None):
     """A config file's text. Without `control` the control socket is off, so that daemons run
-    side by side do not compete for the default control socket path."""
+    side by side do not compete for the default control socket path. `principals` is a list of
+    dicts, one `[[principal]]` table each; an endpoint names them with `principals = [...]`."""
     lines = ["[broker]"]
     lines += ["%s = %s" % (k, toml_value(v)) for k, v in broker.items()]
     lines += ["", "[control]"]
     lines += ["%s = %s" % (k, toml_value(v)) for k, v in (control or {"enabled": False}).items()]
+    for principal in principals or []:
+        lines += ["", "[[principal]]"]
+        lines += ["%s = %s" % (k, toml_value(v)) for k, v in principal.items()]
     for ep in endpoints:
         lines += ["", "[[endpoint]]"]
         lines += ["%s = %s" % (k, toml_value(v)) for k, v in ep.items()]
@@ -55,11 +108,13 @@ def python_address(printed):
 class Relay:
     """A running mprelayd: its addresses, log, process and config."""
 
-    def __init__(self, binary, config_path, log_path, broker, endpoints):
+    def __init__(self, binary, config_path, log_path, broker, endpoints, principals=None, control=None):
         self.config_path = config_path
         self.log_path = log_path
         self.broker = broker
         self.endpoints = endpoints
+        self.principals = principals
+        self.control = control
         self.authkey = AUTHKEY
         self._log_file = open(log_path, "wb")
         self.proc = subprocess.Popen(
@@ -112,6 +167,45 @@ class Relay:
             if time.monotonic() > deadline:
                 raise AssertionError("log has no match for %r within %.1f s:\n%s" % (pattern, timeout, self.log()))
             time.sleep(0.02)
+
+    def reload(self, broker=None, endpoints=None, principals=None, timeout=5.0):
+        """Rewrites the config file (with the given parts replaced), sends SIGHUP and waits for
+        the daemon to log that the reload was applied; returns that line."""
+        text = self.log()
+        before = len(re.findall(r"reload applied from ", text))
+        rejected = len(re.findall(r"reload rejected", text))
+        if broker is not None:
+            self.broker = broker
+        if endpoints is not None:
+            self.endpoints = endpoints
+        if principals is not None:
+            self.principals = principals
+        with open(self.config_path, "w") as f:
+            f.write(render_config(self.broker, self.endpoints, self.control, self.principals))
+        self.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.log()
+            applied = re.findall(r"^\[INFO/MainProcess\] reload applied from .*$", text, re.M)
+            if len(applied) > before:
+                return applied[-1]
+            if len(re.findall(r"reload rejected", text)) > rejected:
+                raise AssertionError("reload rejected:\n%s" % text[-4000:])
+            if time.monotonic() > deadline:
+                raise AssertionError("no reload applied within %.1f s:\n%s" % (timeout, text[-4000:]))
+            time.sleep(0.02)
+
+    def status_kib(self, field):
+        """A memory figure of /proc/PID/status in KiB (VmRSS, VmHWM, ...)."""
+        with open("/proc/%d/status" % self.pid) as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+        raise AssertionError("no %s for pid %d" % (field, self.pid))
+
+    def fd_count(self):
+        """The daemon's open file descriptors."""
+        return len(os.listdir("/proc/%d/fd" % self.pid))
 
     def rss_kib(self):
         with open("/proc/%d/status" % self.pid) as f:
