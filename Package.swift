@@ -86,6 +86,7 @@ let package = Package(
                 "MPRelayBroker",
                 "MPRelayConfig",
                 "MPRelayControl",
+                "MPRelaySystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -11,9 +11,12 @@ public final class Broker: Sendable {
     private let configuration: Mutex<Configuration>
 
     /// Creates a broker for `configuration`; nothing listens until ``start()``.
-    public init(configuration: Configuration, logger: Logger) {
+    ///
+    /// - Parameter inheritedSockets: listening sockets systemd passed, by `FileDescriptorName=`,
+    ///   for endpoints written `socket = "NAME"`.
+    public init(configuration: Configuration, logger: Logger, inheritedSockets: [String: Int32] = [:]) {
         self.configuration = Mutex(configuration)
-        self.context = RelayContext(limits: RelayLimits(configuration.broker), logger: logger)
+        self.context = RelayContext(limits: RelayLimits(configuration.broker), logger: logger, inheritedSockets: inheritedSockets)
     }
 
     /// Binds every endpoint, then starts accepting on all of them. Nothing accepts unless all bind.
@@ -121,6 +124,27 @@ public final class Broker: Sendable {
         connection.queue.async { connection.fail(.kicked, text: reason) }
         return true
     }
+
+    /// Calls `completion` once every endpoint's queue has run a block that also took the
+    /// registry's and the connection table's locks: proof, for a watchdog, that the broker still
+    /// accepts and routes. A wedged broker never calls it.
+    public func probe(completion: @escaping @Sendable () -> Void) {
+        let group = DispatchGroup()
+        for endpoint in endpoints.withLock({ $0 }) {
+            endpoint.probe(group) { [context] in
+                _ = context.registry.count
+                _ = context.connections.count
+            }
+        }
+        group.notify(queue: .global(), execute: completion)
+    }
+
+    #if DEBUG
+    /// Wedges the first endpoint's queue, for the watchdog test; debug builds only.
+    public func wedgeForTesting() {
+        endpoints.withLock { $0.first }?.wedgeForTesting()
+    }
+    #endif
 
     /// Handshakes in progress now.
     public var handshakesInProgress: Int { context.handshakesInProgress }

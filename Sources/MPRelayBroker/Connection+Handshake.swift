@@ -53,7 +53,7 @@ extension Connection {
     private func acknowledgeNow() {
         switch endpoint.address {
         case .inet, .inet6: SocketIO.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_QUICKACK, value: 1)
-        case .unixPath, .unixAbstract: break
+        case .unixPath, .unixAbstract, .systemdSocket: break
         }
     }
 

@@ -17,7 +17,11 @@ final class Endpoint: @unchecked Sendable {
     private var paused = false
 
     init(_ configured: EndpointConfig, allowLegacyMD5: Bool, context: RelayContext, index: Int) throws(SocketError) {
-        self.socket = try ListeningSocket.open(configured.address, mode: configured.mode)
+        if case .systemdSocket(let name) = configured.address, let fd = context.inheritedSockets[name] {
+            self.socket = ListeningSocket.adopt(fd)
+        } else {
+            self.socket = try ListeningSocket.open(configured.address, mode: configured.mode)
+        }
         self.current = Mutex(EndpointDescription(configured, boundAddress: socket.boundAddress, allowLegacyMD5: allowLegacyMD5))
         self.context = context
         self.queue = DispatchQueue(label: "Endpoint-\(index)")
@@ -38,13 +42,17 @@ final class Endpoint: @unchecked Sendable {
         queue.sync {
             let source = DispatchSource.makeReadSource(fileDescriptor: socket.fd, queue: queue)
             source.setEventHandler { [self] in acceptAll() }
-            source.setCancelHandler { [socket] in close(socket.fd) }
+            source.setCancelHandler { [socket] in
+                if !socket.isInherited { close(socket.fd) }
+            }
             self.source = source
             source.activate()
         }
     }
 
-    /// Stops accepting, closes the socket and removes its file. Connections already accepted stay.
+    /// Stops accepting, closes the socket and removes its file (a socket systemd passed stays open
+    /// and its file stays: they are systemd's, and a reload may take the socket up again).
+    /// Connections already accepted stay.
     func stop() {
         queue.sync {
             if paused { source?.resume() }
@@ -52,8 +60,21 @@ final class Endpoint: @unchecked Sendable {
             source?.cancel()
             source = nil
         }
-        if case .unixPath(let path) = socket.boundAddress { unlink(path) }
+        if case .unixPath(let path) = socket.boundAddress, !socket.isInherited { unlink(path) }
     }
+
+    /// Runs `work` on this endpoint's queue: proof that accepting is not wedged.
+    func probe(_ group: DispatchGroup, _ work: @escaping @Sendable () -> Void) {
+        queue.async(group: group, execute: work)
+    }
+
+    #if DEBUG
+    /// Blocks this endpoint's queue for good, so the watchdog test can see systemd restart a
+    /// broker that stopped answering. Compiled into debug builds only.
+    func wedgeForTesting() {
+        queue.async { while true { sleep(3_600) } }
+    }
+    #endif
 
     /// Accepts until the backlog is empty: the source fires once per batch.
     private func acceptAll() {

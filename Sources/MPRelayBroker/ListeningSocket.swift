@@ -10,6 +10,15 @@ struct ListeningSocket {
     let fd: Int32
     /// The address actually bound: for port 0, the port the kernel chose.
     let boundAddress: EndpointAddress
+    /// Whether systemd passed this socket: it is systemd's to close and its file systemd's to remove.
+    var isInherited = false
+
+    /// Takes over a listening socket systemd passed (socket activation), already bound.
+    static func adopt(_ fd: Int32) -> ListeningSocket {
+        var socket = ListeningSocket(fd: fd, boundAddress: SocketPeer.localAddress(of: fd))
+        socket.isInherited = true
+        return socket
+    }
 
     /// Creates, binds and listens. A stale socket file is replaced only when nothing answers on it.
     static func open(_ address: EndpointAddress, mode: UInt32) throws(SocketError) -> ListeningSocket {
@@ -31,6 +40,13 @@ struct ListeningSocket {
         case .unixAbstract:
             let fd = try bindUnix(address)
             return try listenOn(fd, boundAddress: address)
+        case .systemdSocket(let name):
+            throw SocketError(
+                "listen",
+                target: address.description,
+                errno: 0,
+                detail: "systemd passed no socket named \"\(name)\": add it to mprelay.socket with FileDescriptorName=\(name)"
+            )
         }
     }
 

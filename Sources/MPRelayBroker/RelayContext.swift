@@ -17,7 +17,11 @@ final class RelayContext: Sendable {
     private let handshakes = Atomic<Int>(0)
     private let nextConnectionID = Atomic<Int>(1)
 
-    init(limits: RelayLimits, logger: Logger) {
+    /// Listening sockets systemd passed, by `FileDescriptorName=`.
+    let inheritedSockets: [String: Int32]
+
+    init(limits: RelayLimits, logger: Logger, inheritedSockets: [String: Int32]) {
+        self.inheritedSockets = inheritedSockets
         self.currentLimits = Mutex(limits)
         self.logger = logger
     }

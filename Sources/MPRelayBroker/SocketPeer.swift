@@ -1,5 +1,6 @@
 import CMPRelayShims
 import Glibc
+import MPRelayConfig
 
 /// How logs and the control socket describe the other end of an accepted connection.
 enum SocketPeer {
@@ -27,6 +28,28 @@ enum SocketPeer {
             return ("pid \(pid) uid \(uid)", "uid \(uid)")
         default:
             return ("unknown peer", "unknown peer")
+        }
+    }
+
+    /// The address a bound socket listens on, as mprelay writes addresses.
+    static func localAddress(of fd: Int32) -> EndpointAddress {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        switch Int32(storage.ss_family) {
+        case AF_INET, AF_INET6:
+            let (_, host) = describe(fd: -1, address: storage)
+            let port = port(of: storage)
+            return storage.ss_family == sa_family_t(AF_INET) ? .inet(host: host, port: port) : .inet6(host: host, port: port)
+        default:
+            let pathLength = max(0, Int(length) - MemoryLayout<sa_family_t>.size)
+            let path = withUnsafeBytes(of: storage) { raw in
+                Array(raw[MemoryLayout<sa_family_t>.size..<(MemoryLayout<sa_family_t>.size + pathLength)])
+            }
+            if path.first == 0 { return .unixAbstract(String(decoding: path.dropFirst(), as: UTF8.self)) }
+            return .unixPath(String(decoding: path.prefix { $0 != 0 }, as: UTF8.self))
         }
     }
 

@@ -150,6 +150,8 @@ public final class RelayClient {
         switch address {
         case .inet(let name, let number): (host, port, family) = (name, number, AF_INET)
         case .inet6(let name, let number): (host, port, family) = (name, number, AF_INET6)
+        case .systemdSocket(let name):
+            throw RelayClientError(.connectFailed, "\"\(name)\" names a socket systemd passes to mprelayd; connect to its address instead")
         case .unixPath, .unixAbstract: preconditionFailure("handled above")
         }
         var hints = addrinfo()

@@ -5,6 +5,8 @@
 public struct BrokerConfig: Equatable, Sendable {
     /// The least severe level that is logged.
     public var logLevel: LogLevel = .info
+    /// Where log lines go.
+    public var logTarget: LogTarget = .stderr
     /// The largest payload relayed, in bytes.
     public var maxMessageBytes = 16 * 1024 * 1024
     /// Seconds a client has to finish the authentication handshake.
@@ -40,6 +42,7 @@ public struct BrokerConfig: Equatable, Sendable {
     public static var settings: [Setting<BrokerConfig>] {
         [
             .logLevel("log_level", \.logLevel),
+            .choice("log_target", \.logTarget),
             .integer("max_message_bytes", \.maxMessageBytes, 1...(1 << 30)),
             .seconds("handshake_timeout", \.handshakeTimeout, 0.1...300),
             .integer("max_connections", \.maxConnections, 1...1_000_000),

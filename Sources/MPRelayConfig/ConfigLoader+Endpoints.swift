@@ -14,15 +14,25 @@ extension ConfigLoader {
             table[key].map { TOMLField(value: $0, file: file, key: "\(prefix).\(key)") }
         }
         try rejectUnknownKeys(table, allowed: EndpointConfig.keys, prefix: prefix, file: file)
-        guard let addressField = field("address") else {
-            throw ConfigError(file: file, key: "\(prefix).address", message: "missing: every endpoint needs an address")
-        }
-        let addressText = try addressField.string()
         let address: EndpointAddress
-        do {
-            address = try EndpointAddress(parsing: addressText)
-        } catch {
-            throw addressField.error(error.description)
+        switch (field("address"), field("socket")) {
+        case (let addressField?, nil):
+            let addressText = try addressField.string()
+            do {
+                address = try EndpointAddress(parsing: addressText)
+            } catch {
+                throw addressField.error(error.description)
+            }
+        case (nil, let socketField?):
+            let name = try socketField.string()
+            guard !name.isEmpty, !name.contains(":") else {
+                throw socketField.error("\"\(name)\" is not a FileDescriptorName= (non-empty, no colon)")
+            }
+            address = .systemdSocket(name)
+        case (nil, nil):
+            throw ConfigError(file: file, key: "\(prefix).address", message: "missing: every endpoint needs an address (or socket = \"NAME\" under systemd)")
+        case (_?, _?):
+            throw ConfigError(file: file, key: "\(prefix).socket", message: "set address or socket, not both")
         }
         var endpoint: EndpointConfig
         if let namesField = field("principals") {

@@ -7,7 +7,7 @@ extension EndpointAddress {
         switch self {
         case .unixPath(let path): return Array(path.utf8)
         case .unixAbstract(let name): return [0] + Array(name.utf8)
-        case .inet, .inet6: return nil
+        case .inet, .inet6, .systemdSocket: return nil
         }
     }
 

@@ -8,6 +8,9 @@ public enum EndpointAddress: Hashable, Sendable, CustomStringConvertible {
     case inet6(host: String, port: Int)
     case unixPath(String)
     case unixAbstract(String)
+    /// A listening socket passed by systemd (socket activation) under `FileDescriptorName=`;
+    /// written `socket = "NAME"` in an endpoint instead of `address`.
+    case systemdSocket(String)
 
     /// The longest `sun_path`, without its terminating NUL (Linux: 108 bytes with the NUL).
     public static let maxUnixPathLength = 107
@@ -63,6 +66,7 @@ public enum EndpointAddress: Hashable, Sendable, CustomStringConvertible {
         case .inet6(let host, let port): return "[\(host)]:\(port)"
         case .unixPath(let path): return path
         case .unixAbstract(let name): return "@\(name)"
+        case .systemdSocket(let name): return "systemd socket \(name)"
         }
     }
 
@@ -71,7 +75,7 @@ public enum EndpointAddress: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .inet(let host, _): return .inet(host: host, port: port)
         case .inet6(let host, _): return .inet6(host: host, port: port)
-        case .unixPath, .unixAbstract: return self
+        case .unixPath, .unixAbstract, .systemdSocket: return self
         }
     }
 }

@@ -33,5 +33,5 @@ public struct EndpointConfig: Equatable, Sendable {
     }
 
     /// The keys of an `[[endpoint]]` table, for the loader and the docs.
-    public static let keys = ["address", "principals", "authkey_file", "authkey_credential", "authkey", "mode", "min_digest"]
+    public static let keys = ["address", "socket", "principals", "authkey_file", "authkey_credential", "authkey", "mode", "min_digest"]
 }

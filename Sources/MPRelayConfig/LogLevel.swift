@@ -15,3 +15,12 @@ public enum LogLevel: String, CaseIterable, Comparable, Sendable {
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
 }
+
+/// Where log lines go.
+public enum LogTarget: String, CaseIterable, Sendable {
+    /// `[LEVEL/processName] message` lines on stderr.
+    case stderr
+    /// The same text as MESSAGE in the systemd journal, with fields to filter on
+    /// (PRIORITY, MPRELAY_CONNECTION, MPRELAY_PEER, MPRELAY_PRINCIPAL).
+    case journal
+}

@@ -31,6 +31,21 @@ public struct Setting<Model>: Sendable {
         }
     }
 
+    static func choice<Choice: RawRepresentable & CaseIterable & Sendable>(
+        _ key: String,
+        _ path: any WritableKeyPath<Model, Choice> & Sendable
+    ) -> Self where Choice.RawValue == String {
+        let names = Choice.allCases.map(\.rawValue)
+        return Setting(key: key, bounds: names.joined(separator: ", "), defaultValue: { "\"\($0[keyPath: path].rawValue)\"" }) {
+            model, field throws(ConfigError) in
+            let text = try field.string()
+            guard let choice = Choice(rawValue: text) else {
+                throw field.error("\"\(text)\" is not one of \(names.joined(separator: ", "))")
+            }
+            model[keyPath: path] = choice
+        }
+    }
+
     static func logLevel(_ key: String, _ path: any WritableKeyPath<Model, LogLevel> & Sendable) -> Self {
         Setting(
             key: key,

@@ -9,8 +9,8 @@ enum TCPConnection {
         switch address {
         case .inet(let name, let number): (host, port, family) = (name, number, AF_INET)
         case .inet6(let name, let number): (host, port, family) = (name, number, AF_INET6)
-        case .unixPath, .unixAbstract:
-            throw BenchError(.usage, "\(address) is a unix socket address; this protocol needs host:port")
+        case .unixPath, .unixAbstract, .systemdSocket:
+            throw BenchError(.usage, "\(address) is not a host:port address; this protocol needs one")
         }
         var hints = addrinfo()
         hints.ai_family = family

@@ -4,28 +4,37 @@ import Logging
 import MPRelayBroker
 import MPRelayConfig
 import MPRelayControl
+import MPRelaySystemd
 import Synchronization
 
 /// The launcher: process set-up, the broker's start, and the signals that reload or stop it.
 final class Daemon: Sendable {
     let logger = Logger(label: "mprelayd")
-    private let broker: Broker
+    let broker: Broker
     private let configuration: Configuration
     private let levelControl: LogLevelControl
-    private let environment: [String: String]
+    let environment: [String: String]
     private let signalQueue = DispatchQueue(label: "MainProcess.signals")
     /// The control socket while it listens: set once started, taken at shutdown.
     private let control = Mutex<ControlServer?>(nil)
+    /// Readiness, status, reload and watchdog notifications to systemd; no-ops outside it.
+    let notifier = SystemdNotifier()
 
     /// The file a reload re-reads, or nil for the embedded default.
     private let configurationPath: String?
 
-    init(configuration: Configuration, path: String?, levelControl: LogLevelControl, environment: [String: String]) {
+    init(
+        configuration: Configuration,
+        path: String?,
+        levelControl: LogLevelControl,
+        environment: [String: String],
+        inheritedSockets: [String: Int32]
+    ) {
         self.configuration = configuration
         self.configurationPath = path
         self.levelControl = levelControl
         self.environment = environment
-        self.broker = Broker(configuration: configuration, logger: logger)
+        self.broker = Broker(configuration: configuration, logger: logger, inheritedSockets: inheritedSockets)
     }
 
     /// Starts the broker and never returns: the process exits when a shutdown has drained.
@@ -42,7 +51,9 @@ final class Daemon: Sendable {
         startControl()
         let signalSources = installSignalHandlers()
         logger.info("ready: mprelayd \(MPRelayVersion.current), pid \(getpid()), configuration \(configuration.source)")
-        withExtendedLifetime(signalSources) { dispatchMain() }
+        notify { try $0.ready(status: statusLine()) }
+        let timers = startSystemdTimers(on: signalQueue)
+        withExtendedLifetime((signalSources, timers)) { dispatchMain() }
     }
 
     /// Opens the control socket unless `[control] enabled = false`. The relay does not depend on
@@ -91,7 +102,7 @@ final class Daemon: Sendable {
     /// Routes SIGTERM and SIGINT to a drained shutdown and SIGHUP to a reload; the sources live as
     /// long as the process.
     private func installSignalHandlers() -> [any DispatchSourceSignal] {
-        [SIGTERM, SIGINT, SIGHUP].map { signalNumber in
+        testWedgeSource(on: signalQueue) + [SIGTERM, SIGINT, SIGHUP].map { signalNumber in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: signalQueue)
             source.setEventHandler { [self] in
@@ -106,6 +117,13 @@ final class Daemon: Sendable {
     ///
     /// - Returns: whether the new configuration was applied, and a sentence saying what happened.
     func reload() -> (applied: Bool, summary: String) {
+        notify { try $0.reloading() }
+        let result = reloadConfiguration()
+        notify { try $0.ready(status: "\(statusLine()); last reload \(result.summary)") }
+        return result
+    }
+
+    private func reloadConfiguration() -> (applied: Bool, summary: String) {
         guard let configurationPath else {
             logger.warning("reload: running on the embedded default, there is no file to re-read")
             return (false, "running on the embedded default: nothing to re-read")
@@ -131,6 +149,7 @@ final class Daemon: Sendable {
     }
 
     private func beginShutdown(_ signalNumber: Int32) {
+        notify { try $0.stopping(status: "draining \(broker.connectionCount) connections") }
         control.withLock { $0.take() }?.stop()
         logger.info("received \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): draining \(broker.connectionCount) connection(s)")
         broker.shutdown { [logger] in

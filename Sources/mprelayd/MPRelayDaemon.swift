@@ -4,6 +4,7 @@ import Glibc
 import Logging
 import MPRelayBroker
 import MPRelayConfig
+import MPRelaySystemd
 
 /// `mprelayd`: loads the configuration, starts the broker and runs until SIGTERM or SIGINT.
 @main
@@ -51,11 +52,44 @@ struct MPRelayDaemon: ParsableCommand {
             for warning in loaded.warnings { print("warning: \(warning)") }
             return
         }
+        let inherited: [String: Int32]
+        do {
+            inherited = try claimInheritedSockets(for: loaded)
+        } catch {
+            printError("mprelayd: \(loaded.source): \(error)")
+            throw ExitCode.failure
+        }
         let levelControl = LogLevelControl(loaded.broker.logLevel)
-        LoggingSystem.bootstrap { _ in MultiprocessingLogHandler(control: levelControl) }
-        let daemon = Daemon(configuration: loaded, path: config, levelControl: levelControl, environment: environment)
+        let journal = loaded.broker.logTarget == .journal && JournalSink.isAvailable
+        LoggingSystem.bootstrap { _ in
+            if journal { return JournalLogHandler(control: levelControl) }
+            return MultiprocessingLogHandler(control: levelControl)
+        }
+        let daemon = Daemon(
+            configuration: loaded,
+            path: config,
+            levelControl: levelControl,
+            environment: environment,
+            inheritedSockets: inherited
+        )
+        if loaded.broker.logTarget == .journal && !journal {
+            daemon.logger.warning("log_target = \"journal\" but there is no journal socket (\(JournalSink.socketPath)); logging to stderr")
+        }
         for note in notes { daemon.logger.info("\(note)") }
         try daemon.run()
+    }
+
+    /// Takes the listening sockets systemd passed for the endpoints written `socket = "NAME"`.
+    /// A passed socket that no endpoint names is an error, so none is silently ignored.
+    private func claimInheritedSockets(for configuration: Configuration) throws(SystemdError) -> [String: Int32] {
+        var passed = try ListenFileDescriptors.inherited()
+        var claimed: [String: Int32] = [:]
+        for endpoint in configuration.endpoints {
+            guard case .systemdSocket(let name) = endpoint.address else { continue }
+            claimed[name] = try passed.claim(name)[0].fd
+        }
+        try passed.checkAllClaimed()
+        return claimed
     }
 }
 

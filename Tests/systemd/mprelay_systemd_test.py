@@ -63,25 +63,7 @@ LOG_LINE = re.compile(r"^\[(SUBDEBUG|DEBUG|INFO|SUBWARNING|WARNING|ERROR|CRITICA
 
 # Checks that need mprelayd integration not done yet, with what is missing. A check listed here
 # that passes is an XPASS and fails the run: remove its line.
-EXPECTED_FAILURES = {
-    "ready-and-status":
-        "mprelayd sends no READY=1/STATUS= yet: SystemdNotifier.ready(status:) after every endpoint "
-        "listens, status(_:) once a second",
-    "status-refreshes":
-        "mprelayd sends no STATUS= yet: SystemdNotifier.status(_:) once a second, with the peer count",
-    "reload-notifies":
-        "mprelayd sends no RELOADING=1 + MONOTONIC_USEC= / READY=1 around a reload yet",
-    "socket-activation":
-        "mprelayd takes no sockets from systemd yet: ListenFileDescriptors + endpoint socket = \"NAME\"",
-    "socket-unclaimed-is-an-error":
-        "mprelayd ignores sockets systemd passed: ListenFileDescriptors.checkAllClaimed() at start",
-    "stop-notifies":
-        "mprelayd sends no STOPPING=1 yet: SystemdNotifier.stopping(status:) when a shutdown begins",
-    "watchdog-restarts-wedged-relay":
-        "mprelayd sends no WATCHDOG=1 yet, and has no MPRELAY_TEST_WEDGE=1 SIGUSR2 wedge",
-    "journal-fields":
-        "log_target = \"journal\" is not a configuration key yet (JournalLogHandler)",
-}
+EXPECTED_FAILURES = {}
 
 
 class CheckFailed(Exception):

@@ -44,6 +44,7 @@ enum EndpointMatcher {
         case .inet6: return "tcp6"
         case .unixPath: return "unix"
         case .unixAbstract: return "abstract"
+        case .systemdSocket: return "systemd"
         }
     }
 }
