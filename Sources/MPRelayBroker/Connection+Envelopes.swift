@@ -2,15 +2,16 @@ import Dispatch
 import Logging
 import MPRelayConfig
 import MPRelayProtocol
+import Synchronization
 
 extension Connection {
     /// Handles one frame body in whatever phase the connection is in.
     func handleFrame(_ frame: UnsafeRawBufferPointer) -> FrameDecoder.Directive {
+        if isRelaying && frame.first == EnvelopeKind.send.rawValue { return relay(frame) }
         switch phase {
         case .handshaking(let handshake):
             return handleHandshakeFrame(frame, handshake)
-        case .registered(let name, _):
-            if frame.first == EnvelopeKind.send.rawValue { return relay(frame, from: name) }
+        case .registered:
             return handleControl(frame)
         case .awaitingHello:
             return handleControl(frame)
@@ -41,8 +42,7 @@ extension Connection {
         }
         switch envelope {
         case .send:
-            guard case .registered(let name, _) = phase else { return .stop }
-            return relay(frame, from: name)
+            return relay(frame)
         case .ping(let id):
             sendToSelf(Envelope.pong(correlationID: id).encodedFrame())
         case .pong:
@@ -111,6 +111,7 @@ extension Connection {
             return .stop
         }
         phase = .registered(name, outcome)
+        isRelaying = true
         meters.identity = ConnectionMeters.Identity(
             name: name,
             principal: principal.name,
@@ -127,7 +128,7 @@ extension Connection {
     }
 
     /// The relay path: one SEND becomes one DELIVER in the receiver's write batch.
-    private func relay(_ frame: UnsafeRawBufferPointer, from sender: PeerName) -> FrameDecoder.Directive {
+    private func relay(_ frame: UnsafeRawBufferPointer) -> FrameDecoder.Directive {
         let message: MessageView
         do {
             message = try MessageView(frame)
@@ -151,38 +152,51 @@ extension Connection {
             deny("send to \"\(String(decoding: message.peer, as: UTF8.self))\"", rule: "may_send_to \(principal?.maySendTo ?? [])", id: id, peer: Array(message.peer))
             return .proceed
         }
-        let frameLength = MessageView.frameLength(peerLength: sender.bytes.count, payloadLength: message.payload.count)
-        let outcome = sender.bytes.withUnsafeBytes { senderName in
-            receiver.enqueue(frameLength: frameLength, bound: limits.maxOutboundBytes, maxFrames: limits.maxOutboundMessages) { buffer in
-                MessageView.appendFrame(
-                    kind: .deliver,
-                    options: message.options.intersection(.forwarded),
-                    flags: message.flags,
-                    correlationID: id,
-                    peer: senderName,
-                    payload: message.payload,
-                    to: &buffer
+        let frameLength = MessageView.frameLength(peerLength: nameBytes.count, payloadLength: message.payload.count)
+        if staging.receiver !== receiver || !staging.fits(frameLength) {
+            commitStaging()
+            let wanted = DeliveryStaging.reservation(for: frameLength, bound: limits.maxOutboundBytes)
+            let reservation = receiver.outbound.withLock {
+                $0.reserve(
+                    bytes: wanted,
+                    minimum: frameLength,
+                    frames: DeliveryStaging.framesPerReservation,
+                    bound: limits.maxOutboundBytes,
+                    maxFrames: limits.maxOutboundMessages
                 )
             }
+            switch reservation {
+            case .granted(let bytes, let frames):
+                staging.receiver = receiver
+                staging.destination.removeAll(keepingCapacity: true)
+                staging.destination.append(contentsOf: message.peer)
+                staging.reservedBytes = bytes
+                staging.reservedFrames = frames
+            case .full:
+                report(.peerBusy, id: id, peer: message.peer, text: "the receiver's outbound queue is full (max_outbound_bytes \(limits.maxOutboundBytes), max_outbound_messages \(limits.maxOutboundMessages)); message not delivered")
+                receiver.refusedFrame(timeout: limits.slowConsumerTimeout)
+                return .proceed
+            case .closed:
+                route.forget()
+                report(.unknownPeer, id: id, peer: message.peer, text: "the peer disconnected before the message could be queued")
+                return .proceed
+            }
         }
-        switch outcome {
-        case .queued:
-            break
-        case .queuedNeedsFlush:
-            pendingFlushes.append(receiver)
-        case .full:
-            report(.peerBusy, id: id, peer: message.peer, text: "the receiver's outbound queue is full (max_outbound_bytes \(limits.maxOutboundBytes), max_outbound_messages \(limits.maxOutboundMessages)); message not delivered")
-            receiver.refusedFrame(timeout: limits.slowConsumerTimeout)
-            return .proceed
-        case .closed:
-            route.forget()
-            report(.unknownPeer, id: id, peer: message.peer, text: "the peer disconnected before the message could be queued")
-            return .proceed
+        nameBytes.withUnsafeBytes { senderName in
+            MessageView.appendFrame(
+                kind: .deliver,
+                options: message.options.intersection(.forwarded),
+                flags: message.flags,
+                correlationID: id,
+                peer: senderName,
+                payload: message.payload,
+                to: &staging.frames
+            )
         }
-        batch.messages += 1
-        batch.bytes += message.payload.count
-        if message.options.contains(.confirm) { sendToSelf(Envelope.ack(correlationID: id).encodedFrame()) }
-        if logger.logLevel <= .trace {
+        staging.ids.append(id)
+        staging.payloadBytes += message.payload.count
+        if message.options.contains(.confirm) { staging.confirmations.append(id) }
+        if traceEnabled {
             logger.trace("relayed \(message.payload.count) bytes to \(String(decoding: message.peer, as: UTF8.self))")
         }
         return .proceed
@@ -224,5 +238,31 @@ extension Connection {
         logger.warning("closing connection from \(remote)\(peerSuffix): \(code): \(text)")
         sendToSelf(Envelope.error(ErrorReport(code: code, peer: peer, text: text)).encodedFrame())
         closeAfterFlush(reason: "\(code)")
+    }
+
+    /// Hands the staged DELIVERs to their receiver in one step, then ACKs the ones that asked.
+    /// If the receiver closed meanwhile, each staged message gets ERROR `unknown peer`: nothing is
+    /// lost without the sender being told.
+    func commitStaging() {
+        guard let receiver = staging.receiver else { return }
+        let outcome = receiver.outbound.withLock {
+            $0.commit(staging.frames, count: staging.ids.count, reservedBytes: staging.reservedBytes, reservedFrames: staging.reservedFrames)
+        }
+        switch outcome {
+        case .queued, .queuedNeedsFlush:
+            if outcome == .queuedNeedsFlush { pendingFlushes.append(receiver) }
+            batch.messages += staging.ids.count
+            batch.bytes += staging.payloadBytes
+            for id in staging.confirmations { sendToSelf(Envelope.ack(correlationID: id).encodedFrame()) }
+        case .closed, .full:
+            route.forget()
+            let destination = staging.destination
+            for id in staging.ids {
+                destination.withUnsafeBytes {
+                    report(.unknownPeer, id: id, peer: $0, text: "the peer disconnected before the message could be queued")
+                }
+            }
+        }
+        staging.reset()
     }
 }

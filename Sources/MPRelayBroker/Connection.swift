@@ -40,9 +40,16 @@ final class Connection: @unchecked Sendable {
     var phase: Phase
     var decoder = FrameDecoder(maxBodyLength: HandshakeMessage.maxFrameLength)
     var limits: RelayLimits
+    /// The name of a HELLO; once registered, the name stamped on every DELIVER.
     var nameBytes: [UInt8] = []
+    /// Registered and not closing: SENDs take the relay path without looking at ``phase``.
+    var isRelaying = false
+    /// Whether per-message SUBDEBUG lines are wanted, read once per read batch.
+    var traceEnabled = false
     var pendingFlushes: [Connection] = []
     var route = RouteCache()
+    /// DELIVERs written for one receiver under a reservation, not yet handed over.
+    var staging = DeliveryStaging()
     /// The principal the handshake bound this connection to, and what of its quota it holds.
     var principal: PrincipalConfig?
     var holdsPrincipalConnection = false
@@ -120,6 +127,7 @@ final class Connection: @unchecked Sendable {
     private func readAvailable() {
         dispatchPrecondition(condition: .onQueue(queue))
         limits = context.limits
+        traceEnabled = logger.logLevel <= .trace
         let drained = ReadScratch.withBuffer { scratch in
             for _ in 0..<Self.readsPerTurn {
                 guard !tornDown, !isClosing else { return true }
@@ -172,6 +180,7 @@ final class Connection: @unchecked Sendable {
 
     /// Publishes the batch's effects: flushes receivers that got frames, then this connection.
     private func finishBatch() {
+        commitStaging()
         if batch.messages > 0 {
             context.statistics.messagesRelayed.add(batch.messages, ordering: .relaxed)
             context.statistics.bytesRelayed.add(batch.bytes, ordering: .relaxed)
@@ -244,7 +253,8 @@ final class Connection: @unchecked Sendable {
                     swap(&state.pending, &inflight)
                     if inflight.isEmpty { state.flushScheduled = false }
                     if written > 0 { state.fullSince = nil }
-                    return state.queuedFrames
+                    defer { state.pendingFrames = 0 }
+                    return state.pendingFrames
                 }
                 if inflight.isEmpty {
                     if !writeSourceSuspended {
@@ -288,6 +298,7 @@ final class Connection: @unchecked Sendable {
         leaveRegistry()
         releasePrincipalQuota()
         phase = .closing
+        isRelaying = false
         closeReason = reason
         readSource?.cancel()
         readSource = nil
@@ -305,6 +316,7 @@ final class Connection: @unchecked Sendable {
         leaveRegistry()
         releasePrincipalQuota()
         phase = .closing
+        isRelaying = false
         outbound.withLock { state in
             state.closed = true
             state.pending = []
@@ -338,9 +350,11 @@ final class Connection: @unchecked Sendable {
         route = RouteCache()
     }
 
-    /// Releases the registered name and tells the watchers, once.
+    /// Releases the registered name and tells the watchers, once: after handing over what this
+    /// peer sent, so that a watcher sees its LEFT after its last message.
     private func leaveRegistry() {
         guard case .registered(let name, _) = phase else { return }
+        commitStaging()
         let watchers = context.registry.unregister(name, self)
         let left = Envelope.peerLeft(name).encodedFrame()
         for watcher in watchers { watcher.enqueuePresence(left) }

@@ -10,8 +10,10 @@ struct Outbound: ~Copyable {
     var pending: [UInt8] = []
     /// Bytes queued: `pending` plus the batch being written.
     var queuedBytes = 0
-    /// Frames queued: in `pending` plus in the batch being written.
+    /// Frames queued: reserved by senders, in `pending`, and in the batch being written.
     var queuedFrames = 0
+    /// Frames in `pending` alone.
+    var pendingFrames = 0
     /// Frames and bytes ever queued, for the control socket.
     var totalFrames = 0
     var totalBytes = 0
@@ -46,8 +48,51 @@ struct Outbound: ~Copyable {
         write(&pending)
         queuedBytes += frameLength
         queuedFrames += 1
+        pendingFrames += 1
         totalFrames += 1
         totalBytes += frameLength
+        if flushScheduled { return .queued }
+        flushScheduled = true
+        return .queuedNeedsFlush
+    }
+
+    /// What ``reserve(bytes:minimum:frames:bound:maxFrames:)`` granted.
+    enum Reservation: Equatable {
+        /// Room for this many bytes and frames is set aside for one sender.
+        case granted(bytes: Int, frames: Int)
+        /// Not even `minimum` bytes (or one frame) fit.
+        case full
+        /// The connection is closed.
+        case closed
+    }
+
+    /// Sets aside room for a sender to fill without taking this lock per frame: up to `wanted`
+    /// bytes (at least `minimum`) and `frames` frames, counted as queued until committed.
+    mutating func reserve(bytes wanted: Int, minimum: Int, frames: Int, bound: Int, maxFrames: Int) -> Reservation {
+        if closed { return .closed }
+        let room = bound - queuedBytes
+        let frameRoom = maxFrames - queuedFrames
+        guard room >= minimum, frameRoom >= 1 else {
+            if fullSince == nil { fullSince = DispatchTime.now().uptimeNanoseconds }
+            return .full
+        }
+        let bytes = min(room, max(wanted, minimum))
+        let granted = min(frameRoom, frames)
+        queuedBytes += bytes
+        queuedFrames += granted
+        return .granted(bytes: bytes, frames: granted)
+    }
+
+    /// Queues `count` staged frames written into `staged` under a reservation, and gives back
+    /// the part of the reservation they did not use.
+    mutating func commit(_ staged: [UInt8], count: Int, reservedBytes: Int, reservedFrames: Int) -> AppendOutcome {
+        if closed { return .closed }
+        pending.append(contentsOf: staged)
+        queuedBytes += staged.count - reservedBytes
+        queuedFrames += count - reservedFrames
+        pendingFrames += count
+        totalFrames += count
+        totalBytes += staged.count
         if flushScheduled { return .queued }
         flushScheduled = true
         return .queuedNeedsFlush
