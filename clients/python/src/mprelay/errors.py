@@ -62,6 +62,7 @@ class RelayError(Exception):
         correlation_id: int = 0,
         peer: Optional[str] = None,
     ) -> None:
+        """``text`` for people; ``code`` defaults to the class's own code."""
         self.code = code if code is not None else self.CODE
         self.correlation_id = correlation_id
         self.peer = peer or None

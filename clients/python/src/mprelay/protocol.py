@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import struct
-from typing import Callable, Dict, Iterable, List, NamedTuple, Union
+from typing import Callable, Dict, Iterable, NamedTuple, Tuple, Union
 
 from .errors import InvalidName, ProtocolError
 
@@ -193,7 +193,7 @@ class Peers(NamedTuple):
     """PEERS, broker to client: the registered names, sorted bytewise."""
 
     correlation_id: int
-    names: tuple
+    names: Tuple[str, ...]
 
 
 class Watch(NamedTuple):
@@ -400,7 +400,7 @@ def _text(body: bytes, offset: int, kind: str) -> str:
         raise _bad(kind, "text is not UTF-8") from None
 
 
-def _name_at(body: bytes, offset: int, kind: str, allow_empty: bool = False) -> "tuple[str, int]":
+def _name_at(body: bytes, offset: int, kind: str, allow_empty: bool = False) -> Tuple[str, int]:
     if offset >= len(body):
         raise _bad(kind, "truncated before a name")
     n = body[offset]
@@ -423,7 +423,7 @@ def _exact(body: bytes, size: int, kind: str) -> None:
 
 def _decode_message(body: bytes) -> Union[Send, Deliver]:
     kind = "SEND" if body[0] == Kind.SEND else "DELIVER"
-    if len(body) < MESSAGE_HEADER_BYTES + 1:
+    if len(body) < MESSAGE_HEADER_BYTES:
         raise _bad(kind, "truncated header (%d bytes)" % len(body))
     k, options, flags, cid, n = _MSG.unpack_from(body)
     if options & ~(OPT_CONFIRM | OPT_REPLY):
@@ -474,7 +474,7 @@ def _decode_peers(body: bytes) -> Peers:
     if len(body) < _PEERS.size:
         raise _bad("PEERS", "truncated")
     _, cid, count = _PEERS.unpack_from(body)
-    names: List[str] = []
+    names: "list[str]" = []
     offset = _PEERS.size
     for _ in range(count):
         name, offset = _name_at(body, offset, "PEERS")

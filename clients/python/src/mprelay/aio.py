@@ -1,0 +1,419 @@
+"""The asyncio flavour of mprelay: :func:`connect` and :class:`AsyncPeer`.
+
+It wraps the thread-safe blocking :class:`mprelay.Peer`. One daemon thread per peer reads from
+the broker, but only while a coroutine waits in :meth:`AsyncPeer.recv` or for an answer
+(a confirmed send, a request, ``ping``, ``peers``, ``watch``), so the broker's per-receiver bound
+keeps working as back-pressure. Writes run briefly in the loop's default executor; waiting for an
+answer holds no thread (the reading thread settles it), so any number of requests may be in
+flight. Cancelling ``recv()`` loses nothing: an item that arrives afterwards is kept for the next
+call.
+
+::
+
+    import asyncio, mprelay.aio
+
+    async def main():
+        async with mprelay.aio.connect(("127.0.0.1", 6000), name="alice") as peer:
+            await peer.send("bob", {"job": 1})
+            async for msg in peer:
+                print(msg.sender, msg.payload)
+
+    asyncio.run(main())
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import functools
+import pickle
+import threading
+import time
+from typing import Any, Callable, Deque, Generator, List, Optional, TypeVar, Union
+
+from .client import (
+    _NOTHING,
+    Address,
+    Item,
+    Message,
+    Peer,
+    _clone,
+    _deadline,
+    _remaining,
+    _Waiter,
+)
+from . import protocol as P
+from .errors import Disconnected
+
+__all__ = ["AsyncPeer", "connect"]
+
+_T = TypeVar("_T")
+_IDLE: Any = object()
+
+
+class AsyncPeer:
+    """An mprelay peer for asyncio code. Create one with :func:`mprelay.aio.connect`.
+
+    The methods mirror :class:`mprelay.Peer` as coroutines and behave the same way, errors
+    included. ``async for msg in peer`` receives until the peer is closed.
+    """
+
+    def __init__(self, peer: Peer, loop: asyncio.AbstractEventLoop) -> None:
+        """Wrap a connected blocking peer; prefer :func:`mprelay.aio.connect`."""
+        self._peer = peer
+        self._loop = loop
+        self._items: Deque[Any] = collections.deque()
+        self._arrived = asyncio.Event()
+        self._recv_lock = asyncio.Lock()
+        self._wake = threading.Event()  # set when the reading thread has work
+        self._demand = False  # a coroutine waits in recv() (guarded by the peer's lock)
+        self._in_transit = 0  # items taken by the reading thread, not yet in self._items
+        self._outstanding = 0  # coroutines waiting for an answer from the broker
+        self._stopping = False
+        self._thread = threading.Thread(
+            target=self._receive_loop, name="mprelay-aio-%s" % peer.name, daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def peer(self) -> Peer:
+        """The blocking :class:`mprelay.Peer` underneath (thread-safe; do not call ``recv`` on it)."""
+        return self._peer
+
+    @property
+    def name(self) -> str:
+        """The registered name."""
+        return self._peer.name
+
+    @property
+    def max_message_bytes(self) -> int:
+        """The largest payload the broker relays."""
+        return self._peer.max_message_bytes
+
+    @property
+    def closed(self) -> bool:
+        """True once the peer is closed for good."""
+        return self._peer.closed
+
+    def __repr__(self) -> str:
+        return "<mprelay.aio.AsyncPeer %r>" % (self._peer,)
+
+    # -- receiving ------------------------------------------------------------------------------
+
+    def _receive_loop(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._stopping:
+                return
+            while self._demand or self._outstanding:
+                try:
+                    item: Any = self._peer._pump(self._take, None)
+                except BaseException as exc:  # for the coroutine in recv()
+                    with self._peer._lock:
+                        self._demand = False
+                        self._in_transit += 1
+                    item = _Raised(exc)
+                if item is _IDLE:
+                    break
+                try:
+                    self._loop.call_soon_threadsafe(self._arrive, item)
+                except RuntimeError:  # the loop is closed: nobody will ask again
+                    return
+                if isinstance(item, _Raised) and self._peer.closed:
+                    return
+
+    def _take(self) -> Any:
+        # Runs in the reading thread with the peer's lock held (see Peer._pump), so it cannot
+        # interleave with recv() checking the peer's inbox and raising the demand.
+        if self._demand:
+            item = self._peer._take_item()  # may raise: then _receive_loop hands that over
+            if item is not _NOTHING:
+                self._demand = False
+                self._in_transit += 1
+                return item
+        elif not self._outstanding:
+            return _IDLE
+        return _NOTHING
+
+    def _arrive(self, item: Any) -> None:
+        with self._peer._lock:
+            self._in_transit -= 1
+        self._items.append(item)
+        self._arrived.set()
+
+    async def recv(self, timeout: Optional[float] = None) -> Item:
+        """Return the next message or presence event; ``TimeoutError`` after ``timeout`` seconds."""
+        deadline = _deadline(timeout)
+        async with self._recv_lock:
+            while not self._items:
+                if self._stopping:
+                    raise Disconnected("this peer was closed")
+                self._arrived.clear()
+                if not self._in_transit:
+                    # Take what the peer already holds, or ask the reading thread for the next
+                    # item, in one step under the peer's lock.
+                    with self._peer._lock:
+                        try:
+                            item: Any = self._peer._take_item()
+                        except BaseException as exc:
+                            item = _Raised(exc)
+                        if item is _NOTHING:
+                            self._demand = True
+                    if item is not _NOTHING:
+                        self._items.append(item)
+                        break
+                    self._wake.set()
+                try:
+                    await asyncio.wait_for(self._arrived.wait(), _remaining(deadline))
+                except asyncio.TimeoutError:
+                    with self._peer._lock:
+                        self._demand = False
+                    if self._items:
+                        break
+                    raise TimeoutError(
+                        "no message for %r within %s seconds" % (self.name, timeout)
+                    ) from None
+                except asyncio.CancelledError:
+                    # Nothing is lost: an item already on its way lands in self._items.
+                    with self._peer._lock:
+                        self._demand = False
+                    raise
+            item = self._items.popleft()
+        if isinstance(item, _Raised):
+            raise item.exc
+        return item  # type: ignore[no-any-return]
+
+    async def recv_bytes(self, timeout: Optional[float] = None) -> bytes:
+        """As :meth:`recv`, returning the raw payload of the next message."""
+        item = await self.recv(timeout)
+        if not isinstance(item, Message):
+            raise RuntimeError("the next item is %r, not a message" % (item,))
+        return item.data
+
+    def __aiter__(self) -> "AsyncPeer":
+        return self
+
+    async def __anext__(self) -> Item:
+        try:
+            return await self.recv()
+        except Disconnected:
+            if self._stopping:
+                raise StopAsyncIteration from None
+            raise
+
+    # -- everything else runs in the executor ----------------------------------------------------
+
+    async def _call(self, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        return await self._loop.run_in_executor(None, functools.partial(fn, *args, **kwargs))
+
+    async def _answer(
+        self, begin: Callable[..., Any], timeout: Optional[float], *args: Any, answer: bool = True
+    ) -> Any:
+        """Write an envelope in the executor, then wait for the broker's answer without a thread.
+
+        ``begin`` is one of the peer's ``_begin_*`` methods; returns its (id, waiter) settled.
+        ``answer=False``: nothing to wait for (an unconfirmed send), so the reading thread is not
+        woken for it.
+        """
+        deadline = _deadline(self._peer.timeout if timeout is None else timeout)
+        settled = asyncio.Event()
+        loop = self._loop
+
+        def wake() -> None:
+            try:
+                loop.call_soon_threadsafe(settled.set)
+            except RuntimeError:  # pragma: no cover - the loop is closed
+                pass
+
+        if answer:
+            self._outstanding += 1
+            self._wake.set()
+        waiter: Optional[_Waiter] = None
+        cid = 0
+        try:
+            cid, waiter, what = await self._call(begin, *args, deadline, wake)
+            if waiter is None:
+                return cid, None
+            while not waiter.done:
+                settled.clear()
+                if waiter.done:
+                    break
+                try:
+                    await asyncio.wait_for(settled.wait(), _remaining(deadline))
+                except asyncio.TimeoutError:
+                    if waiter.done:
+                        break
+                    raise TimeoutError("timed out waiting for %s" % what) from None
+            if waiter.error is not None:
+                raise _clone(waiter.error)
+            return cid, waiter
+        except BaseException:
+            if waiter is not None:
+                self._peer._forget(cid, waiter)
+            raise
+        finally:
+            if answer:
+                self._outstanding -= 1
+
+    async def send(
+        self, to: str, obj: Any, *, confirm: bool = False, timeout: Optional[float] = None
+    ) -> int:
+        """Send ``obj`` pickled to ``to``; see :meth:`mprelay.Peer.send`."""
+        data = pickle.dumps(obj, protocol=self._peer.pickle_protocol)
+        return await self.send_bytes(to, data, flags=P.FLAG_PICKLE, confirm=confirm, timeout=timeout)
+
+    async def send_bytes(
+        self,
+        to: str,
+        data: Union[bytes, bytearray, memoryview],
+        *,
+        flags: int = 0,
+        confirm: bool = False,
+        timeout: Optional[float] = None,
+    ) -> int:
+        """Send raw bytes to ``to``; see :meth:`mprelay.Peer.send_bytes`."""
+        cid, _ = await self._answer(
+            self._peer._begin_send, timeout, to, data, flags, 0, 0, confirm, False, answer=confirm
+        )
+        return cid  # type: ignore[no-any-return]
+
+    async def request(self, to: str, obj: Any, *, timeout: Optional[float] = None) -> Any:
+        """Send ``obj`` to ``to`` and return the reply's payload; see :meth:`mprelay.Peer.request`."""
+        data = pickle.dumps(obj, protocol=self._peer.pickle_protocol)
+        _, waiter = await self._answer(
+            self._peer._begin_send, timeout, to, data, P.FLAG_PICKLE, 0, 0, False, True
+        )
+        return waiter.value.payload
+
+    async def request_bytes(
+        self,
+        to: str,
+        data: Union[bytes, bytearray, memoryview],
+        *,
+        flags: int = 0,
+        timeout: Optional[float] = None,
+    ) -> Message:
+        """As :meth:`request` with a raw payload; returns the whole reply message."""
+        _, waiter = await self._answer(
+            self._peer._begin_send, timeout, to, data, flags, 0, 0, False, True
+        )
+        return waiter.value  # type: ignore[no-any-return]
+
+    async def reply(
+        self, msg: Message, obj: Any, *, confirm: bool = False, timeout: Optional[float] = None
+    ) -> int:
+        """Answer ``msg`` with ``obj``, pickled (``msg.reply`` without blocking the loop)."""
+        data = pickle.dumps(obj, protocol=self._peer.pickle_protocol)
+        return await self.reply_bytes(msg, data, flags=P.FLAG_PICKLE, confirm=confirm, timeout=timeout)
+
+    async def reply_bytes(
+        self,
+        msg: Message,
+        data: Union[bytes, bytearray, memoryview],
+        *,
+        flags: int = 0,
+        confirm: bool = False,
+        timeout: Optional[float] = None,
+    ) -> int:
+        """Answer ``msg`` with raw bytes (``msg.reply_bytes`` without blocking the loop)."""
+        if not msg.correlation_id:
+            raise ValueError("the message carries no correlation id, so it cannot be replied to")
+        cid, _ = await self._answer(
+            self._peer._begin_send, timeout, msg.sender, data, flags, P.OPT_REPLY,
+            msg.correlation_id, confirm, False, answer=confirm,
+        )
+        return cid  # type: ignore[no-any-return]
+
+    async def ping(self, timeout: Optional[float] = None) -> float:
+        """Round-trip time to the broker, in seconds."""
+        start = time.perf_counter()
+        await self._answer(self._peer._begin_control, timeout, P.Kind.PING)
+        return time.perf_counter() - start
+
+    async def peers(self, timeout: Optional[float] = None) -> List[str]:
+        """The registered names."""
+        _, waiter = await self._answer(self._peer._begin_control, timeout, P.Kind.LIST)
+        return list(waiter.value)
+
+    async def watch(self, enable: bool = True, *, timeout: Optional[float] = None) -> None:
+        """Start (or stop) presence events; see :meth:`mprelay.Peer.watch`."""
+        await self._answer(
+            functools.partial(self._peer._begin_control, enable=enable), timeout, P.Kind.WATCH
+        )
+
+    async def unwatch(self, *, timeout: Optional[float] = None) -> None:
+        """Stop presence events."""
+        await self.watch(False, timeout=timeout)
+
+    async def close(self) -> None:
+        """Say GOODBYE and close; a pending ``recv()`` raises :class:`mprelay.Disconnected`."""
+        self._stopping = True
+        self._wake.set()
+        await self._call(self._peer.close)
+        self._arrived.set()  # a recv() still waiting sees the peer is closed
+
+    async def __aenter__(self) -> "AsyncPeer":
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.close()
+
+
+class _Raised:
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+class _Connecting:
+    """What :func:`connect` returns: await it, or use it with ``async with``."""
+
+    def __init__(self, fn: Callable[[], Peer]) -> None:
+        self._fn = fn
+        self._peer: Optional[AsyncPeer] = None
+
+    async def _connect(self) -> AsyncPeer:
+        loop = asyncio.get_running_loop()
+        peer = await loop.run_in_executor(None, self._fn)
+        return AsyncPeer(peer, loop)
+
+    def __await__(self) -> Generator[Any, None, AsyncPeer]:
+        return self._connect().__await__()
+
+    async def __aenter__(self) -> AsyncPeer:
+        self._peer = await self._connect()
+        return self._peer
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        if self._peer is not None:
+            await self._peer.close()
+
+
+def connect(
+    address: Address,
+    authkey: Optional[Union[bytes, bytearray, memoryview]] = None,
+    *,
+    name: str,
+    timeout: Optional[float] = 10.0,
+    reconnect: bool = False,
+    keepalive: Optional[float] = 20.0,
+    pickle_protocol: Optional[int] = None,
+) -> _Connecting:
+    """Connect without blocking the event loop; the arguments are those of :func:`mprelay.connect`.
+
+    Use ``peer = await mprelay.aio.connect(...)`` or ``async with mprelay.aio.connect(...) as peer``.
+    """
+    return _Connecting(
+        functools.partial(
+            Peer,
+            address,
+            authkey,
+            name=name,
+            timeout=timeout,
+            reconnect=reconnect,
+            keepalive=keepalive,
+            pickle_protocol=pickle_protocol,
+        )
+    )

@@ -1,0 +1,67 @@
+"""The examples run as their docstrings say (against a test broker instead of `make run`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import mprelay
+from conftest import AUTHKEY, Broker, address_text
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def run_example(broker: Broker, *args: str, timeout: float = 90) -> str:
+    env = dict(os.environ, MPRELAY_AUTHKEY=AUTHKEY.decode())
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / args[0]), *args[1:], "--address", address_text(broker.address)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=timeout,
+    )
+    out = proc.stdout.decode("utf-8", "replace")
+    assert proc.returncode == 0, out
+    return out
+
+
+@pytest.fixture
+def fresh(make_broker: Any) -> Broker:
+    return make_broker()  # the examples use fixed names
+
+
+def test_work_queue(fresh: Broker) -> None:
+    out = run_example(fresh, "work_queue.py", "--workers", "3", "--jobs", "12")
+    assert "12 jobs done" in out
+
+
+def test_chat_demo(fresh: Broker) -> None:
+    out = run_example(fresh, "chat.py", "--demo")
+    assert "every line reached everyone else" in out
+
+
+def test_bench_pair(fresh: Broker) -> None:
+    out = run_example(fresh, "bench_pair.py", "--count", "2000")
+    assert "through mprelayd" in out and "direct Listener/Client" in out
+
+
+def test_examples_document_how_to_run() -> None:
+    for path in sorted(EXAMPLES.glob("*.py")):
+        doc = path.read_text().split('"""')[1]
+        assert "MPRELAY_AUTHKEY=secret make run" in doc, path.name
+        assert "clients/python/examples/%s" % path.name in doc, path.name
+
+
+def test_parse_address() -> None:
+    assert mprelay.parse_address("127.0.0.1:6000") == ("127.0.0.1", 6000)
+    assert mprelay.parse_address("[::1]:6000") == ("::1", 6000)
+    assert mprelay.parse_address("@mprelay") == "\0mprelay"
+    assert mprelay.parse_address("/run/mprelay/mprelay.sock") == "/run/mprelay/mprelay.sock"
+    for bad in ("nohost", "h:", ":1", "::1:6000", "h:port"):
+        with pytest.raises(ValueError):
+            mprelay.parse_address(bad)
