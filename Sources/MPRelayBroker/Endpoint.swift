@@ -60,7 +60,7 @@ final class Endpoint: @unchecked Sendable {
             source?.cancel()
             source = nil
         }
-        if case .unixPath(let path) = socket.boundAddress, !socket.isInherited { unlink(path) }
+        socket.removeFile()
     }
 
     /// Runs `work` on this endpoint's queue: proof that accepting is not wedged.

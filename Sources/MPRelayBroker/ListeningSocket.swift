@@ -1,17 +1,21 @@
-import MPRelayConfig
+public import MPRelayConfig
 import CMPRelayShims
 import Glibc
 
-/// A bound, listening, nonblocking socket for one endpoint address.
-struct ListeningSocket {
+/// A bound, listening, nonblocking socket: a relay endpoint's, or the control socket's.
+public struct ListeningSocket: Sendable {
     /// The backlog passed to listen(2); the kernel caps it at somaxconn.
-    static let backlog: Int32 = 4096
+    public static let defaultBacklog: Int32 = 4096
 
-    let fd: Int32
+    /// The listening descriptor.
+    public let fd: Int32
     /// The address actually bound: for port 0, the port the kernel chose.
-    let boundAddress: EndpointAddress
+    public let boundAddress: EndpointAddress
     /// Whether systemd passed this socket: it is systemd's to close and its file systemd's to remove.
     var isInherited = false
+    /// The device and inode of the socket file bound, so ``removeFile()`` never unlinks a file
+    /// another process has put at the path since.
+    private var fileIdentity: (dev_t, ino_t)?
 
     /// Takes over a listening socket systemd passed (socket activation), already bound.
     static func adopt(_ fd: Int32) -> ListeningSocket {
@@ -20,13 +24,16 @@ struct ListeningSocket {
         return socket
     }
 
-    /// Creates, binds and listens. A stale socket file is replaced only when nothing answers on it.
-    static func open(_ address: EndpointAddress, mode: UInt32) throws(SocketError) -> ListeningSocket {
+    /// Creates, binds and listens. A stale socket file is replaced only when nothing answers on it;
+    /// a socket file gets the permission bits `mode`.
+    ///
+    /// - Throws: ``SocketError`` naming the step and the address.
+    public static func open(_ address: EndpointAddress, mode: UInt32, backlog: Int32 = defaultBacklog) throws(SocketError) -> ListeningSocket {
         switch address {
         case .inet(let host, let port):
-            return try openInet(address, host: host, port: port, family: AF_INET)
+            return try openInet(address, host: host, port: port, family: AF_INET, backlog: backlog)
         case .inet6(let host, let port):
-            return try openInet(address, host: host, port: port, family: AF_INET6)
+            return try openInet(address, host: host, port: port, family: AF_INET6, backlog: backlog)
         case .unixPath(let path):
             try removeStaleSocketFile(path)
             let fd = try bindUnix(address)
@@ -36,10 +43,13 @@ struct ListeningSocket {
                 unlink(path)
                 throw SocketError("chmod", target: path, errno: error)
             }
-            return try listenOn(fd, boundAddress: address)
+            var socket = try listenOn(fd, boundAddress: address, backlog: backlog)
+            var info = stat()
+            if lstat(path, &info) == 0 { socket.fileIdentity = (info.st_dev, info.st_ino) }
+            return socket
         case .unixAbstract:
             let fd = try bindUnix(address)
-            return try listenOn(fd, boundAddress: address)
+            return try listenOn(fd, boundAddress: address, backlog: backlog)
         case .systemdSocket(let name):
             throw SocketError(
                 "listen",
@@ -50,7 +60,13 @@ struct ListeningSocket {
         }
     }
 
-    private static func openInet(_ address: EndpointAddress, host: String, port: Int, family: Int32) throws(SocketError) -> ListeningSocket {
+    private static func openInet(
+        _ address: EndpointAddress,
+        host: String,
+        port: Int,
+        family: Int32,
+        backlog: Int32
+    ) throws(SocketError) -> ListeningSocket {
         var hints = addrinfo()
         hints.ai_family = family
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -70,7 +86,7 @@ struct ListeningSocket {
             close(fd)
             throw SocketError("bind", target: address.description, errno: error)
         }
-        return try listenOn(fd, boundAddress: address.withPort(boundPort(fd)))
+        return try listenOn(fd, boundAddress: address.withPort(boundPort(fd)), backlog: backlog)
     }
 
     private static func boundPort(_ fd: Int32) -> Int {
@@ -94,13 +110,21 @@ struct ListeningSocket {
         return fd
     }
 
-    private static func listenOn(_ fd: Int32, boundAddress: EndpointAddress) throws(SocketError) -> ListeningSocket {
+    private static func listenOn(_ fd: Int32, boundAddress: EndpointAddress, backlog: Int32) throws(SocketError) -> ListeningSocket {
         guard listen(fd, backlog) == 0 else {
             let error = errno
             close(fd)
             throw SocketError("listen", target: boundAddress.description, errno: error)
         }
         return ListeningSocket(fd: fd, boundAddress: boundAddress)
+    }
+
+    /// Unlinks the socket file if it is still the one bound here (not for inherited sockets).
+    public func removeFile() {
+        guard !isInherited, case .unixPath(let path) = boundAddress, let fileIdentity else { return }
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_dev == fileIdentity.0, info.st_ino == fileIdentity.1 else { return }
+        unlink(path)
     }
 
     /// Unlinks `path` if it is a socket that refuses connections; refuses to touch anything else.

@@ -23,7 +23,7 @@ public final class ControlServer: @unchecked Sendable {
     private let logger: Logger
     private let commands: ControlCommands
     private let current: Mutex<Configuration>
-    private let listener = Mutex<ControlListener?>(nil)
+    private let listener = Mutex<ListeningSocket?>(nil)
     private let createDirectory: Bool
     private let daemonUID = geteuid()
 
@@ -61,8 +61,8 @@ public final class ControlServer: @unchecked Sendable {
 
     /// Binds the socket file and starts accepting.
     ///
-    /// - Throws: ``ControlSocketError`` when the path is in use, not a socket, or cannot be bound.
-    public func start() throws(ControlSocketError) {
+    /// - Throws: ``SocketError`` when the path is in use, not a socket, or cannot be bound.
+    public func start() throws(SocketError) {
         let settings = current.withLock { $0.control }
         let opened = try ControlListener.open(path: socketPath, mode: settings.mode, createDirectory: createDirectory)
         listener.withLock { $0 = opened }
