@@ -50,6 +50,8 @@ final class Connection: @unchecked Sendable {
     var route = RouteCache()
     /// DELIVERs written for one receiver under a reservation, not yet handed over.
     var staging = DeliveryStaging()
+    /// The buffer this connection lends when it writes a receiver's frames directly.
+    var directWriteSpare: [UInt8] = []
     /// The principal the handshake bound this connection to, and what of its quota it holds.
     var principal: PrincipalConfig?
     var holdsPrincipalConnection = false
@@ -189,7 +191,7 @@ final class Connection: @unchecked Sendable {
             batch = PeerCounters()
         }
         for receiver in pendingFlushes where receiver !== self {
-            receiver.scheduleFlush()
+            if !receiver.writeDirectly(using: &directWriteSpare) { receiver.scheduleFlush() }
         }
         pendingFlushes.removeAll(keepingCapacity: true)
         flush()
@@ -247,15 +249,23 @@ final class Connection: @unchecked Sendable {
                 let written = inflight.count
                 if inflight.capacity > 65_536 { inflight = [] } else { inflight.removeAll(keepingCapacity: true) }
                 inflightOffset = 0
-                inflightFrames = outbound.withLock { state in
+                let swapped: Int? = outbound.withLock { state in
+                    if written == 0 && state.writing {
+                        // A sender is writing directly; it schedules a flush for what it leaves.
+                        state.flushScheduled = false
+                        return nil
+                    }
                     state.queuedBytes -= written
                     state.queuedFrames -= inflightFrames
                     swap(&state.pending, &inflight)
+                    state.writing = !inflight.isEmpty
                     if inflight.isEmpty { state.flushScheduled = false }
                     if written > 0 { state.fullSince = nil }
                     defer { state.pendingFrames = 0 }
                     return state.pendingFrames
                 }
+                guard let swapped else { return }
+                inflightFrames = swapped
                 if inflight.isEmpty {
                     if !writeSourceSuspended {
                         writeSource?.suspend()
@@ -342,7 +352,7 @@ final class Connection: @unchecked Sendable {
     private func sourceCancelled() {
         sourcesToCancel -= 1
         guard sourcesToCancel == 0 else { return }
-        close(fd)
+        if outbound.withLock({ state in state.descriptorHolds -= 1; return state.descriptorHolds == 0 }) { close(fd) }
         readSource = nil
         writeSource = nil
         timer = nil
@@ -434,5 +444,76 @@ extension Connection {
             queuedFrames: queue.2,
             queuedBytes: queue.3
         )
+    }
+}
+
+extension Connection {
+    /// Writes this connection's queued frames from the calling sender's thread when nobody else
+    /// is writing them, which saves a hop through this connection's queue (a wake-up per batch,
+    /// most of a round trip's latency). Order holds because only one writer runs at a time and a
+    /// partly written batch is handed to this connection's queue before anything after it.
+    ///
+    /// - Parameter spare: the caller's empty buffer, swapped with the queued frames.
+    /// - Returns: false when it wrote nothing and the caller must schedule a flush instead.
+    func writeDirectly(using spare: inout [UInt8]) -> Bool {
+        var frames = 0
+        let taken = outbound.withLock { state in
+            guard !state.closed, !state.writing, !state.pending.isEmpty else { return false }
+            state.writing = true
+            state.flushScheduled = false
+            state.descriptorHolds += 1
+            swap(&state.pending, &spare)
+            frames = state.pendingFrames
+            state.pendingFrames = 0
+            return true
+        }
+        guard taken else { return false }
+        var offset = 0
+        var failed = false
+        writing: while offset < spare.count {
+            switch spare.withUnsafeBytes({ SocketIO.write(fd, UnsafeRawBufferPointer(rebasing: $0[offset...])) }) {
+            case .transferred(let count): offset += count
+            case .wouldBlock: break writing
+            case .endOfFile, .failed:
+                failed = true
+                break writing
+            }
+        }
+        let complete = offset == spare.count
+        let (closeDescriptor, scheduleFollowUp) = outbound.withLock { state in
+            state.descriptorHolds -= 1
+            if !state.closed {
+                if complete {
+                    state.queuedBytes -= spare.count
+                    state.queuedFrames -= frames
+                    state.fullSince = nil
+                } else {
+                    state.queuedBytes -= offset
+                }
+            }
+            let handOver = !complete && !failed && !state.closed
+            if !handOver { state.writing = false }
+            let followUp = !handOver && !state.closed && (failed || (!state.pending.isEmpty && !state.flushScheduled))
+            if followUp { state.flushScheduled = true }
+            return (state.descriptorHolds == 0, followUp)
+        }
+        if closeDescriptor { close(fd) }
+        if !complete && !failed && !closeDescriptor {
+            let remainder = Array(spare[offset...])
+            queue.async { [self, frames] in adoptPartialBatch(remainder, frames: frames) }
+        }
+        if scheduleFollowUp { scheduleFlush() }
+        if spare.capacity > 262_144 { spare = [] } else { spare.removeAll(keepingCapacity: true) }
+        return true
+    }
+
+    /// Takes over a batch a sender could only partly write, as this queue's own batch in flight.
+    private func adoptPartialBatch(_ remainder: [UInt8], frames: Int) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !tornDown else { return }
+        inflight = remainder
+        inflightOffset = 0
+        inflightFrames = frames
+        flush()
     }
 }
