@@ -449,7 +449,7 @@ extension Connection {
 
 extension Connection {
     /// Writes this connection's queued frames from the calling sender's thread when nobody else
-    /// is writing them, which saves a hop through this connection's queue (a wake-up per batch,
+    /// is writing or feeding them, which saves a hop through this connection's queue (a wake-up per batch,
     /// most of a round trip's latency). Order holds because only one writer runs at a time and a
     /// partly written batch is handed to this connection's queue before anything after it.
     ///
@@ -458,7 +458,12 @@ extension Connection {
     func writeDirectly(using spare: inout [UInt8]) -> Bool {
         var frames = 0
         let taken = outbound.withLock { state in
-            guard !state.closed, !state.writing, !state.pending.isEmpty else { return false }
+            // Only for a receiver nobody else is feeding right now (no other sender's reservation):
+            // with many senders, small direct writes from each would cost more than one batch
+            // written by the receiver's own queue.
+            guard !state.closed, !state.writing, !state.pending.isEmpty, state.queuedBytes == state.pending.count else {
+                return false
+            }
             state.writing = true
             state.flushScheduled = false
             state.descriptorHolds += 1
