@@ -1,6 +1,7 @@
 """SIGTERM drain and GOODBYE; socket files: stale ones replaced, live or foreign ones refused."""
 
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -146,3 +147,18 @@ def test_abstract_name_in_use_is_refused(start_relay, mprelayd, tmp_path):
     out = run_expecting_refusal(mprelayd, tmp_path, "abstract-dup", printed)
     assert printed in out, out
     rw.Peer(first.by_kind("abstract"), first.authkey, "abstract-owner").close()
+
+
+def test_reload_of_a_file_that_crashes_the_toml_parser_is_refused(start_relay):
+    """TOMLKit aborts on some malformed TOML (docs/SECURITY.md). The daemon checks a reloaded
+    file in a child first, so such a file fails the reload instead of killing the relay."""
+    relay = start_relay()
+    peer = rw.Peer(relay.by_kind("inet"), relay.authkey, "survivor")
+    with open(relay.config_path, "w") as f:
+        f.write("[=\n")
+    relay.proc.send_signal(signal.SIGHUP)
+    relay.wait_for_log(r"^\[ERROR/MainProcess\] reload rejected, the running configuration is unchanged: .*TOML parser crashed")
+    assert relay.proc.poll() is None, "the daemon died on a reload"
+    names = peer.request(rw.list_peers(7), rw.PEERS).fields["names"]
+    assert names == [b"survivor"], names
+    peer.close()
