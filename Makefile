@@ -5,6 +5,10 @@ BIN := .build/$(CONFIGURATION)
 APT_PACKAGES := libsystemd-dev pkg-config
 
 .PHONY: all deps build build-tests run test test-swift test-integration test-control test-python test-systemd clean
+.PHONY: fuzz fuzz-smoke test-sanitize
+
+# Seconds each fuzz target runs for in `make fuzz`.
+FUZZ_SECONDS ?= 600
 
 all: build
 
@@ -27,7 +31,7 @@ build-tests: deps
 run: build
 	exec $(BIN)/mprelayd
 
-test: build-tests test-swift test-integration test-control test-python test-systemd
+test: build-tests test-swift test-integration test-control test-python test-systemd fuzz-smoke
 
 test-swift: build-tests
 	$(SWIFT) test --skip-build
@@ -44,6 +48,22 @@ test-python: build-tests
 
 test-systemd: build-tests
 	Tests/systemd/run.sh
+
+# libFuzzer targets (Fuzz/, a package of its own) with AddressSanitizer: frames, handshake,
+# envelopes, configuration. Fails on any crash, with the input saved under fuzz-corpus/crashes/.
+fuzz: deps
+	SWIFT=$(SWIFT) Fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-smoke: deps
+	SWIFT=$(SWIFT) Fuzz/run.sh 20
+
+# The Swift test suite under AddressSanitizer, then ThreadSanitizer, each in its own build folder.
+# LeakSanitizer ignores only the leaks of TOMLKit and XCTest (Fuzz/lsan-suppressions.txt); the
+# slow unwinder lets it see through C++ frames to tell whose they are.
+test-sanitize: deps
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Fuzz/lsan-suppressions.txt:fast_unwind_on_malloc=0 \
+		$(SWIFT) test --sanitize=address --scratch-path .build-asan
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 clean:
 	rm -rf .build

@@ -1,0 +1,3 @@
+// Declarations only: LLVMFuzzerRunDriver comes from the libFuzzer runtime. SwiftPM wants a source
+// file in every C target.
+#include "CLibFuzzer.h"

@@ -1,0 +1,43 @@
+import FuzzSupport
+import MPRelayConfig
+
+// Parses the input as a configuration file: ConfigLoader must throw a ConfigError or return a
+// Configuration, never trap, whatever the text.
+//
+// The loader also reads the key files a configuration names (authkey_file). Inputs that name
+// kernel pseudo-files are skipped: as root, /proc/self/pagemap or /proc/kcore read as "regular
+// files" of terabytes, which is an operator's choice of key file, not a parsing question, and
+// would only show up as a fuzzer out-of-memory. Relative names resolve in the directory the
+// fuzzer runs in, where Fuzz/run.sh puts a key file named `authkey`. TOMLKitAborts.swift lists
+// the inputs that abort TOMLKit itself.
+
+private let pseudoFileSystems = ["/proc", "/sys", "/dev"].map { Array($0.utf8) }
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzConfig(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    var input = FuzzInput(start, count)
+    let bytes = Array(input.rest())
+    for prefix in pseudoFileSystems where contains(bytes, prefix) { return -1 }
+    let text = String(decoding: bytes, as: UTF8.self)
+    if abortsTOMLKit(Array(text.utf8)) { return -1 }
+    do {
+        let configuration = try ConfigLoader(environment: [:]).parse(text, file: "fuzz.toml")
+        invariant(!configuration.endpoints.isEmpty, "a configuration with no endpoint was accepted")
+        for endpoint in configuration.endpoints {
+            _ = endpoint.address.description
+            _ = endpoint.address.unixPathBytes
+        }
+        _ = configuration.warnings.map(\.description)
+    } catch {
+        invariant(!error.description.isEmpty, "a ConfigError with no description")
+    }
+    return 0
+}
+
+/// Whether `needle` occurs in `haystack`.
+private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard haystack.count >= needle.count else { return false }
+    return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+}
+
+runLibFuzzer(fuzzConfig)
