@@ -7,8 +7,10 @@
 #   make uninstall                removes what install put there, except the configuration
 #   make deb                      .build/deb/mprelay_VERSION_ARCH.deb, built with dpkg-deb
 #
-# Build the binary first: swift build -c release --static-swift-stdlib
-# (MPRELAYD_BIN=path installs another one, e.g. a debug build for Tests/systemd).
+# The top Makefile builds the release binaries first (make release); alone, build them with
+# swift build -c release --static-swift-stdlib --product mprelayd (and --product mprelayctl).
+# MPRELAYD_BIN=path installs another daemon, e.g. a debug build for Tests/systemd; mprelayctl is
+# taken from the same folder when it is there.
 
 MPRELAY_INSTALL_MK := $(lastword $(MAKEFILE_LIST))
 MPRELAY_TOP := $(patsubst %/,%,$(dir $(abspath $(dir $(MPRELAY_INSTALL_MK)))))
@@ -25,6 +27,7 @@ DOCDIR ?= $(PREFIX)/share/doc/mprelay
 # ConfigurationDirectory= is always under /etc, whatever the prefix.
 MPRELAY_CONFDIR ?= /etc/mprelay
 MPRELAYD_BIN ?= $(MPRELAY_TOP)/.build/release/mprelayd
+MPRELAYCTL_BIN ?= $(dir $(MPRELAYD_BIN))mprelayctl
 INSTALL ?= install
 
 MPRELAY_VERSION ?= $(shell sed -n 's/.*static let current = "\(.*\)".*/\1/p' $(MPRELAY_TOP)/Sources/MPRelayBroker/MPRelayVersion.swift)
@@ -49,6 +52,12 @@ mprelay-install-files:
 	@test -x "$(MPRELAYD_BIN)" || { echo "install: $(MPRELAYD_BIN) is missing: build it with 'swift build -c release --static-swift-stdlib' (or set MPRELAYD_BIN)" >&2; exit 1; }
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSTEMD_UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR)
 	$(INSTALL) -m 0755 $(MPRELAYD_BIN) $(DESTDIR)$(BINDIR)/mprelayd
+	@if [ -x "$(MPRELAYCTL_BIN)" ]; then \
+		echo "$(INSTALL) -m 0755 $(MPRELAYCTL_BIN) $(DESTDIR)$(BINDIR)/mprelayctl"; \
+		$(INSTALL) -m 0755 $(MPRELAYCTL_BIN) $(DESTDIR)$(BINDIR)/mprelayctl; \
+	else \
+		echo "note: no mprelayctl next to $(MPRELAYD_BIN); installing the daemon alone"; \
+	fi
 	sed 's|/usr/bin/mprelayd|$(BINDIR)/mprelayd|g' $(MPRELAY_PACKAGING)/mprelay.service > $(DESTDIR)$(SYSTEMD_UNITDIR)/mprelay.service
 	chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/mprelay.service
 	$(INSTALL) -m 0644 $(MPRELAY_PACKAGING)/mprelay.socket $(DESTDIR)$(SYSTEMD_UNITDIR)/mprelay.socket
@@ -65,7 +74,7 @@ mprelay-install-files:
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/mprelayd \
+	rm -f $(DESTDIR)$(BINDIR)/mprelayd $(DESTDIR)$(BINDIR)/mprelayctl \
 		$(DESTDIR)$(SYSTEMD_UNITDIR)/mprelay.service $(DESTDIR)$(SYSTEMD_UNITDIR)/mprelay.socket \
 		$(DESTDIR)$(SYSUSERSDIR)/mprelay.conf $(DESTDIR)$(TMPFILESDIR)/mprelay.conf \
 		$(DESTDIR)$(DOCDIR)/mprelay.toml.example $(DESTDIR)$(DOCDIR)/OPERATIONS.md
@@ -84,6 +93,7 @@ deb:
 	rm -rf $(DEB_ROOT)
 	$(MAKE) --no-print-directory -f $(MPRELAY_INSTALL_MK) mprelay-install-files PREFIX=/usr DESTDIR=$(DEB_ROOT) MPRELAYD_BIN=$(MPRELAYD_BIN)
 	$(DEB_STRIP) $(DEB_ROOT)/usr/bin/mprelayd
+	if [ -f $(DEB_ROOT)/usr/bin/mprelayctl ]; then $(DEB_STRIP) $(DEB_ROOT)/usr/bin/mprelayctl; fi
 	$(INSTALL) -d -m 0755 $(DEB_ROOT)/DEBIAN
 	printf '%s\n' $(MPRELAY_CONFDIR)/mprelay.toml > $(DEB_ROOT)/DEBIAN/conffiles
 	$(INSTALL) -m 0755 $(MPRELAY_PACKAGING)/deb/postinst $(MPRELAY_PACKAGING)/deb/prerm $(MPRELAY_PACKAGING)/deb/postrm $(DEB_ROOT)/DEBIAN/
