@@ -6,7 +6,8 @@
 # Each target starts from its seeds in Fuzz/Corpus/<target> and keeps what it learns in
 # fuzz-corpus/<target> (git-ignored), so later runs go on where earlier ones stopped. A crash or a
 # broken invariant fails the run; the input is saved under fuzz-corpus/crashes/<target>/ and
-# printed in hex. Reproduce one with: .build-fuzz/<configuration>/fuzz-<target> <file>
+# printed in hex. Reproduce one with: .build-fuzz/<configuration>/fuzz-<target> <file> (for
+# fuzz-config, from fuzz-corpus/config-cwd with ASAN_OPTIONS=detect_leaks=0).
 #
 # FUZZ_CONFIGURATION=debug|release (default release) and FUZZ_SCRATCH (default .build-fuzz)
 # choose the build; SWIFT picks the toolchain's swift.
@@ -65,8 +66,10 @@ for target in "${targets[@]}"; do
         directory="$root/$work/config-cwd"
         # TOMLKit 0.6.0 never frees a parsed document (TOMLTable has no deinit), nor the key
         # lists and values it hands out: every parse leaks, which is TOMLKit's bug, not ours.
-        # Off for libFuzzer's check after each input and for ASan's at exit.
-        options+=(-detect_leaks=0)
+        # Off for libFuzzer's check after each input and for ASan's at exit. The leaks also grow
+        # the process by about 1 GiB per 10 minutes, so the RSS limit would end a long run: it
+        # is lifted, and one allocation is still limited to 2 GiB.
+        options+=(-detect_leaks=0 -rss_limit_mb=0 -malloc_limit_mb=2048)
         asan_options=detect_leaks=0
     fi
     echo "fuzz-$target: running for $seconds s (log: $work/$target.log)"
