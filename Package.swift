@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "mprelay-bench", targets: ["mprelay-bench"]),
         .library(name: "MPRelayProtocol", targets: ["MPRelayProtocol"]),
         .library(name: "MPRelayClient", targets: ["MPRelayClient"]),
+        .library(name: "MPRelayConfig", targets: ["MPRelayConfig"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),

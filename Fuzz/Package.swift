@@ -36,11 +36,9 @@ let package = Package(
             name: "fuzz-envelope",
             dependencies: ["FuzzSupport", .product(name: "MPRelayProtocol", package: "mprelay")]
         ),
-        // MPRelayConfig is not a product of the root package; MPRelayClient is, and is built on
-        // it, which makes the module importable here without touching the root manifest.
         .executableTarget(
             name: "fuzz-config",
-            dependencies: ["FuzzSupport", .product(name: "MPRelayClient", package: "mprelay")]
+            dependencies: ["FuzzSupport", .product(name: "MPRelayConfig", package: "mprelay")]
         ),
     ]
 )
