@@ -254,3 +254,41 @@ class Bystander:
         self.b.close()
         assert self.error is None, "bystander pair failed after %d rounds: %r" % (self.rounds, self.error)
         return self.rounds
+
+
+def send_frame(sock, body):
+    """One frame with the 4-byte length header, on a plain socket."""
+    sock.sendall(struct.pack(">i", len(body)) + body)
+
+
+def recv_exact(sock, n):
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise EOFError("closed after %d of %d bytes" % (len(data), n))
+        data += chunk
+    return data
+
+
+def recv_frame(sock):
+    (n,) = struct.unpack(">i", recv_exact(sock, 4))
+    return recv_exact(sock, n)
+
+
+def read_until_closed(sock, timeout=5.0):
+    """All bytes the broker sends until it closes; fails if it does not close in time."""
+    sock.settimeout(0.2)
+    data = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            continue
+        except ConnectionResetError:
+            return data
+        if not chunk:
+            return data
+        data += chunk
+    raise AssertionError("the broker did not close the connection within %.1f s (got %r)" % (timeout, data[:200]))

@@ -7,32 +7,14 @@ The stock Client of one interpreter speaks only one form (legacy md5 up to 3.11,
 import hmac
 import os
 import socket
-import struct
 
 import pytest
 
 import relaywire as rw
+from relaywire import send_frame, recv_frame
 
 DIGESTS = ["md5", "sha256", "sha384", "sha3_256", "sha3_384"]
 
-
-def send_frame(sock, body):
-    sock.sendall(struct.pack(">i", len(body)) + body)
-
-
-def recv_exact(sock, n):
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            raise EOFError("closed after %d of %d bytes" % (len(data), n))
-        data += chunk
-    return data
-
-
-def recv_frame(sock):
-    (n,) = struct.unpack(">i", recv_exact(sock, 4))
-    return recv_exact(sock, n)
 
 
 def connect(relay):

@@ -5,12 +5,12 @@ Every test runs a bystander pair that exchanges messages before, during and afte
 
 import socket
 import struct
-import time
 from multiprocessing.connection import Client
 
 import pytest
 
 import relaywire as rw
+from relaywire import read_until_closed
 
 RSS_JUMP_KIB = 32 * 1024  # a body buffer for any oversize header would be far above this
 
@@ -31,23 +31,6 @@ def registered_socket(relay, name, kind="inet"):
     peer = rw.Peer(relay.by_kind(kind), relay.authkey, name)
     return peer, rw.raw_socket(peer.conn)
 
-
-def read_until_closed(sock, timeout=5.0):
-    """All bytes the broker sends until it closes; fails if it does not close in time."""
-    sock.settimeout(0.2)
-    data = b""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            chunk = sock.recv(65536)
-        except socket.timeout:
-            continue
-        except ConnectionResetError:
-            return data
-        if not chunk:
-            return data
-        data += chunk
-    raise AssertionError("the broker did not close the connection within %.1f s (got %r)" % (timeout, data))
 
 
 def split_frames(data):

@@ -18,6 +18,7 @@ from multiprocessing.connection import Client
 import pytest
 
 import relaywire as rw
+from relaywire import read_until_closed
 from relayharness import heavy_test_skip_reason
 
 _SKIP = heavy_test_skip_reason()
@@ -160,22 +161,6 @@ def test_slowloris_handshakes_do_not_stall_a_registered_pair(start_relay):
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, limits)
 
-
-def read_until_closed(sock, timeout=5.0):
-    sock.settimeout(0.2)
-    data = b""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            chunk = sock.recv(65536)
-        except socket.timeout:
-            continue
-        except ConnectionResetError:
-            return data
-        if not chunk:
-            return data
-        data += chunk
-    raise AssertionError("the broker did not close the connection within %.1f s (got %r)" % (timeout, data[:200]))
 
 
 def split_frames(data):

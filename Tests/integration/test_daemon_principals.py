@@ -10,7 +10,6 @@ import hmac
 import os
 import re
 import socket
-import struct
 import sys
 import time
 from multiprocessing import AuthenticationError
@@ -19,6 +18,7 @@ from multiprocessing.connection import Client
 import pytest
 
 import relaywire as rw
+from relaywire import send_frame, recv_frame
 
 WORKERS_KEY = b"workers-key-5b1f"
 COORDINATOR_KEY = b"coordinator-key-93c2"
@@ -556,24 +556,6 @@ def test_reload_changes_rules_of_connected_peers(start_relay):
 
 
 # min_digest: the client side written out with hmac, as in test_daemon_handshake_forms.py.
-
-def send_frame(sock, body):
-    sock.sendall(struct.pack(">i", len(body)) + body)
-
-
-def recv_exact(sock, n):
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            raise EOFError("closed after %d of %d bytes" % (len(data), n))
-        data += chunk
-    return data
-
-
-def recv_frame(sock):
-    (n,) = struct.unpack(">i", recv_exact(sock, 4))
-    return recv_exact(sock, n)
 
 
 def hand_handshake(address, key, reply_form, our_challenge):
