@@ -3,14 +3,17 @@
 # mprelay_systemd_test.py through unshare(1). It puts throw-away layers over everything systemd
 # writes, proves that /tmp is a private tmpfs, and only then becomes systemd.
 #
-#   boot.sh WORKDIR TOKEN HOST_CANARY_NAME
+#   boot.sh WORKDIR TOKEN HOST_CANARY_NAME [KEEP...]
 #
 # WORKDIR holds the overlay upper and work directories (usr/u, usr/w, ...); it must not be
-# under /tmp. Exit status 97 means the boot was refused before systemd ran.
+# under /tmp. Each KEEP is a host path under /tmp (the checkout, when it was cloned there) that
+# stays visible, read-only, at the same path inside the private /tmp. Exit status 97 means the
+# boot was refused before systemd ran.
 set -u
 work=$1
 token=$2
 canary=$3
+shift 3
 
 refuse() {
     echo "MPRELAY-BOOT-REFUSED: $*"
@@ -37,6 +40,24 @@ for dir in usr etc var; do
     [ "$(stat -f -c %T "/$dir")" = overlayfs ] || refuse "/$dir is not an overlay after mounting one"
 done
 
+# Host paths under /tmp that must stay visible: held aside by a read-only bind mount now, moved
+# into the private /tmp below. Read-only, so that nothing booted here can change them, and a
+# mount point, which systemd-tmpfiles' clean-up of /tmp never descends into.
+kept=0
+for keep in "$@"; do
+    case "$keep" in
+    /tmp/?*) ;;
+    *) refuse "$keep is not a path under /tmp" ;;
+    esac
+    [ -e "$keep" ] || refuse "$keep does not exist"
+    kept=$((kept + 1))
+    hold="$work/keep/$kept"
+    if [ -d "$keep" ]; then mkdir -p "$hold"; else mkdir -p "$work/keep" && : > "$hold"; fi \
+        || refuse "cannot create $hold"
+    mount --bind "$keep" "$hold" && mount -o remount,bind,ro "$hold" \
+        || refuse "cannot hold $keep aside read-only"
+done
+
 # The private /tmp. Without it, systemd-tmpfiles' boot-time "D /tmp" would empty the host's /tmp.
 mount -t tmpfs -o mode=1777,nosuid,nodev,size=256m tmpfs /tmp || refuse "cannot mount a tmpfs on /tmp"
 [ "$(stat -f -c %T /tmp)" = tmpfs ] || refuse "/tmp is not a tmpfs"
@@ -44,6 +65,15 @@ mountpoint -q /tmp || refuse "/tmp is not a mount point"
 [ ! -e "/tmp/$canary" ] || refuse "the host's /tmp is still visible at /tmp"
 echo "$token" > /tmp/.mprelay-private-tmp || refuse "cannot write the private /tmp marker"
 [ "$(cat /tmp/.mprelay-private-tmp)" = "$token" ] || refuse "the private /tmp marker does not read back"
+kept=0
+for keep in "$@"; do
+    kept=$((kept + 1))
+    hold="$work/keep/$kept"
+    if [ -d "$hold" ]; then mkdir -p "$keep"; else mkdir -p "$(dirname "$keep")" && : > "$keep"; fi \
+        || refuse "cannot create $keep in the private /tmp"
+    mount --move "$hold" "$keep" || refuse "cannot mount $keep in the private /tmp"
+    ! touch -c "$keep" 2>/dev/null || refuse "$keep is writable in the private /tmp"
+done
 
 # A private /run, so systemd's sockets and state never land in the host's /run.
 mount -t tmpfs -o mode=0755,nosuid,nodev,size=64m tmpfs /run || refuse "cannot mount a tmpfs on /run"

@@ -9,6 +9,8 @@ Run as root through Tests/systemd/run.sh. The host is left untouched:
   units that reach devices, kernel settings or disks, and refuses to start systemd unless it
   has proved that /tmp is private (systemd-tmpfiles' boot-time "D /tmp" would otherwise empty
   the host's /tmp);
+* a checkout under /tmp (and binaries there) stays visible inside: boot.sh binds it, read-only,
+  at the same path in the private /tmp;
 * a canary file in the host's /tmp is checked after the run;
 * the end kills that PID 1, which ends every process of the namespace, removes the cgroup
   subtree systemd built, and removes the work directory.
@@ -78,7 +80,8 @@ def expect(condition, message):
 class Namespace:
     """systemd booted as PID 1 of private namespaces, driven through nsenter(1)."""
 
-    def __init__(self):
+    def __init__(self, needed):
+        self.keep = under_tmp(needed)
         self.token = os.urandom(6).hex()
         self.canary = Path("/tmp") / f"mprelay-systemd-canary-{self.token}"
         self.work = Path(tempfile.mkdtemp(prefix="mprelay-systemd-test.", dir="/var/tmp"))
@@ -105,7 +108,7 @@ class Namespace:
         self.unshare = subprocess.Popen(
             ["unshare", "--pid", "--fork", "--mount-proc", "--mount", "--net", "--uts", "--ipc",
              "--propagation", "private",
-             str(HERE / "boot.sh"), str(self.work), self.token, self.canary.name],
+             str(HERE / "boot.sh"), str(self.work), self.token, self.canary.name, *map(str, self.keep)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
             start_new_session=True, cwd="/",
         )
@@ -812,6 +815,16 @@ class Run:
         self.check("socket-unclaimed-is-an-error", self.socket_unclaimed_is_an_error)
 
 
+def under_tmp(paths):
+    """The host paths among `paths` that the private /tmp would hide, without ones inside others.
+
+    boot.sh binds them, read-only, at the same place inside the namespace's /tmp, so that a
+    checkout cloned under /tmp is tested like any other.
+    """
+    hidden = sorted({p for p in paths if p is not None and p.is_relative_to("/tmp") and p != Path("/tmp")})
+    return [p for p in hidden if not any(p != q and p.is_relative_to(q) for q in hidden)]
+
+
 def locate(variable, candidates):
     if os.environ.get(variable):
         return Path(os.environ[variable]).resolve()
@@ -831,7 +844,7 @@ def main():
     if not binary.exists():
         raise SystemExit(f"{binary} is missing: build mprelayd first (swift build)")
     started = time.monotonic()
-    ns = Namespace()
+    ns = Namespace([REPO.resolve(), binary, bundle, deb])
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     problems = []
     run = None
