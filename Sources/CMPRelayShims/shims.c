@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sys/socket.h>
 #include "CMPRelayShims.h"
 
@@ -16,4 +17,12 @@ int mprelay_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid) {
     *uid = credentials.uid;
     *gid = credentials.gid;
     return 0;
+}
+
+int mprelay_epoll_wait(int epfd, struct epoll_event *events, int capacity, int timeout) {
+    return epoll_wait(epfd, events, capacity, timeout);
+}
+
+void mprelay_name_thread(const char *name) {
+    pthread_setname_np(pthread_self(), name);
 }

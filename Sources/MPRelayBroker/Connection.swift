@@ -64,14 +64,16 @@ final class Connection: @unchecked Sendable {
     private var inflightFrames = 0
     var lastHeard = DispatchTime.now()
     var pingOutstanding = false
-    private var readSource: (any DispatchSourceRead)?
-    private var writeSource: (any DispatchSourceWrite)?
+    /// The socket's registration with the ``ReadinessPoller``, from start to teardown.
+    private var registration: ReadinessPoller.Registration?
+    /// Whether this connection takes envelopes from its peer (not once closing or shutting down).
+    private var isReading = false
+    /// A write would have blocked: the next writable event flushes.
+    private var awaitingRoom = false
     /// The handshake deadline, then the idle check. One source, cancelled at teardown, rather than
     /// `asyncAfter` closures: those would need a weak reference, and a weakly referenced object
     /// pays Swift's slow reference-counting path on every retain of the relay path.
     private var timer: (any DispatchSourceTimer)?
-    private var writeSourceSuspended = true
-    private var sourcesToCancel = 3
     private var inflight: [UInt8] = []
     private var inflightOffset = 0
     private var tornDown = false
@@ -91,48 +93,47 @@ final class Connection: @unchecked Sendable {
         logger[metadataKey: MultiprocessingLogHandler.processNameKey] = "Connection-\(id)"
         logger[metadataKey: "connection"] = "\(id)"
         self.logger = logger
-        var nonce = [UInt8](repeating: 0, count: HandshakeMessage.nonceLength)
-        var random = SystemRandomNumberGenerator()
-        for index in nonce.indices { nonce[index] = random.next() }
-        self.phase = .handshaking(ServerHandshake(keys: endpoint.keys, nonce: nonce, policy: endpoint.policy))
+        self.phase = .handshaking(ServerHandshake(keys: endpoint.keys, nonce: HandshakeMessage.makeNonce(), policy: endpoint.policy))
     }
 
     /// Starts reading and sends the challenge; the handshake clock starts now.
     func start() {
-        queue.async { [self] in
-            let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-            let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
+        queue.sync {
             let timer = DispatchSource.makeTimerSource(queue: queue)
-            read.setEventHandler { [self] in readAvailable() }
-            write.setEventHandler { [self] in flush() }
             timer.setEventHandler { [self] in timerFired() }
-            for source in [read, write, timer] as [any DispatchSourceProtocol] {
-                source.setCancelHandler { [self] in sourceCancelled() }
-            }
-            readSource = read
-            writeSource = write
+            timer.setCancelHandler { [self] in timerCancelled() }
             self.timer = timer
             timer.schedule(deadline: .now() + limits.handshakeTimeout)
-            read.activate()
-            write.activate()
-            write.suspend()
             timer.activate()
+            isReading = true
+            registration = ReadinessPoller.shared.watch(fd, on: queue) { [self] readiness in socketReady(readiness) }
             beginHandshake()
         }
     }
 
+    /// Called by the poller on this queue: flushes when a blocked write has room again, and reads
+    /// for one turn when there is something to read.
+    private func socketReady(_ readiness: ReadinessPoller.Readiness) -> Bool {
+        if readiness.contains(.writable) && awaitingRoom {
+            awaitingRoom = false
+            flush()
+        }
+        return readiness.contains(.readable) ? readAvailable() : true
+    }
+
     // MARK: Reading
 
-    /// Reads until the socket is empty. The read source does not fire again for data that was
-    /// already there, so a connection that stops early (after ``readsPerTurn`` reads, to let other
-    /// queues run) schedules its own next turn.
-    private func readAvailable() {
+    /// Reads for one turn: until the socket is empty, or ``readsPerTurn`` reads so that other
+    /// connections get their turn. Returns whether the socket is empty (or reading stopped); the
+    /// ``ReadinessPoller`` queues the next turn otherwise.
+    private func readAvailable() -> Bool {
         dispatchPrecondition(condition: .onQueue(queue))
+        guard isReading else { return true }
         limits = context.limits
         traceEnabled = logger.logLevel <= .trace
         let drained = ReadScratch.withBuffer { scratch in
             for _ in 0..<Self.readsPerTurn {
-                guard !tornDown, !isClosing else { return true }
+                guard isReading, !isClosing else { return true }
                 switch SocketIO.read(fd, into: scratch) {
                 case .transferred(let count):
                     lastHeard = .now()
@@ -151,7 +152,7 @@ final class Connection: @unchecked Sendable {
             return false
         }
         finishBatch()
-        if !drained { queue.async { [self] in readAvailable() } }
+        return drained
     }
 
     /// Reads of up to ``ReadScratch/size`` bytes before a connection yields its thread.
@@ -267,10 +268,6 @@ final class Connection: @unchecked Sendable {
                 guard let swapped else { return }
                 inflightFrames = swapped
                 if inflight.isEmpty {
-                    if !writeSourceSuspended {
-                        writeSource?.suspend()
-                        writeSourceSuspended = true
-                    }
                     flushCompleted()
                     return
                 }
@@ -280,10 +277,7 @@ final class Connection: @unchecked Sendable {
             case .transferred(let count):
                 inflightOffset += count
             case .wouldBlock:
-                if writeSourceSuspended {
-                    writeSource?.resume()
-                    writeSourceSuspended = false
-                }
+                awaitingRoom = true
                 return
             case .endOfFile, .failed:
                 teardown(reason: "write failed: peer went away", level: .info)
@@ -310,14 +304,14 @@ final class Connection: @unchecked Sendable {
         phase = .closing
         isRelaying = false
         closeReason = reason
-        readSource?.cancel()
-        readSource = nil
+        isReading = false
         armTimer(after: drain)
         flush()
     }
 
-    /// Closes now: releases the name, discards what is queued, cancels the sources. The file
-    /// descriptor is closed by the last cancel handler, never before.
+    /// Closes now: releases the name, discards what is queued, leaves the poller and cancels the
+    /// timer. The file descriptor is closed by the timer's cancel handler (or by a sender still
+    /// writing to it directly, the last to let go), never before.
     func teardown(reason: String, level: Logger.Level) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !tornDown else { return }
@@ -334,12 +328,11 @@ final class Connection: @unchecked Sendable {
         }
         inflight = []
         logger.log(level: level, "disconnected\(peerSuffix): \(reason)")
-        readSource?.cancel()
-        if writeSourceSuspended {
-            writeSource?.resume()
-            writeSourceSuspended = false
+        isReading = false
+        if let registration {
+            ReadinessPoller.shared.cancel(registration)
+            self.registration = nil
         }
-        writeSource?.cancel()
         timer?.cancel()
         context.connectionClosed(self)
     }
@@ -349,12 +342,10 @@ final class Connection: @unchecked Sendable {
         timer?.schedule(deadline: seconds.map { .now() + $0 } ?? .distantFuture)
     }
 
-    private func sourceCancelled() {
-        sourcesToCancel -= 1
-        guard sourcesToCancel == 0 else { return }
+    /// The timer's cancel handler, the last thing to run for this connection: the descriptor is
+    /// closed here (or by the last direct writer), never while a handler might still use it.
+    private func timerCancelled() {
         if outbound.withLock({ state in state.descriptorHolds -= 1; return state.descriptorHolds == 0 }) { close(fd) }
-        readSource = nil
-        writeSource = nil
         timer = nil
         pendingFlushes = []
         route = RouteCache()
@@ -383,8 +374,7 @@ extension Connection {
     func stopReading() {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !tornDown else { return }
-        readSource?.cancel()
-        readSource = nil
+        isReading = false
     }
 
     /// Shutdown, second step: after what is queued, GOODBYE, then close.

@@ -13,7 +13,7 @@ final class Endpoint: @unchecked Sendable {
     private let context: RelayContext
     private let queue: DispatchQueue
     // Confined to `queue`.
-    private var source: (any DispatchSourceRead)?
+    private var registration: ReadinessPoller.Registration?
     private var paused = false
 
     init(_ configured: EndpointConfig, allowLegacyMD5: Bool, context: RelayContext, index: Int) throws(SocketError) {
@@ -40,13 +40,9 @@ final class Endpoint: @unchecked Sendable {
     /// Starts accepting.
     func start() {
         queue.sync {
-            let source = DispatchSource.makeReadSource(fileDescriptor: socket.fd, queue: queue)
-            source.setEventHandler { [self] in acceptAll() }
-            source.setCancelHandler { [socket] in
-                if !socket.isInherited { close(socket.fd) }
+            registration = ReadinessPoller.shared.watch(socket.fd, on: queue) { [self] readiness in
+                readiness.contains(.readable) ? acceptAvailable() : true
             }
-            self.source = source
-            source.activate()
         }
     }
 
@@ -55,10 +51,12 @@ final class Endpoint: @unchecked Sendable {
     /// Connections already accepted stay.
     func stop() {
         queue.sync {
-            if paused { source?.resume() }
             paused = false
-            source?.cancel()
-            source = nil
+            if let registration {
+                ReadinessPoller.shared.cancel(registration)
+                self.registration = nil
+                if !socket.isInherited { close(socket.fd) }
+            }
         }
         socket.removeFile()
     }
@@ -76,9 +74,12 @@ final class Endpoint: @unchecked Sendable {
     }
     #endif
 
-    /// Accepts until the backlog is empty: the source fires once per batch.
-    private func acceptAll() {
-        while true {
+    /// Accepts for one turn: until the backlog is empty (the poller reports a new connection only
+    /// when the backlog was empty before it), or ``acceptsPerTurn`` connections, so that a burst
+    /// of connections does not hold the poller's thread. Returns whether the backlog is empty.
+    private func acceptAvailable() -> Bool {
+        guard registration != nil, !paused else { return true }
+        for _ in 0..<Self.acceptsPerTurn {
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let fd = withUnsafeMutablePointer(to: &storage) {
@@ -91,20 +92,24 @@ final class Endpoint: @unchecked Sendable {
                 case EINTR, ECONNABORTED:
                     continue
                 case EAGAIN, EWOULDBLOCK:
-                    return
+                    return true
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
                     context.logger.error("accept on \(boundAddress) failed: \(String(cString: strerror(errno))); pausing accepts for 100 ms")
                     pauseAccepting()
-                    return
+                    return true
                 default:
                     context.logger.error("accept on \(boundAddress) failed: \(String(cString: strerror(errno)))")
-                    return
+                    return true
                 }
             }
             let (remote, origin) = SocketPeer.describe(fd: fd, address: storage)
             admit(fd, remote: remote, origin: origin, isTCP: storage.ss_family != sa_family_t(AF_UNIX))
         }
+        return false
     }
+
+    /// Connections accepted before an endpoint lets other sockets' events through.
+    static let acceptsPerTurn = 64
 
     private func admit(_ fd: Int32, remote: String, origin: String, isTCP: Bool) {
         if context.authFailures.isRefused(origin) {
@@ -124,15 +129,14 @@ final class Endpoint: @unchecked Sendable {
         connection.start()
     }
 
-    /// Out of descriptors: stop the source from spinning on a backlog we cannot take, retry soon.
+    /// Out of descriptors: stop spinning on a backlog we cannot take, retry soon.
     private func pauseAccepting() {
-        guard !paused, let source else { return }
+        guard !paused else { return }
         paused = true
-        source.suspend()
         queue.asyncAfter(deadline: .now() + 0.1) { [self] in
-            guard paused else { return }
+            guard paused, let registration else { return }
             paused = false
-            self.source?.resume()
+            ReadinessPoller.shared.wake(registration)
         }
     }
 }
