@@ -175,9 +175,7 @@ public final class RelayClient {
     }
 
     private func authenticate(authkey: [UInt8]) throws(RelayClientError) {
-        var random = SystemRandomNumberGenerator()
-        let nonce = (0..<HandshakeMessage.nonceLength).map { _ in UInt8.random(in: .min ... .max, using: &random) }
-        var handshake = ClientHandshake(key: .init(data: authkey), nonce: nonce)
+        var handshake = ClientHandshake(key: .init(data: authkey), nonce: HandshakeMessage.makeNonce())
         var established = false
         while !established {
             var action: HandshakeAction?

@@ -1,3 +1,5 @@
+import Crypto
+
 /// The fixed strings and the digest-prefix rules of the `multiprocessing.connection` handshake,
 /// as CPython's `_get_digest_name_and_payload` and `_create_response` apply them.
 public enum HandshakeMessage {
@@ -9,6 +11,11 @@ public enum HandshakeMessage {
     public static let failure = Array("#FAILURE#".utf8)
     /// The random part of a modern challenge (CPython's `MESSAGE_LENGTH`).
     public static let nonceLength = 40
+    /// A fresh nonce of ``nonceLength`` bytes for a challenge, from BoringSSL's CSPRNG (one call,
+    /// no system call per byte: it is made for every accepted connection).
+    public static func makeNonce() -> [UInt8] {
+        SymmetricKey(size: SymmetricKeySize(bitCount: nonceLength * 8)).withUnsafeBytes { Array($0) }
+    }
     /// A challenge of exactly this length comes from a CPython 3.11 or older peer.
     public static let legacyChallengeLength = 20
     /// A reply of exactly this length is a raw HMAC-MD5 from a CPython 3.11 or older peer.
