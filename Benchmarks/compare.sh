@@ -9,7 +9,7 @@
 #
 # Environment knobs (defaults in brackets):
 #   REPEAT [3]      throughput runs per size and server; the table shows the median
-#   PAIRS [4]  N [200000]  RTTS [20000]  IDLE [10000]  HANDSHAKE_SECONDS [5]
+#   PAIRS [4]  N [200000]  RTTS [20000]  IDLE [10000]  HANDSHAKE_SECONDS [5]  HANDSHAKE_THREADS [8]
 #   FANIN_SENDERS [64]  FANIN_COUNT [5000]
 #   BASE_PORT [17401]  SCRATCH [.build-bench]  KEEP [unset; set it to keep the logs and JSON]
 #
@@ -24,6 +24,9 @@ N=${N:-200000}
 RTTS=${RTTS:-20000}
 IDLE=${IDLE:-10000}
 HANDSHAKE_SECONDS=${HANDSHAKE_SECONDS:-5}
+# Each handshake is five round trips: two blocking clients would measure their latency, not the
+# daemon's capacity.
+HANDSHAKE_THREADS=${HANDSHAKE_THREADS:-8}
 FANIN_SENDERS=${FANIN_SENDERS:-64}
 FANIN_COUNT=${FANIN_COUNT:-5000}
 BASE_PORT=${BASE_PORT:-17401}
@@ -36,22 +39,9 @@ command -v python3 >/dev/null || { echo "compare.sh: python3 not found" >&2; exi
 
 RUN=$(mktemp -d -t mprelay-compare.XXXXXX)
 RESULTS=$RUN/results.jsonl
-PIDS=()
-
-stop_all() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || continue
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-    done
-    PIDS=()
-    if [ -n "${KEEP:-}" ]; then echo "compare.sh: run directory kept: $RUN" >&2; else rm -rf "$RUN"; fi
-}
-trap stop_all EXIT
-trap 'exit 130' INT TERM
-
-note() { echo "compare.sh: $*" >&2; }
+SCRIPT=compare.sh
+# shellcheck source=Benchmarks/processes.sh
+. "$ROOT/Benchmarks/processes.sh"
 
 # Waits up to 10 s for a TCP port on 127.0.0.1 to accept, while process $2 lives.
 wait_port() {
@@ -147,8 +137,8 @@ nats=(--protocol nats --address "127.0.0.1:$NATS_PORT" --pid "$NATS_PID")
 # what each peer costs.
 note "$IDLE idle peers"
 bench "mprelay connections" 180 connections "${relay[@]}" --count "$IDLE"
-note "handshakes for $HANDSHAKE_SECONDS s"
-bench "mprelay handshakes" 60 handshakes "${relay[@]}" --duration "$HANDSHAKE_SECONDS"
+note "handshakes for $HANDSHAKE_SECONDS s, $HANDSHAKE_THREADS clients at once"
+bench "mprelay handshakes" 60 handshakes "${relay[@]}" --duration "$HANDSHAKE_SECONDS" --threads "$HANDSHAKE_THREADS"
 for size in 64 4096; do
     for run in $(seq "$REPEAT"); do
         note "throughput ${size} B, run $run of $REPEAT"
@@ -231,7 +221,7 @@ if c and c.get("status") == "ok" and "server_rss_open_mib" in c:
 else:
     cell = "failed"
 print(f"| RSS with {idle:,} idle peers | {cell} | - |")
-print(f"| handshakes/s (connect, auth, HELLO, GOODBYE) | {one('mprelay handshakes', 'handshakes_per_sec', num(0))} | - |")
+print(f"| handshakes/s (connect, auth, HELLO, GOODBYE; {one('mprelay handshakes', 'threads', num(0))} clients) | {one('mprelay handshakes', 'handshakes_per_sec', num(0))} | - |")
 print(f"| handshake p50 / p99 µs | {one('mprelay handshakes', 'p50_us', num(0))} / {one('mprelay handshakes', 'p99_us', num(0))} | - |")
 f = (runs.get("mprelay fanin") or [None])[0]
 if f and "unique" in f:

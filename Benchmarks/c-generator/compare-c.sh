@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Measures mprelayd against a minimal single-threaded C epoll relay with the loopback C load
+# generator of the broker comparison (bench.c, relay_limit.c and their adapters), which is not
+# part of mprelay: pass the folder that holds its sources.
+#
+#   Benchmarks/c-generator/compare-c.sh GENERATOR_SOURCE_DIR
+#
+# Copies the sources into a scratch folder, adds adapter_mprelay.c (mprelay's envelope protocol
+# v1: HELLO, SEND, DELIVER) to the generator, builds it with make, builds mprelayd in release
+# mode, starts both relays on loopback ports and runs, alternating between them, REPEAT times:
+# 4 pairs x 64 B, 4 pairs x 4 KiB (ordered and loss-checked, 1 MiB window per pair) and a 64 B
+# ping-pong. Prints the medians and mprelayd's ratio to the C relay.
+#
+# Environment knobs (defaults in brackets): REPEAT [3]  N [200000]  N_4K [100000]  RTTS [20000]
+# BASE_PORT [17411]  SCRATCH [.build-bench]  KEEP [unset; set it to keep the logs]
+# Needs: gcc, make, libssl-dev (the generator's handshake uses libcrypto), swift.
+set -euo pipefail
+
+SOURCE=${1:?usage: $0 GENERATOR_SOURCE_DIR (the folder with bench.c, relay_limit.c, Makefile)}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HERE=$ROOT/Benchmarks/c-generator
+SCRATCH=${SCRATCH:-$ROOT/.build-bench}
+REPEAT=${REPEAT:-3}
+N=${N:-200000}
+N_4K=${N_4K:-100000}
+RTTS=${RTTS:-20000}
+BASE_PORT=${BASE_PORT:-17411}
+C_PORT=$BASE_PORT
+RELAY_PORT=$((BASE_PORT + 1))
+AUTHKEY=bench
+
+for file in bench.c bench.h relay_limit.c Makefile; do
+    [ -f "$SOURCE/$file" ] || { echo "compare-c.sh: $SOURCE/$file is missing" >&2; exit 1; }
+done
+
+RUN=$(mktemp -d -t mprelay-compare-c.XXXXXX)
+SCRIPT=compare-c.sh
+# shellcheck source=Benchmarks/processes.sh
+. "$ROOT/Benchmarks/processes.sh"
+
+note "building the generator with the mprelay adapter"
+cp -r "$SOURCE"/. "$RUN/generator"
+cp "$HERE/adapter_mprelay.c" "$RUN/generator/"
+cd "$RUN/generator"
+grep -q adapter_mprelay bench.c || {
+    sed -i 's/^\( *\)&adapter_binenv,$/&\n\1\&adapter_mprelay,/' bench.c
+    sed -i 's/adapter_binenv;$/adapter_binenv, adapter_mprelay;/' bench.h
+    sed -i 's/adapter_binenv\.c$/adapter_binenv.c adapter_mprelay.c/' Makefile
+}
+grep -q '&adapter_mprelay' bench.c && grep -q 'adapter_mprelay;' bench.h && grep -q 'adapter_mprelay.c' Makefile \
+    || { echo "compare-c.sh: could not add the adapter: the generator's sources have changed shape" >&2; exit 1; }
+make -s bench relay_limit >"$RUN/make.log" 2>&1 || { tail -20 "$RUN/make.log" >&2; exit 1; }
+
+note "building mprelayd (release, scratch $SCRATCH)"
+swift build -c release --package-path "$ROOT" --scratch-path "$SCRATCH" --product mprelayd >"$RUN/build.log" 2>&1 \
+    || { tail -20 "$RUN/build.log" >&2; exit 1; }
+MPRELAYD=$(swift build -c release --package-path "$ROOT" --scratch-path "$SCRATCH" --show-bin-path)/mprelayd
+
+printf '[broker]\nlog_level = "warning"\n\n[[endpoint]]\naddress = "127.0.0.1:%s"\nauthkey = "%s"\n\n[control]\nenabled = false\n' \
+    "$RELAY_PORT" "$AUTHKEY" >"$RUN/relay.toml"
+./relay_limit -a 127.0.0.1 -p "$C_PORT" -k "$AUTHKEY" -L 1800 2>"$RUN/relay_limit.log" &
+C_PID=$!
+PIDS+=("$C_PID")
+"$MPRELAYD" --config "$RUN/relay.toml" 2>"$RUN/mprelayd.log" &
+RELAY_PID=$!
+PIDS+=("$RELAY_PID")
+sleep 1
+kill -0 "$C_PID" || { cat "$RUN/relay_limit.log" >&2; exit 1; }
+kill -0 "$RELAY_PID" || { cat "$RUN/mprelayd.log" >&2; exit 1; }
+
+: >"$RUN/results"
+for run in $(seq "$REPEAT"); do
+    for workload in "t64:-w throughput -s 64 -n $N" "t4k:-w throughput -s 4096 -n $N_4K" "lat:-w latency -r $RTTS"; do
+        name=${workload%%:*}
+        for target in "c:$C_PORT:relay:$C_PID" "mprelay:$RELAY_PORT:mprelay:$RELAY_PID"; do
+            IFS=: read -r label port adapter pid <<<"$target"
+            note "run $run of $REPEAT: $name on $label"
+            # shellcheck disable=SC2086 # the workload's options are words
+            line=$(timeout 120 ./bench -a "$adapter" -p "$port" -k "$AUTHKEY" -S "$pid" ${workload#*:} 2>/dev/null | grep '^RESULT' || true)
+            echo "$label $name ${line:-RESULT status=failed}" >>"$RUN/results"
+        done
+    done
+done
+
+python3 - "$RUN/results" <<'PY'
+import statistics, sys
+
+runs = {}
+for line in open(sys.argv[1]):
+    label, workload, rest = line.split(" ", 2)
+    fields = dict(part.split("=", 1) for part in rest.split()[1:] if "=" in part)
+    runs.setdefault((label, workload), []).append(fields)
+
+def median(label, workload, key):
+    values = [float(r[key]) for r in runs.get((label, workload), []) if r.get("status") == "ok" and key in r]
+    return statistics.median(values) if values else None
+
+def cell(value, digits):
+    return "failed" if value is None else f"{value:,.{digits}f}"
+
+rows = [
+    ("msgs/s @64 B, 4 pairs", "t64", "msgs_s", 0, "higher"),
+    ("MB/s @4 KiB, 4 pairs", "t4k", "MB_s", 0, "higher"),
+    ("RTT p50 µs (64 B ping-pong)", "lat", "p50_us", 1, "lower"),
+    ("RTT p99 µs", "lat", "p99_us", 1, "lower"),
+    ("server CPU % @64 B", "t64", "srv_cpu_pct", 0, None),
+    ("server CPU % @4 KiB", "t4k", "srv_cpu_pct", 0, None),
+]
+print("| metric (median) | mprelayd | C epoll relay | mprelayd / C |")
+print("|---|---:|---:|---:|")
+for label, workload, key, digits, better in rows:
+    ours, theirs = median("mprelay", workload, key), median("c", workload, key)
+    ratio = f"{ours / theirs:.2f}x" if better and ours and theirs else ""
+    print(f"| {label} | {cell(ours, digits)} | {cell(theirs, digits)} | {ratio} |")
+bad = sum(int(r.get(k, 0)) for results in runs.values() for r in results
+          for k in ("lost", "missing", "reorder", "bad"))
+print(f"| lost+missing+reordered+bad, all runs | {bad} | | |")
+PY
