@@ -129,8 +129,19 @@ let benchmarks: @Sendable () -> Void = {
         payloadSize: payloadSize,
         destinations: ["worker-1", "worker-2"]
     )
-    Benchmark("Relay path: sender alternating between two receivers (cache misses)") { _ in
+    Benchmark("Relay path: sender alternating between two receivers") { _ in
         relay(alternating, decoder: &decoder, routes: routes, outbound: &outbound)
+    }
+
+    let roundRobin = FrameFixture(
+        count: messagesPerIteration,
+        payloadSize: payloadSize,
+        destinations: (0..<100).map { index in
+            do { return try PeerName("worker-\(index)") } catch { preconditionFailure("\(error)") }
+        }
+    )
+    Benchmark("Relay path: sender round-robining over 100 receivers") { _ in
+        relay(roundRobin, decoder: &decoder, routes: routes, outbound: &outbound)
     }
 }
 

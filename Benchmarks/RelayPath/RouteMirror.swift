@@ -1,19 +1,18 @@
-import Glibc
 import MPRelayProtocol
 import Synchronization
 
-/// The broker's routing, as it looks up a SEND's destination: a one-entry cache checked against
-/// the registry's generation and with `memcmp` (the broker's `RouteCache`), and on a miss the
-/// registry's dictionary keyed by a validated ``PeerName`` under a mutex (the broker's
-/// `PeerRegistry.lookup(_:)`). The access-rule check the broker adds on a miss is left out.
+/// The broker's routing, as it looks up a SEND's destination: the sender's ``PeerNameCache``
+/// checked against the registry's generation (the broker's `RouteCache`, with its capacity), and
+/// on a miss the registry's dictionary keyed by a validated ``PeerName`` under a mutex (the
+/// broker's `PeerRegistry.lookup(_:)`). The access-rule check the broker adds on a miss is left out.
 ///
-/// Those types are internal to the broker, so this mirrors their code; keep the two in step.
+/// The generation check and the registry are internal to the broker, so this mirrors their few
+/// lines; the cache is the broker's own type.
 final class RouteMirror {
     private let registry: Mutex<[PeerName: Int]>
     private let generation = Atomic<UInt64>(0)
     private var cachedGeneration = UInt64.max
-    private var cachedName: [UInt8] = []
-    private var cachedReceiver: Int?
+    private var cache = PeerNameCache<Int>(capacity: 256)
 
     /// Registers `count` peers named `worker-0` ... plus `extra`, each mapped to its index.
     init(count: Int, extra: [PeerName] = []) {
@@ -31,20 +30,17 @@ final class RouteMirror {
         return registry.withLock { $0[key] }
     }
 
-    /// The route as the relay path finds it: the cache if it names the same bytes, else a lookup
-    /// that refills the cache.
+    /// The route as the relay path finds it: the cache if the registry has not changed, else a
+    /// lookup that fills the cache.
     func route(_ name: UnsafeRawBufferPointer) -> Int? {
         let current = generation.load(ordering: .acquiring)
-        if let cachedReceiver, cachedGeneration == current, cachedName.count == name.count,
-            cachedName.withUnsafeBytes({ memcmp($0.baseAddress!, name.baseAddress!, name.count) == 0 })
-        {
-            return cachedReceiver
+        if cachedGeneration != current {
+            cache.removeAll()
+            cachedGeneration = current
         }
+        if let receiver = cache.value(for: name) { return receiver }
         guard let receiver = lookup(name) else { return nil }
-        cachedName.removeAll(keepingCapacity: true)
-        cachedName.append(contentsOf: name)
-        cachedReceiver = receiver
-        cachedGeneration = current
+        cache.insert(receiver, for: name)
         return receiver
     }
 }

@@ -1,4 +1,4 @@
-import Glibc
+import MPRelayProtocol
 
 /// Where a SEND goes, as decided by the access rules and the registry.
 enum Route {
@@ -10,31 +10,38 @@ enum Route {
     case forbidden
 }
 
-/// A connection's last route: the destination name it sent to and the verdict, valid while the
+/// A connection's routes: for each destination name it sent to, the verdict, valid while the
 /// registry's generation is unchanged (it changes when a name comes or goes and on reload). A
-/// sender that keeps writing to one peer decides with one memcmp instead of a pattern match, a
-/// hash lookup and an allocation.
+/// sender decides from the raw name bytes, without the access-rule match, the name validation and
+/// the allocation of a registry lookup; one that keeps writing to one peer with one `memcmp`.
 struct RouteCache {
-    private var name: [UInt8] = []
-    private var route: Route?
+    /// Destinations remembered per sender before the cache starts over.
+    static let capacity = 256
+
+    private var routes = PeerNameCache<Route>(capacity: Self.capacity)
     private var generation: UInt64 = .max
 
-    /// The cached route for `destination`, if the cache is for that name and still current.
-    func route(for destination: UnsafeRawBufferPointer, generation current: UInt64) -> Route? {
-        guard generation == current, let route, name.count == destination.count else { return nil }
-        let same = name.withUnsafeBytes { memcmp($0.baseAddress!, destination.baseAddress!, destination.count) == 0 }
-        return same ? route : nil
+    /// The cached route for `destination`, if there is one and the registry has not changed.
+    mutating func route(for destination: UnsafeRawBufferPointer, generation current: UInt64) -> Route? {
+        guard generation == current else {
+            forget()
+            return nil
+        }
+        return routes.value(for: destination)
     }
 
-    mutating func remember(_ destination: UnsafeRawBufferPointer, _ route: Route, generation: UInt64) {
-        name.removeAll(keepingCapacity: true)
-        name.append(contentsOf: destination)
-        self.route = route
-        self.generation = generation
+    /// Remembers the route found for `destination` at registry generation `current`.
+    mutating func remember(_ destination: UnsafeRawBufferPointer, _ route: Route, generation current: UInt64) {
+        if generation != current {
+            routes.removeAll()
+            generation = current
+        }
+        routes.insert(route, for: destination)
     }
 
+    /// Forgets every route, e.g. when a receiver turned out to be gone.
     mutating func forget() {
-        route = nil
+        routes.removeAll()
         generation = .max
     }
 }
