@@ -59,11 +59,13 @@ fuzz-smoke: deps
 
 # The Swift test suite under AddressSanitizer, then ThreadSanitizer, each in its own build folder.
 # LeakSanitizer ignores only the leaks of TOMLKit and XCTest (Fuzz/lsan-suppressions.txt); the
-# slow unwinder lets it see through C++ frames to tell whose they are.
+# slow unwinder lets it see through C++ frames to tell whose they are. ThreadSanitizer cannot see
+# Synchronization.Mutex order plain threads (Tests/tsan-suppressions.txt says which and why).
 test-sanitize: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Fuzz/lsan-suppressions.txt:fast_unwind_on_malloc=0 \
 		$(SWIFT) test --sanitize=address --scratch-path .build-asan
-	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
+	TSAN_OPTIONS=suppressions=$(CURDIR)/Tests/tsan-suppressions.txt \
+		$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 clean:
 	rm -rf .build

@@ -70,10 +70,10 @@ final class Connection: @unchecked Sendable {
     private var isReading = false
     /// A write would have blocked: the next writable event flushes.
     private var awaitingRoom = false
-    /// The handshake deadline, then the idle check. One source, cancelled at teardown, rather than
-    /// `asyncAfter` closures: those would need a weak reference, and a weakly referenced object
-    /// pays Swift's slow reference-counting path on every retain of the relay path.
-    private var timer: (any DispatchSourceTimer)?
+    /// The connection's registration with the ``DeadlineScheduler``, from start to teardown.
+    private var deadlines: DeadlineScheduler.Registration?
+    /// The handshake deadline, then the idle check, then the drain limit; see ``armTimer(after:)``.
+    private var deadline = DispatchTime.distantFuture
     private var inflight: [UInt8] = []
     private var inflightOffset = 0
     private var tornDown = false
@@ -99,12 +99,8 @@ final class Connection: @unchecked Sendable {
     /// Starts reading and sends the challenge; the handshake clock starts now.
     func start() {
         queue.sync {
-            let timer = DispatchSource.makeTimerSource(queue: queue)
-            timer.setEventHandler { [self] in timerFired() }
-            timer.setCancelHandler { [self] in timerCancelled() }
-            self.timer = timer
-            timer.schedule(deadline: .now() + limits.handshakeTimeout)
-            timer.activate()
+            deadlines = DeadlineScheduler.shared.register(on: queue) { [self] in deadlineReached() }
+            armTimer(after: limits.handshakeTimeout)
             isReading = true
             registration = ReadinessPoller.shared.watch(fd, on: queue) { [self] readiness in socketReady(readiness) }
             beginHandshake()
@@ -309,9 +305,10 @@ final class Connection: @unchecked Sendable {
         flush()
     }
 
-    /// Closes now: releases the name, discards what is queued, leaves the poller and cancels the
-    /// timer. The file descriptor is closed by the timer's cancel handler (or by a sender still
-    /// writing to it directly, the last to let go), never before.
+    /// Closes now: releases the name, discards what is queued, leaves the poller and the deadline
+    /// scheduler, and closes the file descriptor (or leaves that to a sender still writing to it
+    /// directly, the last to let go). Turns of the poller or the scheduler already on their way
+    /// find the connection torn down and touch nothing.
     func teardown(reason: String, level: Logger.Level) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !tornDown else { return }
@@ -333,22 +330,34 @@ final class Connection: @unchecked Sendable {
             ReadinessPoller.shared.cancel(registration)
             self.registration = nil
         }
-        timer?.cancel()
+        if let deadlines {
+            DeadlineScheduler.shared.cancel(deadlines)
+            self.deadlines = nil
+        }
+        if outbound.withLock({ state in state.descriptorHolds -= 1; return state.descriptorHolds == 0 }) { close(fd) }
+        route = RouteCache()
+        // The batch that tore the connection down may still flush receivers it wrote to; what
+        // it leaves behind, including this connection itself, is let go after it.
+        queue.async { [self] in pendingFlushes = [] }
         context.connectionClosed(self)
     }
 
-    /// Re-arms the connection's timer; nil disarms it.
+    /// Sets the connection's one deadline, `seconds` from now; nil clears it. ``timerFired()``
+    /// runs once it has passed.
     func armTimer(after seconds: Double?) {
-        timer?.schedule(deadline: seconds.map { .now() + $0 } ?? .distantFuture)
+        deadline = seconds.map { .now() + $0 } ?? .distantFuture
+        if let deadlines { DeadlineScheduler.shared.schedule(deadlines, at: deadline) }
     }
 
-    /// The timer's cancel handler, the last thing to run for this connection: the descriptor is
-    /// closed here (or by the last direct writer), never while a handler might still use it.
-    private func timerCancelled() {
-        if outbound.withLock({ state in state.descriptorHolds -= 1; return state.descriptorHolds == 0 }) { close(fd) }
-        timer = nil
-        pendingFlushes = []
-        route = RouteCache()
+    /// Called by the scheduler at a deadline this connection set, which may have moved since.
+    private func deadlineReached() {
+        guard !tornDown, let deadlines else { return }
+        if DispatchTime.now() >= deadline {
+            deadline = .distantFuture
+            timerFired()
+        } else {
+            DeadlineScheduler.shared.schedule(deadlines, at: deadline)
+        }
     }
 
     /// Releases the registered name and tells the watchers, once: after handing over what this

@@ -88,10 +88,7 @@ final class ReadinessPoller: Sendable {
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         precondition(epollFD >= 0, "epoll_create1 failed: \(String(cString: strerror(errno)))")
         for index in 0..<threads {
-            Self.spawn { [self] in
-                mprelay_name_thread("mprelay-poll-\(index)")
-                run()
-            }
+            ServiceThread.start(name: "mprelay-poll-\(index)") { [self] in run() }
         }
     }
 
@@ -146,21 +143,5 @@ final class ReadinessPoller: Sendable {
                 watches.withLock { $0[token] }?.ready(readiness)
             }
         }
-    }
-
-    private final class ThreadBody: Sendable {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-    }
-
-    private static func spawn(_ body: @escaping @Sendable () -> Void) {
-        var thread = pthread_t()
-        let argument = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
-        let status = pthread_create(&thread, nil, { argument in
-            Unmanaged<ThreadBody>.fromOpaque(argument!).takeRetainedValue().body()
-            return nil
-        }, argument)
-        precondition(status == 0, "pthread_create failed: \(status)")
-        pthread_detach(thread)
     }
 }
