@@ -24,8 +24,8 @@ struct Outbound: ~Copyable {
     /// Whether some thread is writing this connection's socket now: its own queue (while it has
     /// a partly written batch) or a sender writing directly. One writer at a time keeps order.
     var writing = false
-    /// Holders of the file descriptor: the connection's own sources (one hold, given up when the
-    /// last is cancelled) and senders writing directly. Whoever drops it to zero closes it.
+    /// Holders of the file descriptor: the connection itself (one hold, given up at teardown)
+    /// and senders writing directly. Whoever drops it to zero closes it.
     var descriptorHolds = 1
     /// When (uptime nanoseconds) a frame was first refused for want of room since the receiver
     /// last finished writing a batch: how long it has been stuck.
