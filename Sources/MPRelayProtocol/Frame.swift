@@ -16,13 +16,24 @@ public enum Frame {
     /// Appends the header of a frame whose body is `length` bytes long.
     @inlinable
     public static func appendHeader(bodyLength length: Int, to buffer: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(byteCount: headerLength(forBodyLength: length), alignment: 1) { header in
+            _ = writeHeader(bodyLength: length, into: header)
+            buffer.append(contentsOf: UnsafeRawBufferPointer(header))
+        }
+    }
+
+    /// Writes the header of a frame whose body is `length` bytes long at the start of `header`,
+    /// which has room for ``headerLength(forBodyLength:)`` bytes; returns how many it wrote.
+    @inlinable
+    public static func writeHeader(bodyLength length: Int, into header: UnsafeMutableRawBufferPointer) -> Int {
         precondition(length >= 0, "a frame cannot have a negative length")
         if length > maxShortLength {
-            buffer.append(contentsOf: [0xFF, 0xFF, 0xFF, 0xFF])
-            buffer.appendBigEndian(UInt64(length))
-        } else {
-            buffer.appendBigEndian(UInt32(length))
+            header.storeBytes(of: UInt32.max, toByteOffset: 0, as: UInt32.self)
+            header.storeBytes(of: UInt64(length).bigEndian, toByteOffset: 4, as: UInt64.self)
+            return 12
         }
+        header.storeBytes(of: UInt32(length).bigEndian, toByteOffset: 0, as: UInt32.self)
+        return 4
     }
 
     /// Returns `body` framed: a header followed by the bytes.

@@ -57,13 +57,19 @@ public struct MessageView {
     ) {
         precondition(!peer.isEmpty && peer.count <= PeerName.maxLength)
         let bodyLength = fixedHeaderLength + peer.count + payload.count
-        Frame.appendHeader(bodyLength: bodyLength, to: &buffer)
-        buffer.append(kind.rawValue)
-        buffer.append(options.rawValue)
-        buffer.append(flags)
-        buffer.appendBigEndian(correlationID)
-        buffer.append(UInt8(peer.count))
-        buffer.append(contentsOf: peer)
+        let prefixLength = Frame.headerLength(forBodyLength: bodyLength)
+        // Everything before the payload is written on the stack and appended at once: appending
+        // field by field checked the array's uniqueness and capacity for each.
+        withUnsafeTemporaryAllocation(byteCount: prefixLength + fixedHeaderLength + peer.count, alignment: 8) { head in
+            let start = Frame.writeHeader(bodyLength: bodyLength, into: head)
+            head[start] = kind.rawValue
+            head[start + 1] = options.rawValue
+            head[start + 2] = flags
+            head.storeBytes(of: correlationID.bigEndian, toByteOffset: start + 3, as: UInt64.self)
+            head[start + 11] = UInt8(peer.count)
+            UnsafeMutableRawBufferPointer(rebasing: head[(start + nameOffset)...]).copyMemory(from: peer)
+            buffer.append(contentsOf: UnsafeRawBufferPointer(head))
+        }
         buffer.append(contentsOf: payload)
     }
 
