@@ -153,6 +153,18 @@ extension Connection {
             return .proceed
         }
         let frameLength = MessageView.frameLength(peerLength: nameBytes.count, payloadLength: message.payload.count)
+        let queued = frameLength >= DeliveryStaging.largeFrameLength
+            ? queueDirectly(message, frameLength: frameLength, to: receiver)
+            : stage(message, frameLength: frameLength, for: receiver)
+        if queued && traceEnabled {
+            logger.trace("relayed \(message.payload.count) bytes to \(String(decoding: message.peer, as: UTF8.self))")
+        }
+        return .proceed
+    }
+
+    /// Writes the DELIVER into the staging batch for `receiver`, reserving room in its queue
+    /// first when the batch is for another receiver or full. Returns whether it was staged.
+    private func stage(_ message: MessageView, frameLength: Int, for receiver: Connection) -> Bool {
         if staging.receiver !== receiver || !staging.fits(frameLength) {
             commitStaging()
             let wanted = DeliveryStaging.reservation(for: frameLength, bound: limits.maxOutboundBytes)
@@ -173,33 +185,69 @@ extension Connection {
                 staging.reservedBytes = bytes
                 staging.reservedFrames = frames
             case .full:
-                report(.peerBusy, id: id, peer: message.peer, text: "the receiver's outbound queue is full (max_outbound_bytes \(limits.maxOutboundBytes), max_outbound_messages \(limits.maxOutboundMessages)); message not delivered")
-                receiver.refusedFrame(timeout: limits.slowConsumerTimeout)
-                return .proceed
+                refuseBusy(message, receiver)
+                return false
             case .closed:
-                route.forget()
-                report(.unknownPeer, id: id, peer: message.peer, text: "the peer disconnected before the message could be queued")
-                return .proceed
+                refuseGone(message)
+                return false
             }
         }
+        appendDeliver(message, to: &staging.frames)
+        staging.ids.append(message.correlationID)
+        staging.payloadBytes += message.payload.count
+        if message.options.contains(.confirm) { staging.confirmations.append(message.correlationID) }
+        return true
+    }
+
+    /// Writes the DELIVER straight into the receiver's queue under its lock: staging a large
+    /// frame would copy its payload twice, and for a large frame the copy costs more than the
+    /// lock. What is staged goes first, so the sender's order holds. Returns whether it was queued.
+    private func queueDirectly(_ message: MessageView, frameLength: Int, to receiver: Connection) -> Bool {
+        commitStaging()
+        let outcome = receiver.enqueue(frameLength: frameLength, bound: limits.maxOutboundBytes, maxFrames: limits.maxOutboundMessages) {
+            appendDeliver(message, to: &$0)
+        }
+        switch outcome {
+        case .queued, .queuedNeedsFlush:
+            if outcome == .queuedNeedsFlush { pendingFlushes.append(receiver) }
+            batch.messages += 1
+            batch.bytes += message.payload.count
+            if message.options.contains(.confirm) { sendToSelf(Envelope.ack(correlationID: message.correlationID).encodedFrame()) }
+            return true
+        case .full:
+            refuseBusy(message, receiver)
+        case .closed:
+            refuseGone(message)
+        }
+        return false
+    }
+
+    /// The DELIVER for `message`, stamped with this connection's registered name.
+    private func appendDeliver(_ message: MessageView, to buffer: inout [UInt8]) {
         nameBytes.withUnsafeBytes { senderName in
             MessageView.appendFrame(
                 kind: .deliver,
                 options: message.options.intersection(.forwarded),
                 flags: message.flags,
-                correlationID: id,
+                correlationID: message.correlationID,
                 peer: senderName,
                 payload: message.payload,
-                to: &staging.frames
+                to: &buffer
             )
         }
-        staging.ids.append(id)
-        staging.payloadBytes += message.payload.count
-        if message.options.contains(.confirm) { staging.confirmations.append(id) }
-        if traceEnabled {
-            logger.trace("relayed \(message.payload.count) bytes to \(String(decoding: message.peer, as: UTF8.self))")
-        }
-        return .proceed
+    }
+
+    /// The receiver's queue is at its bound: ERROR `peer busy`, and the receiver is told it was
+    /// refused something (a slow consumer is dropped after `slow_consumer_timeout`).
+    private func refuseBusy(_ message: MessageView, _ receiver: Connection) {
+        report(.peerBusy, id: message.correlationID, peer: message.peer, text: "the receiver's outbound queue is full (max_outbound_bytes \(limits.maxOutboundBytes), max_outbound_messages \(limits.maxOutboundMessages)); message not delivered")
+        receiver.refusedFrame(timeout: limits.slowConsumerTimeout)
+    }
+
+    /// The receiver closed after the route was found: ERROR `unknown peer`.
+    private func refuseGone(_ message: MessageView) {
+        route.forget()
+        report(.unknownPeer, id: message.correlationID, peer: message.peer, text: "the peer disconnected before the message could be queued")
     }
 
     /// The access rules first, so a forbidden sender learns nothing about who is registered.

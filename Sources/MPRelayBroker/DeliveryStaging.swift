@@ -42,4 +42,7 @@ struct DeliveryStaging {
 
     /// Frames reserved at once.
     static let framesPerReservation = 256
+
+    /// Frames of this many bytes or more skip staging (see `Connection.relayLarge`).
+    static let largeFrameLength = 2048
 }

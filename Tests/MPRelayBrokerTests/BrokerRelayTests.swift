@@ -61,6 +61,41 @@ struct BrokerRelayTests {
         await stop(broker)
     }
 
+    @Test func smallAndLargeMessagesKeepTheirOrderAndTheirAcks() async throws {
+        // Small frames are staged per receiver, large ones go straight into its queue: mixed,
+        // they must still arrive in the order sent, each confirmed once.
+        let (broker, address) = try startBroker { $0.maxMessageBytes = 1 << 20 }
+        let sender = try RelayClient(connectingTo: address, authkey: Self.key, name: "mixer")
+        let receiver = try RelayClient(connectingTo: address, authkey: Self.key, name: "sink")
+        let sizes = [8, 5_000, 64, 64, 100_000, 8, 2_047, 2_048, 16, 300_000, 1]
+        let count = 300
+        for index in 0..<count {
+            let payload = [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: sizes[index % sizes.count])
+            payload.withUnsafeBytes { sender.send($0, to: "sink", correlationID: UInt64(index), options: .confirm) }
+            if sender.queuedByteCount > 1 << 20 { try sender.flush() }
+        }
+        try sender.flush()
+        var acknowledged: [UInt64] = []
+        while acknowledged.count < count {
+            guard case .ack(let id) = try sender.receive() else {
+                Issue.record("expected ACK")
+                return
+            }
+            acknowledged.append(id)
+        }
+        #expect(acknowledged == (0..<count).map(UInt64.init))
+        for index in 0..<count {
+            guard case .deliver(let message) = try receiver.receive() else {
+                Issue.record("expected DELIVER")
+                return
+            }
+            #expect(message.correlationID == UInt64(index))
+            #expect(message.payload.count == sizes[index % sizes.count])
+            #expect(message.payload.allSatisfy { $0 == UInt8(truncatingIfNeeded: index) })
+        }
+        await stop(broker)
+    }
+
     @Test func aWrongKeyIsRefused() async throws {
         let (broker, address) = try startBroker()
         #expect {
