@@ -43,6 +43,7 @@ struct DeliveryStaging {
     /// Frames reserved at once.
     static let framesPerReservation = 256
 
-    /// Frames of this many bytes or more skip staging (see `Connection.relayLarge`).
+    /// Frames of this many bytes or more skip staging: the sender writes them straight into the
+    /// receiver's queue, which saves copying their payload a second time.
     static let largeFrameLength = 2048
 }
