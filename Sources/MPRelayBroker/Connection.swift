@@ -133,6 +133,7 @@ final class Connection: @unchecked Sendable {
         let drained = ReadScratch.withBuffer { scratch in
             for _ in 0..<Self.readsPerTurn {
                 guard isReading, !isClosing else { return true }
+                guard !pauseReadingIfBacklogged() else { return true }
                 switch SocketIO.read(fd, into: scratch) {
                 case .transferred(let count):
                     lastHeard = .now()
@@ -152,6 +153,19 @@ final class Connection: @unchecked Sendable {
         }
         finishBatch()
         return drained
+    }
+
+    /// Stops reading while this connection's own queue is at the outbound bound: a peer that
+    /// sends faster than it reads the broker's answers (errors, ACKs) or its deliveries is slowed
+    /// down by its socket filling, instead of being disconnected when its answers pile up. The
+    /// flush that takes the queue below the bound starts reading again.
+    private func pauseReadingIfBacklogged() -> Bool {
+        let bound = limits.maxOutboundBytes
+        return outbound.withLock { state in
+            guard state.queuedBytes >= bound else { return false }
+            state.resumeReadingBelow = bound
+            return true
+        }
     }
 
     /// Reads of up to ``ReadScratch/size`` bytes before a connection yields its thread.
@@ -222,8 +236,8 @@ final class Connection: @unchecked Sendable {
     }
 
     /// Queues a frame this connection sends about itself (handshake, replies, errors) and flushes it
-    /// at the end of the current batch. A peer that lets these pile up past twice the outbound
-    /// bound without reading is disconnected.
+    /// at the end of the current batch. Reading stops at the outbound bound; a peer whose answers to
+    /// one read still reach twice the bound without it reading them is disconnected.
     func sendToSelf(_ frame: [UInt8]) {
         let outcome = enqueue(frameLength: frame.count, bound: 2 * limits.maxOutboundBytes) { $0.append(contentsOf: frame) }
         switch outcome {
@@ -249,6 +263,7 @@ final class Connection: @unchecked Sendable {
                 let written = inflight.count
                 if inflight.capacity > 65_536 { inflight = [] } else { inflight.removeAll(keepingCapacity: true) }
                 inflightOffset = 0
+                var resumeReading = false
                 let swapped: Int? = outbound.withLock { state in
                     if written == 0 && state.writing {
                         // A sender is writing directly; it schedules a flush for what it leaves.
@@ -257,6 +272,10 @@ final class Connection: @unchecked Sendable {
                     }
                     state.queuedBytes -= written
                     state.queuedFrames -= inflightFrames
+                    if let below = state.resumeReadingBelow, state.queuedBytes < below {
+                        state.resumeReadingBelow = nil
+                        resumeReading = true
+                    }
                     swap(&state.pending, &inflight)
                     state.writing = !inflight.isEmpty
                     if inflight.isEmpty { state.flushScheduled = false }
@@ -264,6 +283,7 @@ final class Connection: @unchecked Sendable {
                     defer { state.pendingFrames = 0 }
                     return state.pendingFrames
                 }
+                if resumeReading, let registration { ReadinessPoller.shared.wake(registration) }
                 guard let swapped else { return }
                 inflightFrames = swapped
                 if inflight.isEmpty {
@@ -500,7 +520,9 @@ extension Connection {
             }
             let handOver = !complete && !failed && !state.closed
             if !handOver { state.writing = false }
-            let followUp = !handOver && !state.closed && (failed || (!state.pending.isEmpty && !state.flushScheduled))
+            // The receiver's own flush restarts its reading once its queue is below the bound.
+            let mayResume = state.resumeReadingBelow.map { state.queuedBytes < $0 } ?? false
+            let followUp = !handOver && !state.closed && (failed || mayResume || (!state.pending.isEmpty && !state.flushScheduled))
             if followUp { state.flushScheduled = true }
             return (state.descriptorHolds == 0, followUp)
         }

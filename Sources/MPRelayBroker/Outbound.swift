@@ -27,6 +27,9 @@ struct Outbound: ~Copyable {
     /// Holders of the file descriptor: the connection itself (one hold, given up at teardown)
     /// and senders writing directly. Whoever drops it to zero closes it.
     var descriptorHolds = 1
+    /// Set while the connection has stopped reading from its peer because this queue reached its
+    /// bound: reading resumes once the queue is below this many bytes again.
+    var resumeReadingBelow: Int?
     /// When (uptime nanoseconds) a frame was first refused for want of room since the receiver
     /// last finished writing a batch: how long it has been stuck.
     var fullSince: UInt64?

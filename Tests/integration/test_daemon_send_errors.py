@@ -156,3 +156,38 @@ def test_sender_follows_a_name_to_its_new_connection(relay):
         assert env.kind == rw.ERROR, "SEND to a departed peer answered %r" % (env,)
         assert (env.fields["code"], env.fields["cid"], env.fields["peer"]) == (rw.E_UNKNOWN_PEER, 100 + round_, "moving")
     a.close()
+
+
+def test_a_sender_that_reads_its_answers_late_is_slowed_not_dropped(start_relay):
+    """20,000 SENDs to nobody, answered by 20,000 ERRORs (about 2 MB), read only after a pause: the
+    broker stops reading from the sender while the answers it owes are at the outbound bound, so
+    the sender's writes wait, and nothing is lost or cut off."""
+    relay = start_relay(max_outbound_bytes=65536, max_message_bytes=16384)
+    sender = rw.Peer(relay.by_kind("unix"), relay.authkey, "late-reader")
+    count = 20000
+    errors = []
+    done = threading.Event()
+
+    def collect():
+        time.sleep(1.0)  # the answers pile up meanwhile
+        try:
+            while True:
+                env = sender.recv(timeout=20.0)
+                if env.kind == rw.PONG:
+                    break
+                assert env.kind == rw.ERROR and env.fields["code"] == rw.E_UNKNOWN_PEER, env
+                errors.append(env.fields["cid"])
+        finally:
+            done.set()
+
+    reader = threading.Thread(target=collect, daemon=True)
+    reader.start()
+    started = time.monotonic()
+    for i in range(1, count + 1):
+        sender.send("nobody", b"x" * 16, cid=i)
+    sender.send_raw(rw.ping(7))
+    assert done.wait(30), "no PONG after the answers"
+    print("\nlate reader: %d ERRORs for %d SENDs in %.2f s" % (len(errors), count, time.monotonic() - started))
+    assert errors == list(range(1, count + 1))
+    assert "does not read its replies" not in relay.log()
+    sender.close()
