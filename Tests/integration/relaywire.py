@@ -5,6 +5,7 @@ only; this module just packs and unpacks envelope bodies and wraps a connection 
 conveniences. It deliberately does not use the `mprelay` client package.
 """
 
+import hmac
 import os
 import socket
 import struct
@@ -274,6 +275,47 @@ def recv_exact(sock, n):
 def recv_frame(sock):
     (n,) = struct.unpack(">i", recv_exact(sock, 4))
     return recv_exact(sock, n)
+
+
+def hand_handshake(sock, key, reply_form, our_challenge):
+    """Messages 1-5 of the handshake written out with hmac, on a connected socket: answers the
+    broker's challenge in `reply_form` ("legacy" for a raw HMAC-MD5, else a digest name for the
+    "{digest}" form), then sends `our_challenge`. Returns (first, verdict, answer): the broker's
+    challenge frame, its verdict on our answer, and its answer to our challenge, or None (and the
+    socket closed) when it refused us or closed instead of answering."""
+    first = recv_frame(sock)
+    assert first.startswith(b"#CHALLENGE#{sha256}"), first
+    m = first[11:]
+    if reply_form == "legacy":
+        send_frame(sock, hmac.new(key, m, "md5").digest())
+    else:
+        send_frame(sock, b"{%s}" % reply_form.encode() + hmac.new(key, m, reply_form).digest())
+    verdict = recv_frame(sock)
+    if verdict != b"#WELCOME#":
+        sock.close()
+        return first, verdict, None
+    send_frame(sock, b"#CHALLENGE#" + our_challenge)
+    try:
+        answer = recv_frame(sock)
+    except (EOFError, ConnectionResetError):
+        sock.close()
+        return first, verdict, None
+    return first, verdict, answer
+
+
+def refused_at_accept(address, timeout=3.0):
+    """True if the broker closes a new connection (TCP or Unix) without sending the challenge."""
+    family = socket.AF_INET if isinstance(address, tuple) else socket.AF_UNIX
+    s = socket.socket(family)
+    s.settimeout(timeout)
+    s.connect(address)
+    try:
+        data = s.recv(4096)
+    except ConnectionResetError:
+        data = b""
+    finally:
+        s.close()
+    return data == b""
 
 
 def read_until_closed(sock, timeout=5.0):

@@ -23,33 +23,13 @@ def connect(relay):
     return s
 
 
-def reply_to(challenge, key, digest):
-    """Our reply to the broker's challenge body (after #CHALLENGE#), in the form we choose."""
-    mac = hmac.new(key, challenge, digest).digest()
-    return mac if digest is None else b"{%s}%s" % (digest.encode(), mac)
-
-
 def client_handshake(relay, key, reply_digest, our_challenge):
-    """Runs messages 1-6; returns the broker's reply to our challenge. Raises on refusal."""
+    """Runs messages 1-5; returns the broker's verdict and (socket, its answer to our challenge),
+    or None for the second when it refused."""
     s = connect(relay)
-    first = recv_frame(s)
-    assert first.startswith(b"#CHALLENGE#{sha256}") and len(first) == 11 + 8 + 40, first
-    m = first[11:]
-    if reply_digest == "legacy":
-        send_frame(s, hmac.new(key, m, "md5").digest())
-    else:
-        send_frame(s, reply_to(m, key, reply_digest))
-    verdict = recv_frame(s)
-    if verdict != b"#WELCOME#":
-        s.close()
-        return verdict, None
-    send_frame(s, b"#CHALLENGE#" + our_challenge)
-    try:
-        answer = recv_frame(s)
-    except (EOFError, ConnectionResetError):
-        s.close()
-        return verdict, None
-    return verdict, (s, answer)
+    first, verdict, answer = rw.hand_handshake(s, key, reply_digest, our_challenge)
+    assert len(first) == 11 + 8 + 40, first
+    return verdict, None if answer is None else (s, answer)
 
 
 @pytest.mark.parametrize("reply_digest", ["legacy"] + DIGESTS)

@@ -11,25 +11,10 @@ import pytest
 import relaywire as rw
 
 
-def refused(address, timeout=3.0):
-    """True if the broker closes a new connection without sending the challenge."""
-    family = socket.AF_INET if isinstance(address, tuple) else socket.AF_UNIX
-    s = socket.socket(family)
-    s.settimeout(timeout)
-    s.connect(address)
-    try:
-        data = s.recv(4096)
-    except ConnectionResetError:
-        data = b""
-    finally:
-        s.close()
-    return data == b""
-
-
 def test_max_connections(start_relay):
     relay = start_relay(max_connections=3)
     peers = [rw.Peer(relay.addresses[i], relay.authkey, "slot-%d" % i) for i in range(3)]
-    assert refused(relay.by_kind("inet"))
+    assert rw.refused_at_accept(relay.by_kind("inet"))
     relay.wait_for_log(r"^\[WARNING/MainProcess\] refused connection from .*max_connections")
     peers[0].close()
     time.sleep(0.3)
@@ -76,7 +61,7 @@ def test_max_handshakes_refuses_while_slots_held_then_recovers(start_relay):
     inet = relay.by_kind("inet")
     silent = [socket.create_connection(inet) for _ in range(2)]
     time.sleep(0.2)
-    assert refused(inet), "a third concurrent handshake was accepted with max_handshakes = 2"
+    assert rw.refused_at_accept(inet), "a third concurrent handshake was accepted with max_handshakes = 2"
     relay.wait_for_log(r"refused connection from .*max_handshakes")
     # Once the silent ones time out, their slots are free again.
     for s in silent:

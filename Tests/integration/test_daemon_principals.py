@@ -567,22 +567,8 @@ def hand_handshake(address, key, reply_form, our_challenge):
         s = socket.socket(socket.AF_UNIX)
         s.connect(address)
     s.settimeout(5.0)
-    first = recv_frame(s)
-    assert first.startswith(b"#CHALLENGE#{sha256}"), first
-    m = first[11:]
-    if reply_form == "legacy":
-        send_frame(s, hmac.new(key, m, "md5").digest())
-    else:
-        send_frame(s, b"{%s}" % reply_form.encode() + hmac.new(key, m, reply_form).digest())
-    verdict = recv_frame(s)
-    if verdict != b"#WELCOME#":
-        s.close()
-        return verdict, None
-    send_frame(s, b"#CHALLENGE#" + our_challenge)
-    try:
-        answer = recv_frame(s)
-    except (EOFError, ConnectionResetError):
-        s.close()
+    _, verdict, answer = rw.hand_handshake(s, key, reply_form, our_challenge)
+    if answer is None:
         return verdict, None
     if len(our_challenge) == 20:
         assert answer == hmac.new(key, our_challenge, "md5").digest()

@@ -6,7 +6,6 @@ AF_UNIX socket are small and fixed, so what the broker still holds is predictabl
 """
 
 import re
-import socket
 import threading
 import time
 from multiprocessing import AuthenticationError
@@ -168,19 +167,6 @@ def test_slow_but_steady_reader_is_not_disconnected(start_relay):
     sender.close()
 
 
-def refused_at_accept(address, timeout=3.0):
-    """True if the broker closes a new TCP connection without sending the challenge."""
-    s = socket.create_connection(address)
-    s.settimeout(timeout)
-    try:
-        data = s.recv(4096)
-    except ConnectionResetError:
-        data = b""
-    finally:
-        s.close()
-    return data == b""
-
-
 def test_failed_handshakes_are_counted_logged_and_penalised(start_relay):
     relay = start_relay(auth_failure_limit=3, auth_failure_window=60.0, auth_failure_penalty=2.0)
     inet, unix = relay.by_kind("inet"), relay.by_kind("unix")
@@ -189,7 +175,7 @@ def test_failed_handshakes_are_counted_logged_and_penalised(start_relay):
             Client(inet, authkey=b"wrong key")
     third = time.monotonic()
     # A fourth connection from 127.0.0.1 is closed at once, before any challenge, right key or not.
-    assert refused_at_accept(inet), "a connection from 127.0.0.1 got a challenge during the penalty"
+    assert rw.refused_at_accept(inet), "a connection from 127.0.0.1 got a challenge during the penalty"
     with pytest.raises((EOFError, ConnectionResetError, OSError)):
         Client(inet, authkey=relay.authkey)
     assert time.monotonic() - third < 2.0, "the refusals took too long to prove anything"
