@@ -1,10 +1,11 @@
 import Dispatch
 import Logging
 import MPRelayProtocol
+import Synchronization
 
 extension Connection {
-    /// The connection's one timer: the handshake deadline while handshaking, the idle check once
-    /// registered, the drain deadline while closing.
+    /// The connection's one timer: the handshake deadline while handshaking, the idle and
+    /// slow-consumer checks once registered, the drain deadline while closing.
     func timerFired() {
         dispatchPrecondition(condition: .onQueue(queue))
         switch phase {
@@ -13,7 +14,9 @@ extension Connection {
         case .awaitingHello:
             fail(.unexpectedEnvelope, text: "no HELLO within handshake_timeout (\(limits.handshakeTimeout) s)")
         case .registered:
+            if checkSlowConsumer() { return }
             checkIdle()
+            rearmSlowConsumerCheck()
         case .closing:
             teardown(reason: "queued frames not flushed in time", level: .debug)
         }
@@ -24,6 +27,23 @@ extension Connection {
     func armIdleCheck() {
         let interval = limits.idleTimeout
         armTimer(after: interval > 0 ? interval : nil)
+    }
+
+    /// Disconnects a peer whose queue has been full for `slow_consumer_timeout`: one that senders
+    /// could not reach, or whose reading paused at the bound, and that read nothing meanwhile.
+    /// Returns whether it did.
+    private func checkSlowConsumer() -> Bool {
+        let timeout = limits.slowConsumerTimeout
+        guard timeout > 0, let stuck = secondsFull(), stuck > timeout else { return false }
+        failSlowConsumer(timeout: timeout)
+        return true
+    }
+
+    /// While reading is paused at the bound, the timer also serves the slow-consumer check.
+    private func rearmSlowConsumerCheck() {
+        let timeout = limits.slowConsumerTimeout
+        guard timeout > 0, outbound.withLock({ $0.resumeReadingBelow != nil }), let stuck = secondsFull() else { return }
+        armTimer(notAfter: max(timeout - stuck, 0) + 0.001)
     }
 
     private func checkIdle() {

@@ -66,6 +66,9 @@ final class Connection: @unchecked Sendable {
     var batch = PeerCounters()
     private var inflightFrames = 0
     var lastHeard = DispatchTime.now()
+    /// An answer took this connection's own queue to the outbound bound: the decoder pauses after
+    /// the frame being handled.
+    @exclusivity(unchecked) var answersAtBound = false
     var pingOutstanding = false
     /// The socket's registration with the ``ReadinessPoller``, from start to teardown.
     private var registration: ReadinessPoller.Registration?
@@ -134,6 +137,11 @@ final class Connection: @unchecked Sendable {
             for _ in 0..<Self.readsPerTurn {
                 guard isReading, !isClosing else { return true }
                 guard !pauseReadingIfBacklogged() else { return true }
+                if decoder.holdsWholeFrame {
+                    // Frames held back when the answers reached the bound go before new bytes.
+                    feed(UnsafeRawBufferPointer(start: nil, count: 0))
+                    continue
+                }
                 switch SocketIO.read(fd, into: scratch) {
                 case .transferred(let count):
                     lastHeard = .now()
@@ -158,14 +166,19 @@ final class Connection: @unchecked Sendable {
     /// Stops reading while this connection's own queue is at the outbound bound: a peer that
     /// sends faster than it reads the broker's answers (errors, ACKs) or its deliveries is slowed
     /// down by its socket filling, instead of being disconnected when its answers pile up. The
-    /// flush that takes the queue below the bound starts reading again.
+    /// flush that takes the queue below the bound starts reading again; a peer that reads nothing
+    /// for `slow_consumer_timeout` meanwhile is disconnected as a slow consumer.
     private func pauseReadingIfBacklogged() -> Bool {
         let bound = limits.maxOutboundBytes
-        return outbound.withLock { state in
-            guard state.queuedBytes >= bound else { return false }
-            state.resumeReadingBelow = bound
-            return true
+        let pausing: Bool? = outbound.withLock { state in
+            guard state.queuedBytes >= bound else { return nil }
+            defer { state.resumeReadingBelow = bound }
+            if state.fullSince == nil { state.fullSince = DispatchTime.now().uptimeNanoseconds }
+            return state.resumeReadingBelow == nil
         }
+        guard let pausing else { return false }
+        if pausing, limits.slowConsumerTimeout > 0 { armTimer(notAfter: limits.slowConsumerTimeout) }
+        return true
     }
 
     /// Reads of up to ``ReadScratch/size`` bytes before a connection yields its thread.
@@ -173,7 +186,15 @@ final class Connection: @unchecked Sendable {
 
     private func feed(_ bytes: UnsafeRawBufferPointer) {
         do {
-            try decoder.feed(bytes) { frame in handleFrame(frame) }
+            try decoder.feed(bytes) { frame in
+                let directive = handleFrame(frame)
+                guard answersAtBound else { return directive }
+                // Its answers fill this connection's queue: take no more of its frames until the
+                // peer has read some (``pauseReadingIfBacklogged()``).
+                answersAtBound = false
+                if case .proceed = directive { return .pause }
+                return directive
+            }
         } catch let error as FrameError {
             frameError(error)
         } catch {
@@ -226,23 +247,39 @@ final class Connection: @unchecked Sendable {
     /// Called by a sender whose frame did not fit: disconnects this receiver once it has been
     /// full for longer than `slow_consumer_timeout`.
     func refusedFrame(timeout: Double) {
-        guard timeout > 0 else { return }
-        let since = outbound.withLock { $0.fullSince }
-        guard let since, Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9 > timeout else { return }
+        guard let stuck = secondsFull(), stuck > timeout, timeout > 0 else { return }
         queue.async { [self] in
             guard case .registered = phase else { return }
-            fail(.slowConsumer, text: "the outbound queue stayed full for more than slow_consumer_timeout (\(timeout) s)")
+            failSlowConsumer(timeout: timeout)
         }
     }
 
+    /// How long this connection's queue has been full without a batch of it being written: since
+    /// a sender was first refused, or since reading paused at the bound. Nil when it is not full.
+    func secondsFull() -> Double? {
+        guard let since = outbound.withLock({ $0.fullSince }) else { return nil }
+        return Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9
+    }
+
+    /// ERROR `slow consumer` behind what is queued, and the close once it is written.
+    func failSlowConsumer(timeout: Double) {
+        fail(.slowConsumer, text: "the outbound queue stayed full for more than slow_consumer_timeout (\(timeout) s)")
+    }
+
     /// Queues a frame this connection sends about itself (handshake, replies, errors) and flushes it
-    /// at the end of the current batch. Reading stops at the outbound bound; a peer whose answers to
-    /// one read still reach twice the bound without it reading them is disconnected.
+    /// at the end of the current batch. Once the queue reaches the outbound bound the decoder
+    /// pauses after the frame being handled, so answers overshoot the bound by at most one
+    /// frame's worth; a queue at twice the bound means a peer that cannot be paused, and is
+    /// disconnected.
     func sendToSelf(_ frame: [UInt8]) {
-        let outcome = enqueue(frameLength: frame.count, bound: 2 * limits.maxOutboundBytes) { $0.append(contentsOf: frame) }
+        let bound = limits.maxOutboundBytes
+        let (outcome, queuedBytes) = outbound.withLock { state in
+            (state.append(frameLength: frame.count, bound: 2 * bound) { $0.append(contentsOf: frame) }, state.queuedBytes)
+        }
         switch outcome {
         case .queued, .queuedNeedsFlush:
             pendingFlushes.append(self)
+            if queuedBytes >= bound { answersAtBound = true }
         case .full:
             teardown(reason: "does not read its replies (outbound queue over \(2 * limits.maxOutboundBytes) bytes)", level: .warning)
         case .closed:
@@ -370,6 +407,13 @@ final class Connection: @unchecked Sendable {
     func armTimer(after seconds: Double?) {
         deadline = seconds.map { .now() + $0 } ?? .distantFuture
         if let deadlines { DeadlineScheduler.shared.schedule(deadlines, at: deadline) }
+    }
+
+    /// Brings the connection's one deadline forward to `seconds` from now, unless it is sooner.
+    func armTimer(notAfter seconds: Double) {
+        let wanted = DispatchTime.now() + seconds
+        guard wanted < deadline else { return }
+        armTimer(after: seconds)
     }
 
     /// Called by the scheduler at a deadline this connection set, which may have moved since.

@@ -12,12 +12,20 @@ public struct FrameDecoder: Sendable {
         case changeLimit(Int)
         /// Stop: the rest of the input is discarded and nothing more is buffered.
         case stop
+        /// Hold back the rest of the input: it is kept, and the next ``feed(_:_:)`` (of any
+        /// bytes, or of none) hands out its frames first. For a caller that cannot take more
+        /// frames for now, such as a connection whose answers wait for its peer to read them.
+        case pause
     }
 
     /// The largest body accepted; a longer announced length fails before any body byte is kept.
     public private(set) var maxBodyLength: Int
 
+    /// Bytes kept from earlier input: an incomplete frame, or (while `holding`) everything a
+    /// ``Directive/pause`` held back, of which the first `pendingStart` bytes are handed out.
     private var pending: [UInt8] = []
+    private var pendingStart = 0
+    private var holding = false
 
     /// Creates a decoder that accepts bodies of at most `maxBodyLength` bytes.
     public init(maxBodyLength: Int) {
@@ -25,8 +33,24 @@ public struct FrameDecoder: Sendable {
         self.maxBodyLength = maxBodyLength
     }
 
-    /// The number of bytes of an incomplete frame held back from earlier input.
-    public var bufferedByteCount: Int { pending.count }
+    /// The number of bytes kept from earlier input and not yet handed out: an incomplete frame,
+    /// and whatever a ``Directive/pause`` held back.
+    public var bufferedByteCount: Int { pending.count - pendingStart }
+
+    /// Whether a ``Directive/pause`` held back at least one whole frame (or an invalid header),
+    /// which the next ``feed(_:_:)`` hands out (or throws) even when it is given no bytes.
+    public var holdsWholeFrame: Bool {
+        guard holding else { return false }
+        return pending.withUnsafeBytes { bytes in
+            let held = UnsafeRawBufferPointer(rebasing: bytes[pendingStart...])
+            do {
+                guard let (header, body) = try Self.parseHeader(held, limit: maxBodyLength) else { return false }
+                return held.count >= header + body
+            } catch {
+                return true
+            }
+        }
+    }
 
     /// Feeds `input` and calls `handleFrame` with the body of every frame it completes, in order.
     ///
@@ -37,13 +61,19 @@ public struct FrameDecoder: Sendable {
         _ handleFrame: (UnsafeRawBufferPointer) throws -> Directive
     ) throws {
         var rest = input
+        if holding {
+            guard try handOutHeldFrames(handleFrame) else {
+                pending.append(contentsOf: rest)
+                return
+            }
+        }
         if !pending.isEmpty {
             guard let (header, body) = try completePending(from: &rest) else { return }
             let directive = try pending.withUnsafeBytes {
                 try handleFrame(UnsafeRawBufferPointer(rebasing: $0[header..<(header + body)]))
             }
-            pending = []
-            guard apply(directive) else { return }
+            pending.removeAll(keepingCapacity: false)
+            guard apply(directive, holdingBack: rest) else { return }
         }
         while !rest.isEmpty {
             guard let (header, body) = try Self.parseHeader(rest, limit: maxBodyLength),
@@ -54,8 +84,42 @@ public struct FrameDecoder: Sendable {
             }
             let directive = try handleFrame(UnsafeRawBufferPointer(rebasing: rest[header..<(header + body)]))
             rest = UnsafeRawBufferPointer(rebasing: rest[(header + body)...])
-            guard apply(directive) else { return }
+            guard apply(directive, holdingBack: rest) else { return }
         }
+    }
+
+    /// Hands out the whole frames a pause held back, in place. Returns false when the handler
+    /// paused or stopped again; true when at most an incomplete frame is left, moved to the front.
+    private mutating func handOutHeldFrames(_ handleFrame: (UnsafeRawBufferPointer) throws -> Directive) throws -> Bool {
+        while true {
+            let held = pending.count - pendingStart
+            let parsed = try pending.withUnsafeBytes {
+                try Self.parseHeader(UnsafeRawBufferPointer(rebasing: $0[pendingStart...]), limit: maxBodyLength)
+            }
+            guard let (header, body) = parsed, held >= header + body else { break }
+            let start = pendingStart + header
+            let directive = try pending.withUnsafeBytes {
+                try handleFrame(UnsafeRawBufferPointer(rebasing: $0[start..<(start + body)]))
+            }
+            pendingStart = start + body
+            switch directive {
+            case .proceed:
+                continue
+            case .changeLimit(let limit):
+                maxBodyLength = limit
+            case .stop:
+                pending = []
+                pendingStart = 0
+                holding = false
+                return false
+            case .pause:
+                return false
+            }
+        }
+        pending.removeFirst(pendingStart)
+        pendingStart = 0
+        holding = false
+        return true
     }
 
     /// Moves bytes from `input` into `pending` until it holds a whole frame.
@@ -78,7 +142,9 @@ public struct FrameDecoder: Sendable {
         }
     }
 
-    private mutating func apply(_ directive: Directive) -> Bool {
+    /// Applies a handler's directive; `rest` is the input after the frame it was given, kept
+    /// for the next feed on a pause. Returns whether to go on.
+    private mutating func apply(_ directive: Directive, holdingBack rest: UnsafeRawBufferPointer) -> Bool {
         switch directive {
         case .proceed:
             return true
@@ -87,6 +153,10 @@ public struct FrameDecoder: Sendable {
             return true
         case .stop:
             pending = []
+            return false
+        case .pause:
+            pending.append(contentsOf: rest)
+            holding = !pending.isEmpty
             return false
         }
     }
