@@ -20,8 +20,13 @@ extension Connection {
         }
     }
 
-    /// Decodes and handles anything but the relay fast path.
+    /// Decodes and handles anything but the relay fast path. Before HELLO only the kind byte of
+    /// anything but a HELLO is looked at: a known kind is out of order, whatever follows it.
     private func handleControl(_ frame: UnsafeRawBufferPointer) -> FrameDecoder.Directive {
+        if case .awaitingHello = phase, let first = frame.first, let kind = EnvelopeKind(rawValue: first), kind != .hello {
+            fail(.unexpectedEnvelope, text: "\(kind) before HELLO: the first envelope must be HELLO")
+            return .stop
+        }
         let envelope: Envelope
         do {
             envelope = try Envelope(decoding: frame)
@@ -34,10 +39,7 @@ extension Connection {
             return .stop
         }
         guard case .registered = phase else {
-            guard case .hello(let version, let name) = envelope else {
-                fail(.unexpectedEnvelope, text: "\(envelope.kind) before HELLO: the first envelope must be HELLO")
-                return .stop
-            }
+            guard case .hello(let version, let name) = envelope else { return .stop }
             return hello(version: version, name: name)
         }
         switch envelope {
@@ -132,6 +134,11 @@ extension Connection {
         let message: MessageView
         do {
             message = try MessageView(frame)
+        } catch .invalidName(.send, .empty) {
+            // No peer can hold an empty name, as none can hold any other invalid one (§3.3).
+            let id = frame.readBigEndian(at: 3, as: UInt64.self)
+            report(.unknownPeer, id: id, peer: UnsafeRawBufferPointer(start: nil, count: 0), text: "a SEND needs a destination name: a zero-length name is registered by nobody")
+            return .proceed
         } catch {
             fail(.malformedFrame, text: error.description)
             return .stop

@@ -22,7 +22,7 @@ public struct MessageView {
         guard let kind = EnvelopeKind(rawValue: first), kind == .send || kind == .deliver else {
             throw .unknownKind(first)
         }
-        guard body.count > Self.fixedHeaderLength else {
+        guard body.count >= Self.fixedHeaderLength else {
             throw .truncated(kind, needed: Self.fixedHeaderLength + 1, got: body.count)
         }
         let options = MessageOptions(rawValue: body[1])

@@ -243,13 +243,12 @@ def test_client_cannot_send_broker_only_kinds(guarded, kind):
     rw.send("victim", b"x", cid=1, options=0x80),
     rw.send("victim", b"", cid=1)[:11],  # no name length
     struct.pack(">BBBQB", rw.SEND, 0, 0, 1, 10) + b"short",  # name runs past the end
-    struct.pack(">BBBQB", rw.SEND, 0, 0, 1, 0) + b"payload",  # empty destination name
     rw.ping(1)[:5],
     rw.ping(1) + b"extra",
     rw.watch(1)[:-1],
     struct.pack(">BQB", rw.WATCH, 1, 2),
     rw.goodbye()[:2],
-], ids=["option-0x04", "option-0x80", "no-name-length", "name-past-end", "empty-name", "short-ping",
+], ids=["option-0x04", "option-0x80", "no-name-length", "name-past-end", "short-ping",
         "long-ping", "short-watch", "watch-2", "short-goodbye"])
 def test_malformed_envelopes_after_hello(guarded, body):
     victim = rw.Peer(guarded.by_kind("unix"), guarded.authkey, "victim")
@@ -258,6 +257,18 @@ def test_malformed_envelopes_after_hello(guarded, body):
     assert_error_then_closed(peer.drain(), rw.E_MALFORMED)
     assert not victim.conn.poll(0.2), "the victim received %r" % (victim.recv(),)
     victim.close()
+
+
+@pytest.mark.parametrize("payload", [b"", b"payload"])
+def test_empty_destination_is_an_unknown_peer(guarded, payload):
+    """docs/PROTOCOL.md 3.3: a destination that is not a valid name, the empty one included,
+    gets `unknown peer` with the SEND's id, and the connection stays open."""
+    peer = rw.Peer(guarded.by_kind("inet"), guarded.authkey, "no-destination")
+    peer.send_raw(struct.pack(">BBBQB", rw.SEND, rw.OPT_CONFIRM, 0, 41, 0) + payload)
+    env = peer.recv_kind(rw.ERROR)
+    assert (env.fields["code"], env.fields["cid"], env.fields["peer"]) == (rw.E_UNKNOWN_PEER, 41, ""), env.fields
+    assert peer.request(rw.ping(42), rw.PONG).fields["cid"] == 42
+    peer.close()
 
 
 def test_long_length_form_accepted_for_small_frames(relay):
