@@ -94,6 +94,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // OpenSSL 3 for TLS on TCP endpoints. A system library, not vendored.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // TLS sessions driven with bytes, not sockets: contexts, handshakes, records.
+        .target(name: "MPRelayTLS", dependencies: ["COpenSSL"]),
         // libsystemd: sd_notify, socket activation, the journal. A system library, not vendored.
         .systemLibrary(
             name: "CSystemd",
@@ -116,6 +124,7 @@ let package = Package(
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayProtocol"]),
+        .testTarget(name: "MPRelayTLSTests", dependencies: ["MPRelayTLS"]),
         .testTarget(
             name: "MPRelayControlTests",
             dependencies: [
