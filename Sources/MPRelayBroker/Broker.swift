@@ -57,16 +57,24 @@ public final class Broker: Sendable {
 
     /// Applies a new configuration whole, or not at all.
     ///
-    /// New endpoints are bound first; if one cannot listen, the ones just opened are closed and the
-    /// running configuration stays untouched. Then limits and keys switch over, removed endpoints
+    /// Kept endpoints' certificates are loaded and new endpoints bound first; if a certificate does
+    /// not load or an endpoint cannot listen, the ones just opened are closed and the running
+    /// configuration stays untouched. Then limits and keys switch over, removed endpoints
     /// stop accepting, and peers whose key is no longer accepted are disconnected with a reason.
     /// Established connections are otherwise kept.
     ///
     /// - Returns: a summary of what changed.
-    /// - Throws: ``SocketError`` for the endpoint that could not listen.
+    /// - Throws: ``SocketError`` for the endpoint that could not listen or load its certificate.
     public func reload(_ new: Configuration) throws(SocketError) -> String {
         let running = endpoints.withLock { $0 }
         let runningAddresses = Set(running.map(\.description.configuredAddress))
+        let byAddress = Dictionary(uniqueKeysWithValues: new.endpoints.map { ($0.address, $0) })
+        // Every kept endpoint's certificates load before anything changes.
+        var renewed: [(Endpoint, EndpointDescription)] = []
+        for endpoint in running {
+            guard let configured = byAddress[endpoint.description.configuredAddress] else { continue }
+            renewed.append((endpoint, try endpoint.describe(configured, allowLegacyMD5: new.broker.allowLegacyMD5)))
+        }
         var opened: [Endpoint] = []
         for (index, endpoint) in new.endpoints.enumerated() where !runningAddresses.contains(endpoint.address) {
             do {
@@ -76,17 +84,9 @@ public final class Broker: Sendable {
                 throw error
             }
         }
-        let byAddress = Dictionary(uniqueKeysWithValues: new.endpoints.map { ($0.address, $0) })
-        var kept: [Endpoint] = []
-        var removed: [Endpoint] = []
-        for endpoint in running {
-            if let configured = byAddress[endpoint.description.configuredAddress] {
-                endpoint.update(configured, allowLegacyMD5: new.broker.allowLegacyMD5)
-                kept.append(endpoint)
-            } else {
-                removed.append(endpoint)
-            }
-        }
+        for (endpoint, description) in renewed { endpoint.update(description) }
+        let kept = renewed.map(\.0)
+        let removed = running.filter { endpoint in !kept.contains { $0 === endpoint } }
         configuration.withLock { $0 = new }
         context.limits = RelayLimits(new.broker)
         for endpoint in opened {

@@ -1,6 +1,7 @@
 import Logging
 import MPRelayConfig
 import MPRelayProtocol
+import MPRelayTLS
 
 extension Connection {
     /// The handshake proved a key: binds the principal that owns it and takes one of its
@@ -8,6 +9,10 @@ extension Connection {
     func bindPrincipal(_ outcome: HandshakeOutcome) -> Bool {
         guard let bound = endpoint.principal(ofKey: outcome.keyIndex, in: listener.description.principals) else {
             authenticationFailed("proved a key that a reload removed while the handshake was in progress")
+            return false
+        }
+        guard bound.acceptsCertificate(subject: tlsPeer?.subject, alternativeNames: tlsPeer?.alternativeNames ?? []) else {
+            authenticationFailed("proved a key of principal \(bound.name), but its client certificate (\(tlsPeer?.subject ?? "none")) is not one of the principal's tls_subjects")
             return false
         }
         principal = bound

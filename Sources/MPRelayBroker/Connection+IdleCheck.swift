@@ -1,6 +1,7 @@
 import Dispatch
 import Logging
 import MPRelayProtocol
+import MPRelayTLS
 import Synchronization
 
 extension Connection {
@@ -9,6 +10,8 @@ extension Connection {
     func timerFired() {
         dispatchPrecondition(condition: .onQueue(queue))
         switch phase {
+        case .handshaking where tls?.isHandshakeComplete == false:
+            authenticationFailed("did not finish the TLS handshake within handshake_timeout (\(limits.handshakeTimeout) s); a client without TLS sends nothing on a TLS endpoint and is dropped this way")
         case .handshaking:
             authenticationFailed("did not finish the handshake within handshake_timeout (\(limits.handshakeTimeout) s)")
         case .awaitingHello:

@@ -4,6 +4,7 @@ import Glibc
 import Logging
 import MPRelayConfig
 import MPRelayProtocol
+import MPRelayTLS
 import Synchronization
 
 /// One accepted client, from the handshake to the close, on its own serial queue `Connection-N`.
@@ -34,6 +35,9 @@ final class Connection: @unchecked Sendable {
     let context: RelayContext
     let outbound = Mutex(Outbound())
     let meters = ConnectionMeters()
+    /// Whether the endpoint wraps this connection in TLS: then only its own queue writes its
+    /// socket, since the TLS session is confined there.
+    let isTLS: Bool
     var logger: Logger
 
     // Confined to `queue`. The properties the relay path touches for every message skip Swift's
@@ -73,15 +77,23 @@ final class Connection: @unchecked Sendable {
     /// The socket's registration with the ``ReadinessPoller``, from start to teardown.
     private var registration: ReadinessPoller.Registration?
     /// Whether this connection takes envelopes from its peer (not once closing or shutting down).
-    private var isReading = false
+    var isReading = false
     /// A write would have blocked: the next writable event flushes.
     private var awaitingRoom = false
     /// The connection's registration with the ``DeadlineScheduler``, from start to teardown.
     private var deadlines: DeadlineScheduler.Registration?
     /// The handshake deadline, then the idle check, then the drain limit; see ``armTimer(after:)``.
     private var deadline = DispatchTime.distantFuture
-    private var inflight: [UInt8] = []
+    /// Bytes being written: the frames of one batch, or for TLS their records (and handshake
+    /// records), of which `inflightOffset` are written.
+    var inflight: [UInt8] = []
     private var inflightOffset = 0
+    /// The queued bytes `inflight` stands for: its length, but for TLS the plaintext's.
+    private var inflightPlainBytes = 0
+    /// The TLS session, from start to teardown; nil for plain connections.
+    var tls: TLSSession?
+    /// What the TLS handshake agreed on, once it is complete.
+    var tlsPeer: TLSPeerInfo?
     private var tornDown = false
 
     init(fd: Int32, remote: String, origin: String, listener: Endpoint, context: RelayContext) {
@@ -93,6 +105,7 @@ final class Connection: @unchecked Sendable {
         self.remote = remote
         self.origin = origin
         self.endpoint = endpoint
+        self.isTLS = endpoint.tls != nil
         self.context = context
         self.limits = context.limits
         var logger = context.logger
@@ -109,7 +122,7 @@ final class Connection: @unchecked Sendable {
             armTimer(after: limits.handshakeTimeout)
             isReading = true
             registration = ReadinessPoller.shared.watch(fd, on: queue) { [self] readiness in socketReady(readiness) }
-            beginHandshake()
+            if isTLS { startTLS() } else { beginHandshake() }
         }
     }
 
@@ -120,7 +133,15 @@ final class Connection: @unchecked Sendable {
             awaitingRoom = false
             flush()
         }
-        return readiness.contains(.readable) ? readAvailable() : true
+        guard readiness.contains(.readable) else { return true }
+        if let tls, !tls.isHandshakeComplete {
+            // The TLS handshake's public-key work runs on Dispatch's threads, not the poller's.
+            queue.async { [self] in
+                if !readAvailable(), let registration { ReadinessPoller.shared.wake(registration) }
+            }
+            return true
+        }
+        return readAvailable()
     }
 
     // MARK: Reading
@@ -146,7 +167,11 @@ final class Connection: @unchecked Sendable {
                 case .transferred(let count):
                     lastHeard = .now()
                     pingOutstanding = false
-                    feed(UnsafeRawBufferPointer(rebasing: scratch[..<count]))
+                    if let tls {
+                        receiveTLS(UnsafeRawBufferPointer(rebasing: scratch[..<count]), tls, scratch: scratch)
+                    } else {
+                        feed(UnsafeRawBufferPointer(rebasing: scratch[..<count]))
+                    }
                 case .wouldBlock:
                     return true
                 case .endOfFile:
@@ -184,7 +209,7 @@ final class Connection: @unchecked Sendable {
     /// Reads of up to ``ReadScratch/size`` bytes before a connection yields its thread.
     static let readsPerTurn = 8
 
-    private func feed(_ bytes: UnsafeRawBufferPointer) {
+    func feed(_ bytes: UnsafeRawBufferPointer) {
         do {
             try decoder.feed(bytes) { frame in
                 let directive = handleFrame(frame)
@@ -297,7 +322,7 @@ final class Connection: @unchecked Sendable {
         guard !tornDown else { return }
         while true {
             if inflightOffset == inflight.count {
-                let written = inflight.count
+                let written = inflightPlainBytes
                 if inflight.capacity > 65_536 { inflight = [] } else { inflight.removeAll(keepingCapacity: true) }
                 inflightOffset = 0
                 var resumeReading = false
@@ -323,10 +348,12 @@ final class Connection: @unchecked Sendable {
                 if resumeReading, let registration { ReadinessPoller.shared.wake(registration) }
                 guard let swapped else { return }
                 inflightFrames = swapped
+                inflightPlainBytes = inflight.count
                 if inflight.isEmpty {
                     flushCompleted()
                     return
                 }
+                if let tls, !encrypt(&inflight, tls) { return }
             }
             let result = inflight.withUnsafeBytes { SocketIO.write(fd, UnsafeRawBufferPointer(rebasing: $0[inflightOffset...])) }
             switch result {
@@ -522,6 +549,7 @@ extension Connection {
     /// - Parameter spare: the caller's empty buffer, swapped with the queued frames.
     /// - Returns: false when it wrote nothing and the caller must schedule a flush instead.
     func writeDirectly(using spare: inout [UInt8]) -> Bool {
+        guard !isTLS else { return false }
         var frames = 0
         let taken = outbound.withLock { state in
             // Only for a receiver nobody else is feeding right now (no other sender's reservation):
@@ -587,6 +615,7 @@ extension Connection {
         inflight = remainder
         inflightOffset = 0
         inflightFrames = frames
+        inflightPlainBytes = remainder.count
         flush()
     }
 }

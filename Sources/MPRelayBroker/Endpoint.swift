@@ -22,7 +22,13 @@ final class Endpoint: @unchecked Sendable {
         } else {
             self.socket = try ListeningSocket.open(configured.address, mode: configured.mode)
         }
-        self.current = Mutex(EndpointDescription(configured, boundAddress: socket.boundAddress, allowLegacyMD5: allowLegacyMD5))
+        do {
+            self.current = Mutex(try EndpointDescription(configured, boundAddress: socket.boundAddress, allowLegacyMD5: allowLegacyMD5))
+        } catch {
+            if !socket.isInherited { close(socket.fd) }
+            socket.removeFile()
+            throw error
+        }
         self.context = context
         self.queue = DispatchQueue(label: "Endpoint-\(index)")
     }
@@ -32,9 +38,18 @@ final class Endpoint: @unchecked Sendable {
     /// What connections accepted from now on are checked against.
     var description: EndpointDescription { current.withLock { $0 } }
 
-    /// Applies a reloaded endpoint table: new keys hold for connections accepted from now on.
-    func update(_ configured: EndpointConfig, allowLegacyMD5: Bool) {
-        current.withLock { $0 = EndpointDescription(configured, boundAddress: socket.boundAddress, allowLegacyMD5: allowLegacyMD5) }
+    /// Describes a reloaded endpoint table for this socket, loading its certificate anew (a
+    /// renewed one at the same path included), without applying it yet.
+    ///
+    /// - Throws: ``SocketError`` naming the file that did not load.
+    func describe(_ configured: EndpointConfig, allowLegacyMD5: Bool) throws(SocketError) -> EndpointDescription {
+        try EndpointDescription(configured, boundAddress: socket.boundAddress, allowLegacyMD5: allowLegacyMD5)
+    }
+
+    /// Applies a reloaded description: new keys and certificates hold for connections accepted
+    /// from now on.
+    func update(_ description: EndpointDescription) {
+        current.withLock { $0 = description }
     }
 
     /// Starts accepting.

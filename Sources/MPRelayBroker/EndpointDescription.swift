@@ -1,6 +1,7 @@
 import Crypto
 import MPRelayConfig
 import MPRelayProtocol
+import MPRelayTLS
 
 /// What a connection needs to know about the endpoint that accepted it, as it was at accept time.
 struct EndpointDescription: Sendable {
@@ -16,8 +17,28 @@ struct EndpointDescription: Sendable {
     private let principalOfKey: [Int]
     /// The handshake policy here: the broker's legacy setting and this endpoint's minimum digest.
     let policy: HandshakePolicy
+    /// The certificates new connections are offered, loaded when this description was made; nil
+    /// for plain TCP and AF_UNIX.
+    let tls: TLSContext?
 
-    init(_ configured: EndpointConfig, boundAddress: EndpointAddress, allowLegacyMD5: Bool) {
+    /// Describes `configured` as bound at `boundAddress`, loading its TLS certificate and key.
+    ///
+    /// - Throws: ``SocketError`` naming the endpoint and the file that did not load.
+    init(_ configured: EndpointConfig, boundAddress: EndpointAddress, allowLegacyMD5: Bool) throws(SocketError) {
+        if let settings = configured.tls {
+            do {
+                tls = try TLSContext.server(
+                    certificateFile: settings.certificateFile,
+                    keyFile: settings.keyFile,
+                    clientCAFile: settings.clientCAFile,
+                    minimumVersion: settings.minimumVersion == .tls13 ? .tls13 : .tls12
+                )
+            } catch {
+                throw SocketError("set up TLS for", target: configured.address.description, errno: 0, detail: error.description)
+            }
+        } else {
+            tls = nil
+        }
         self.configuredAddress = configured.address
         self.address = boundAddress
         self.principals = configured.principals

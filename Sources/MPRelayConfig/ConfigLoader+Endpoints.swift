@@ -62,6 +62,14 @@ extension ConfigLoader {
         if let digestField = field("min_digest") {
             endpoint.minimumDigest = try digestField.digest()
         }
+        endpoint.tls = try readEndpointTLS(field: field, address: address, prefix: prefix, file: file)
+        if endpoint.tls?.clientCAFile == nil, let strict = endpoint.principals.first(where: { !$0.tlsSubjects.isEmpty }) {
+            throw ConfigError(
+                file: file,
+                key: "\(prefix).principals",
+                message: "principal \(strict.name) accepts only clients with a certificate (tls_subjects), but this endpoint asks for none: set tls_client_ca_file"
+            )
+        }
         return endpoint
     }
 

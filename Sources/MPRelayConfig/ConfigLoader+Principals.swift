@@ -58,6 +58,12 @@ extension ConfigLoader {
             }
             principal.onNameConflict = policy
         }
+        if let subjectsField = field("tls_subjects") {
+            principal.tlsSubjects = try subjectsField.stringArray()
+            guard !principal.tlsSubjects.isEmpty, !principal.tlsSubjects.contains(where: \.isEmpty) else {
+                throw subjectsField.error("list at least one certificate subject (\"CN=...\") or alternative name (\"DNS:...\"), none empty")
+            }
+        }
         return principal
     }
 }

@@ -10,6 +10,8 @@ public struct EndpointConfig: Equatable, Sendable {
     public var mode: UInt32
     /// The weakest handshake digest accepted here (a reply or a challenge); nil accepts all.
     public var minimumDigest: HandshakeDigest?
+    /// TLS around every connection of this endpoint; nil: plain TCP.
+    public var tls: EndpointTLSConfig?
 
     /// The mode given to socket files when `mode` is not set.
     public static let defaultMode: UInt32 = 0o660
@@ -34,4 +36,5 @@ public struct EndpointConfig: Equatable, Sendable {
 
     /// The keys of an `[[endpoint]]` table, for the loader and the docs.
     public static let keys = ["address", "socket", "principals", "authkey_file", "authkey_credential", "authkey", "mode", "min_digest"]
+        + EndpointTLSConfig.keys
 }

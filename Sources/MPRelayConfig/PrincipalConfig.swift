@@ -32,6 +32,10 @@ public struct PrincipalConfig: Equatable, Sendable {
     public var onNameConflict: NameConflictPolicy
     /// Whether this principal stands for an endpoint's bare `authkey_*`.
     public var isImplicit: Bool
+    /// Client-certificate identities accepted beside the key: an RFC 2253 subject
+    /// (`CN=worker-1,O=Example`) or a subjectAltName with its kind (`DNS:worker-1.example`,
+    /// `email:...`, `URI:...`). Empty: no certificate asked for.
+    public var tlsSubjects: [String] = []
 
     public init(
         name: String,
@@ -75,6 +79,13 @@ public struct PrincipalConfig: Equatable, Sendable {
     /// The keys of a `[[principal]]` table, for the loader and the docs.
     public static let tableKeys = [
         "name", "authkey_file", "authkey_credential", "authkey", "may_register", "may_send_to", "may_list",
-        "max_connections", "max_names", "on_name_conflict",
+        "max_connections", "max_names", "on_name_conflict", "tls_subjects",
     ]
+
+    /// Whether a client certificate with `subject` and `alternativeNames` is one this principal
+    /// accepts: always when ``tlsSubjects`` is empty, else when one of them is listed.
+    public func acceptsCertificate(subject: String?, alternativeNames: [String]) -> Bool {
+        guard !tlsSubjects.isEmpty else { return true }
+        return tlsSubjects.contains { $0 == subject || alternativeNames.contains($0) }
+    }
 }

@@ -1,0 +1,43 @@
+import Glibc
+
+extension ConfigLoader {
+    /// Reads the `tls_*` keys of an endpoint: nil when none is set. Checks what can be checked
+    /// without OpenSSL: the address is `host:port`, both files are named and readable, and the
+    /// key file is not readable by other users.
+    func readEndpointTLS(field: (String) -> TOMLField?, address: EndpointAddress, prefix: String, file: String) throws(ConfigError) -> EndpointTLSConfig? {
+        let given = EndpointTLSConfig.keys.compactMap { field($0) }
+        guard let first = given.first else { return nil }
+        switch address {
+        case .inet, .inet6: break
+        default: throw first.error("TLS applies to host:port endpoints only, and \(address) is not one")
+        }
+        guard let certificateField = field("tls_cert_file"), let keyField = field("tls_key_file") else {
+            throw ConfigError(file: file, key: "\(prefix).\(field("tls_cert_file") == nil ? "tls_cert_file" : "tls_key_file")", message: "missing: TLS needs both tls_cert_file and tls_key_file")
+        }
+        let key = try readableFile(keyField)
+        guard key.mode & 0o077 == 0 else {
+            throw keyField.error("the private key file \(key.path) is open to other users (mode \(String(key.mode & 0o777, radix: 8))): chmod 600 it")
+        }
+        var tls = EndpointTLSConfig(certificateFile: try readableFile(certificateField).path, keyFile: key.path)
+        if let caField = field("tls_client_ca_file") { tls.clientCAFile = try readableFile(caField).path }
+        if let versionField = field("tls_min_version") {
+            let text = try versionField.string()
+            guard let version = EndpointTLSConfig.MinimumVersion(rawValue: text) else {
+                throw versionField.error("\"\(text)\" is not a TLS version: expected \"1.2\" or \"1.3\"")
+            }
+            tls.minimumVersion = version
+        }
+        return tls
+    }
+
+    /// The path in `field`, which must name a readable regular file, and the file's mode.
+    private func readableFile(_ field: TOMLField) throws(ConfigError) -> (path: String, mode: mode_t) {
+        let path = try field.string()
+        guard !path.isEmpty else { throw field.error("the path is empty") }
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw field.error("cannot read \(path): \(String(cString: strerror(errno)))") }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw field.error("\(path) is not a regular file") }
+        guard access(path, R_OK) == 0 else { throw field.error("cannot read \(path): \(String(cString: strerror(errno)))") }
+        return (path, info.st_mode)
+    }
+}

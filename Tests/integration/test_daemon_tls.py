@@ -1,0 +1,185 @@
+"""TLS on host:port endpoints (docs/CONFIG.md, docs/SECURITY.md): the multiprocessing handshake
+and the envelopes inside TLS, certificates checked both ways, and bad TLS input costing nothing
+but the connection that sent it."""
+
+import os
+import select
+import socket
+import ssl
+import subprocess
+import threading
+import time
+
+import pytest
+
+import relaytls
+import relaywire as rw
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    return relaytls.make_certificates(tmp_path_factory.mktemp("certs"))
+
+
+def tls_endpoint(certs, **extra):
+    endpoint = {
+        "address": "127.0.0.1:0",
+        "authkey": rw_key(),
+        "tls_cert_file": os.path.join(certs, "server.pem"),
+        "tls_key_file": os.path.join(certs, "server.key"),
+    }
+    endpoint.update(extra)
+    return endpoint
+
+
+def rw_key():
+    from relayharness import AUTHKEY
+    return AUTHKEY.decode()
+
+
+@pytest.fixture
+def tls_relay(start_relay, certs, short_dir):
+    """A daemon with a TLS endpoint (first) and a plain socket-file endpoint."""
+    return start_relay(endpoints=[
+        tls_endpoint(certs),
+        {"address": os.path.join(short_dir, "plain.sock"), "authkey": rw_key()},
+    ])
+
+
+def test_messages_cross_between_tls_and_plain_peers(tls_relay, certs):
+    tls_peer = relaytls.TLSPeer(tls_relay.by_kind("inet"), tls_relay.authkey, "over-tls", relaytls.client_context(certs))
+    plain = rw.Peer(tls_relay.by_kind("unix"), tls_relay.authkey, "plain")
+    for size in (0, 1, 100, 70000, 1 << 20):
+        payload = os.urandom(size)
+        tls_peer.send("plain", payload, cid=size + 1, options=rw.OPT_CONFIRM)
+        assert tls_peer.recv_kind(rw.ACK).fields["cid"] == size + 1
+        d = plain.recv_kind(rw.DELIVER, timeout=10)
+        assert (d.fields["sender"], d.fields["payload"]) == ("over-tls", payload)
+        plain.send("over-tls", payload, cid=size + 2)
+        d = tls_peer.recv_kind(rw.DELIVER, timeout=10)
+        assert (d.fields["sender"], d.fields["payload"]) == ("plain", payload)
+    assert tls_peer.request(rw.ping(9), rw.PONG).fields["cid"] == 9
+    tls_relay.wait_for_log(r"authenticated from 127\.0\.0\.1:\d+ on 127\.0\.0\.1:\d+")
+    tls_peer.close()
+    plain.close()
+
+
+def test_a_plain_multiprocessing_client_on_a_tls_port_is_dropped(start_relay, certs):
+    """A stock Client waits for the challenge and the broker for a ClientHello: the client is
+    dropped at handshake_timeout with a log line that says why."""
+    from multiprocessing.connection import Client
+    relay = start_relay(endpoints=[tls_endpoint(certs)], handshake_timeout=1.0)
+    with pytest.raises((EOFError, ConnectionResetError, OSError)):
+        Client(relay.by_kind("inet"), authkey=relay.authkey)
+    relay.wait_for_log(r"authentication failed from 127\.0\.0\.1:\d+ .*did not finish the TLS handshake within handshake_timeout")
+
+
+def test_plain_bytes_on_a_tls_port_fail_as_not_tls(tls_relay):
+    """A client that speaks first without TLS (here a HELLO frame) fails at once."""
+    s = socket.create_connection(tls_relay.by_kind("inet"), timeout=5)
+    s.sendall(b"\x00\x00\x00\x04\x01\x01\x01a" + b"\x00" * 64)
+    assert rw.read_until_closed(s) is not None
+    tls_relay.wait_for_log(r"authentication failed from 127\.0\.0\.1:\d+ .*TLS handshake failed \(not_tls\)")
+    s.close()
+
+
+def test_a_tls_client_on_a_plain_port_fails_cleanly(start_relay, certs):
+    relay = start_relay()
+    raw = socket.create_connection(relay.by_kind("inet"), timeout=5)
+    with pytest.raises((ssl.SSLError, ConnectionResetError, OSError)):
+        relaytls.client_context(certs).wrap_socket(raw, server_hostname="localhost")
+    rw.exchange_check(relay.by_kind("inet"), relay.authkey)
+
+
+@pytest.mark.parametrize("server_name", ["relay.example"])
+def test_the_client_refuses_a_hostname_the_certificate_does_not_name(tls_relay, certs, server_name):
+    with pytest.raises(ssl.SSLCertVerificationError):
+        relaytls.TLSPeer(tls_relay.by_kind("inet"), tls_relay.authkey, "x", relaytls.client_context(certs), server_hostname=server_name)
+
+
+def test_tls_below_the_minimum_is_refused(start_relay, certs):
+    relay = start_relay(endpoints=[tls_endpoint(certs, tls_min_version="1.3")])
+    context = relaytls.client_context(certs, maximum=ssl.TLSVersion.TLSv1_2)
+    with pytest.raises((ssl.SSLError, ConnectionResetError)):
+        relaytls.TLSPeer(relay.by_kind("inet"), relay.authkey, "old", context)
+    relay.wait_for_log(r"TLS handshake failed \(protocol_version\)")
+    relaytls.TLSPeer(relay.by_kind("inet"), relay.authkey, "new", relaytls.client_context(certs)).close()
+
+
+def test_mutual_tls_and_principal_subjects(start_relay, certs):
+    principals = [
+        {"name": "workers", "authkey": "worker key", "may_register": ["*"], "may_send_to": ["*"],
+         "tls_subjects": ["DNS:worker-1.example"]},
+    ]
+    relay = start_relay(principals=principals, endpoints=[{
+        "address": "127.0.0.1:0", "principals": ["workers"],
+        "tls_cert_file": os.path.join(certs, "server.pem"), "tls_key_file": os.path.join(certs, "server.key"),
+        "tls_client_ca_file": os.path.join(certs, "ca.pem"),
+    }])
+    address = relay.by_kind("inet")
+    good = relaytls.client_context(certs, "client.pem", "client.key")
+    peer = relaytls.TLSPeer(address, b"worker key", "worker-1", good)
+    assert peer.request(rw.ping(1), rw.PONG).fields["cid"] == 1
+    # No certificate, or one from a CA the endpoint does not trust: the TLS handshake fails.
+    for context in (relaytls.client_context(certs), relaytls.client_context(certs, "rogue-client.pem", "rogue-client.key")):
+        with pytest.raises((ssl.SSLError, ConnectionResetError, EOFError, AssertionError)):
+            relaytls.TLSPeer(address, b"worker key", "intruder", context)
+    relay.wait_for_log(r"TLS handshake failed \(peer_certificate\)")
+    peer.close()
+
+
+def test_a_stalled_tls_handshake_costs_the_others_nothing(start_relay, certs, short_dir):
+    relay = start_relay(endpoints=[
+        tls_endpoint(certs),
+        {"address": os.path.join(short_dir, "plain.sock"), "authkey": rw_key()},
+    ], handshake_timeout=2.0)
+    address = relay.by_kind("inet")
+    # Half a ClientHello, then silence.
+    hello = bytearray()
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    probe = relaytls.client_context(certs).wrap_bio(incoming, outgoing, server_hostname="localhost")
+    with pytest.raises(ssl.SSLWantReadError):
+        probe.do_handshake()
+    hello += outgoing.read()
+    stalled = []
+    for _ in range(50):
+        s = socket.create_connection(address)
+        s.sendall(bytes(hello[: len(hello) // 2]))
+        stalled.append(s)
+    ok = relaytls.TLSPeer(address, relay.authkey, "legit", relaytls.client_context(certs))
+    started = time.monotonic()
+    for i in range(200):
+        assert ok.request(rw.ping(i), rw.PONG).fields["cid"] == i
+    assert time.monotonic() - started < 5.0
+    # The stalled ones are dropped at handshake_timeout.
+    for s in stalled:
+        s.settimeout(5.0)
+        assert s.recv(1) == b""
+        s.close()
+    relay.wait_for_log(r"did not finish the TLS handshake within handshake_timeout")
+    ok.close()
+
+
+def test_openssl_s_client_sees_the_certificate_and_the_challenge(tls_relay, certs):
+    host, port = tls_relay.by_kind("inet")
+    client = subprocess.Popen(
+        ["openssl", "s_client", "-connect", "%s:%d" % (host, port), "-CAfile", os.path.join(certs, "ca.pem"),
+         "-verify_return_error", "-verify_hostname", "localhost", "-brief"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    output = b""
+    deadline = time.monotonic() + 10
+    try:
+        while b"#CHALLENGE#{sha256}" not in output and time.monotonic() < deadline:
+            readable, _, _ = select.select([client.stdout], [], [], 0.5)
+            if readable:
+                chunk = os.read(client.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                output += chunk
+    finally:
+        client.kill()
+        client.wait()
+    text = output.decode(errors="replace")
+    assert "Verification: OK" in text, text
+    assert "#CHALLENGE#{sha256}" in text, text
