@@ -21,9 +21,9 @@ static inline int mprelay_ssl_ctx_set_max_version(SSL_CTX *context, int version)
 }
 
 /// SSL_CTX_set_options with the options every mprelay context wants: no renegotiation, no
-/// compression, the server's cipher order.
+/// compression, no session tickets, the server's cipher order.
 static inline void mprelay_ssl_ctx_set_safe_options(SSL_CTX *context) {
-    SSL_CTX_set_options(context, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_options(context, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
 }
 
 /// SSL_set_tlsext_host_name: the server name a client sends (SNI). 1 on success.

@@ -4,6 +4,7 @@ but the connection that sent it."""
 
 import os
 import select
+import signal
 import socket
 import ssl
 import subprocess
@@ -183,3 +184,74 @@ def test_openssl_s_client_sees_the_certificate_and_the_challenge(tls_relay, cert
     text = output.decode(errors="replace")
     assert "Verification: OK" in text, text
     assert "#CHALLENGE#{sha256}" in text, text
+
+
+def test_expired_client_certificate_is_refused(start_relay, certs):
+    relay = start_relay(endpoints=[tls_endpoint(certs, tls_client_ca_file=os.path.join(certs, "ca.pem"))])
+    context = relaytls.client_context(certs, "expired-client.pem", "client.key")
+    with pytest.raises((ssl.SSLError, ConnectionResetError, EOFError, AssertionError)):
+        relaytls.TLSPeer(relay.by_kind("inet"), relay.authkey, "late", context)
+    relay.wait_for_log(r"TLS handshake failed \(peer_certificate\).*certificate has expired")
+
+
+def test_tls_1_0_and_1_1_are_never_accepted(tls_relay):
+    """With the default minimum (1.2), a client offering only TLS 1.1 or 1.0 fails the handshake."""
+    host, port = tls_relay.by_kind("inet")
+    for flag in ("-tls1_1", "-tls1"):
+        result = subprocess.run(
+            ["openssl", "s_client", "-connect", "%s:%d" % (host, port), flag, "-cipher", "DEFAULT@SECLEVEL=0", "-brief"],
+            input=b"", capture_output=True, timeout=20,
+        )
+        assert result.returncode != 0, (result.stdout + result.stderr).decode(errors="replace")
+    tls_relay.wait_for_log(r"TLS handshake failed \(protocol_version\)")
+    rw.exchange_check(tls_relay.by_kind("unix"), tls_relay.authkey)
+
+
+def test_renegotiation_is_refused(tls_relay, certs):
+    """A TLS 1.2 client that asks to renegotiate (s_client's R command) gets no new handshake."""
+    host, port = tls_relay.by_kind("inet")
+    client = subprocess.Popen(
+        ["openssl", "s_client", "-connect", "%s:%d" % (host, port), "-tls1_2", "-CAfile", os.path.join(certs, "ca.pem")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    time.sleep(1.0)
+    client.stdin.write(b"R\n")
+    client.stdin.flush()
+    try:
+        output, _ = client.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        client.kill()
+        output, _ = client.communicate()
+    text = output.decode(errors="replace")
+    assert "RENEGOTIATING" in text, text
+    assert "no renegotiation" in text, text
+    rw.exchange_check(tls_relay.by_kind("unix"), tls_relay.authkey)
+
+
+def test_reload_picks_up_a_renewed_certificate_and_refuses_a_bad_one(start_relay, certs, tmp_path):
+    live = tmp_path / "live"
+    live.mkdir()
+    for name in ("server.pem", "server.key"):
+        (live / name).write_bytes(open(os.path.join(certs, name), "rb").read())
+    os.chmod(live / "server.key", 0o600)
+    endpoints = [{"address": "127.0.0.1:0", "authkey": rw_key(),
+                  "tls_cert_file": str(live / "server.pem"), "tls_key_file": str(live / "server.key")}]
+    relay = start_relay(endpoints=endpoints)
+    address = relay.by_kind("inet")
+    before = relaytls.TLSPeer(address, relay.authkey, "before", relaytls.client_context(certs))
+    original = before.sock.getpeercert(binary_form=True)
+    # Renewed files at the same paths: new connections get the new certificate, old ones stay.
+    (live / "server.pem").write_bytes(open(os.path.join(certs, "renewed-server.pem"), "rb").read())
+    (live / "server.key").write_bytes(open(os.path.join(certs, "renewed-server.key"), "rb").read())
+    relay.reload()
+    after = relaytls.TLSPeer(address, relay.authkey, "after", relaytls.client_context(certs))
+    assert after.sock.getpeercert(binary_form=True) != original
+    assert before.request(rw.ping(1), rw.PONG).fields["cid"] == 1
+    # A key that does not match: the reload is refused, naming the file, and nothing changes.
+    (live / "server.key").write_bytes(open(os.path.join(certs, "other.key"), "rb").read())
+    os.kill(relay.pid, signal.SIGHUP)
+    relay.wait_for_log(r"reload rejected.*server\.key: the private key does not match the certificate")
+    third = relaytls.TLSPeer(address, relay.authkey, "third", relaytls.client_context(certs))
+    assert third.sock.getpeercert(binary_form=True) == after.sock.getpeercert(binary_form=True)
+    for peer in (before, after, third):
+        peer.close()
