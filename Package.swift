@@ -71,6 +71,7 @@ let package = Package(
                 "MPRelayBroker",
                 "MPRelayConfig",
                 "MPRelayProtocol",
+                "MPRelayTLS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]

@@ -118,7 +118,8 @@ extension Connection {
             name: name,
             principal: principal.name,
             digest: outcome.digestDescription,
-            registeredAt: WallClock.now
+            registeredAt: WallClock.now,
+            tls: tlsPeer
         )
         logger[metadataKey: "peer"] = "\(name)"
         logger.info("registered as \(name) from \(remote)")

@@ -535,7 +535,8 @@ extension Connection {
             messagesOut: queue.0,
             bytesOut: queue.1,
             queuedFrames: queue.2,
-            queuedBytes: queue.3
+            queuedBytes: queue.3,
+            tls: identity.tls
         )
     }
 }

@@ -1,4 +1,5 @@
 import MPRelayProtocol
+import MPRelayTLS
 import Synchronization
 
 /// What the control socket may read about a connection without entering its queue: who it is and
@@ -11,6 +12,8 @@ final class ConnectionMeters: Sendable {
         let digest: String
         /// Seconds since the Unix epoch.
         let registeredAt: Double
+        /// What its TLS handshake agreed on; nil for plain connections.
+        let tls: TLSPeerInfo?
     }
 
     let messagesIn = Atomic<Int>(0)

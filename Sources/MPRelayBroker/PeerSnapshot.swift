@@ -1,3 +1,5 @@
+public import MPRelayTLS
+
 /// One registered peer as the control socket reports it.
 public struct PeerSnapshot: Equatable, Sendable {
     /// The registered name.
@@ -21,4 +23,6 @@ public struct PeerSnapshot: Equatable, Sendable {
     /// Frames and bytes waiting in its outbound queue now.
     public var queuedFrames: Int
     public var queuedBytes: Int
+    /// Its TLS version, cipher and client certificate; nil for a plain connection.
+    public var tls: TLSPeerInfo?
 }

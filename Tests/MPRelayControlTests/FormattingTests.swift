@@ -64,8 +64,8 @@ struct FormattingTests {
         let lines = PeerList(peers: [ControlFixtures.peer("a"), ControlFixtures.peer("worker-long", connection: 12, queuedBytes: 70_000)]).humanText
             .split(separator: "\n")
         #expect(lines.count == 3)
-        #expect(lines[0] == "NAME         CONN  ENDPOINT         REMOTE           DIGEST  CONNECTED  MSGS IN  BYTES IN  MSGS OUT  BYTES OUT  QUEUED  QUEUED BYTES")
-        #expect(lines[1] == "a               7  127.0.0.1:40211  127.0.0.1:51234  sha256     3m 12s       20   1.3 KiB     1,500    2.0 MiB       0           0 B")
+        #expect(lines[0] == "NAME         CONN  ENDPOINT         REMOTE           DIGEST  TLS  CONNECTED  MSGS IN  BYTES IN  MSGS OUT  BYTES OUT  QUEUED  QUEUED BYTES")
+        #expect(lines[1] == "a               7  127.0.0.1:40211  127.0.0.1:51234  sha256  -       3m 12s       20   1.3 KiB     1,500    2.0 MiB       0           0 B")
         #expect(lines[2].hasSuffix("68.4 KiB"))
     }
 
@@ -74,5 +74,11 @@ struct FormattingTests {
         #expect(text.contains("connection       Connection-7\n"))
         #expect(text.contains("connected since  1970-01-01 00:00:00 UTC (3m 12s ago)\n"))
         #expect(text.contains("messages out     1,500 (2.0 MiB)\n"))
+        #expect(text.contains("tls              none\n"))
+        var secured = ControlFixtures.peer("b")
+        secured.tls = TLSReport(version: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", clientSubject: "CN=worker-1")
+        let securedText = secured.humanText
+        #expect(securedText.contains("tls              TLSv1.3, TLS_AES_256_GCM_SHA384\n"))
+        #expect(securedText.contains("client cert      CN=worker-1\n"))
     }
 }

@@ -2,7 +2,9 @@
 and the envelopes inside TLS, certificates checked both ways, and bad TLS input costing nothing
 but the connection that sent it."""
 
+import json
 import os
+import re
 import select
 import signal
 import socket
@@ -255,3 +257,33 @@ def test_reload_picks_up_a_renewed_certificate_and_refuses_a_bad_one(start_relay
     assert third.sock.getpeercert(binary_form=True) == after.sock.getpeercert(binary_form=True)
     for peer in (before, after, third):
         peer.close()
+
+
+def test_control_socket_and_metrics_show_tls(tls_relay, certs):
+    """mprelayctl peer shows a TLS peer's version, cipher and client certificate; metrics count
+    TLS handshakes and failures by reason."""
+    from relayharness import mprelayd_binary
+    ctl = os.path.join(os.path.dirname(mprelayd_binary()), "mprelayctl")
+    socket_path = tls_relay.control["socket"]
+    peer = relaytls.TLSPeer(tls_relay.by_kind("inet"), tls_relay.authkey, "secure", relaytls.client_context(certs))
+    plain = rw.Peer(tls_relay.by_kind("unix"), tls_relay.authkey, "in-clear")
+    bad = socket.create_connection(tls_relay.by_kind("inet"))
+    bad.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    rw.read_until_closed(bad)
+    bad.close()
+
+    def ctl_json(*args):
+        result = subprocess.run([ctl, *args, "--json", "--socket", socket_path], capture_output=True, text=True, timeout=20)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)["result"]
+
+    secure = ctl_json("peer", "secure")
+    assert secure["tls"]["version"] in ("TLSv1.2", "TLSv1.3"), secure
+    assert secure["tls"]["cipher"], secure
+    assert secure["tls"].get("client_subject") is None, secure
+    assert "tls" not in ctl_json("peer", "in-clear")
+    metrics = subprocess.run([ctl, "metrics", "--socket", socket_path], capture_output=True, text=True, timeout=20).stdout
+    assert re.search(r"^mprelay_tls_handshakes_total 1$", metrics, re.M), metrics
+    assert re.search(r'^mprelay_tls_failures_total\{reason="not_tls"\} 1$', metrics, re.M), metrics
+    peer.close()
+    plain.close()

@@ -27,6 +27,8 @@ public struct PeerReport: Codable, Equatable, Sendable {
     public var queuedMessages: Int
     /// Bytes waiting in its outbound queue now.
     public var queuedBytes: Int
+    /// Its TLS session; nil (left out of the JSON) for a plain connection.
+    public var tls: TLSReport?
 
     /// Creates a report for one peer.
     public init(
@@ -42,7 +44,8 @@ public struct PeerReport: Codable, Equatable, Sendable {
         messagesOut: Int,
         bytesOut: Int,
         queuedMessages: Int,
-        queuedBytes: Int
+        queuedBytes: Int,
+        tls: TLSReport? = nil
     ) {
         self.name = name
         self.connectionID = connectionID
@@ -57,6 +60,7 @@ public struct PeerReport: Codable, Equatable, Sendable {
         self.bytesOut = bytesOut
         self.queuedMessages = queuedMessages
         self.queuedBytes = queuedBytes
+        self.tls = tls
     }
 
     enum CodingKeys: String, CodingKey {
@@ -73,5 +77,6 @@ public struct PeerReport: Codable, Equatable, Sendable {
         case bytesOut = "bytes_out"
         case queuedMessages = "queued_messages"
         case queuedBytes = "queued_bytes"
+        case tls
     }
 }

@@ -12,15 +12,30 @@ public struct RelayTotals: Codable, Equatable, Sendable {
     public var connectionsRefused: Int
     /// ERROR envelopes sent, by code, in code order.
     public var errors: [ErrorCount]
+    /// TLS handshakes completed.
+    public var tlsHandshakes: Int
+    /// TLS handshakes failed, by reason (`not_tls`, `protocol_version`, `peer_certificate`, ...).
+    public var tlsFailures: [String: Int]
 
     /// Creates totals.
-    public init(messagesRelayed: Int, bytesRelayed: Int, authFailures: Int, connectionsAccepted: Int, connectionsRefused: Int, errors: [ErrorCount]) {
+    public init(
+        messagesRelayed: Int,
+        bytesRelayed: Int,
+        authFailures: Int,
+        connectionsAccepted: Int,
+        connectionsRefused: Int,
+        errors: [ErrorCount],
+        tlsHandshakes: Int = 0,
+        tlsFailures: [String: Int] = [:]
+    ) {
         self.messagesRelayed = messagesRelayed
         self.bytesRelayed = bytesRelayed
         self.authFailures = authFailures
         self.connectionsAccepted = connectionsAccepted
         self.connectionsRefused = connectionsRefused
         self.errors = errors
+        self.tlsHandshakes = tlsHandshakes
+        self.tlsFailures = tlsFailures
     }
 
     enum CodingKeys: String, CodingKey {
@@ -30,6 +45,8 @@ public struct RelayTotals: Codable, Equatable, Sendable {
         case connectionsAccepted = "connections_accepted"
         case connectionsRefused = "connections_refused"
         case errors
+        case tlsHandshakes = "tls_handshakes"
+        case tlsFailures = "tls_failures"
     }
 }
 

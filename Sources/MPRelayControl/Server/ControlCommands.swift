@@ -83,7 +83,9 @@ struct ControlCommands: Sendable {
                 authFailures: statistics.authFailures,
                 connectionsAccepted: statistics.connectionsAccepted,
                 connectionsRefused: statistics.connectionsRefused,
-                errors: errors
+                errors: errors,
+                tlsHandshakes: statistics.tlsHandshakes,
+                tlsFailures: statistics.tlsFailuresByReason
             )
         )
     }

@@ -1,6 +1,7 @@
 import Foundation
 import MPRelayBroker
 import MPRelayProtocol
+import MPRelayTLS
 import Prometheus
 
 /// The daemon's counters and gauges in the Prometheus text exposition format.
@@ -30,6 +31,10 @@ enum MetricsExposition {
         for code in RelayErrorCode.allCases {
             let labels = [("code", String(code.rawValue)), ("name", code.description)]
             counter("errors", "ERROR envelopes sent, by code.", sent[Int(code.rawValue)] ?? 0, labels: labels)
+        }
+        counter("tls_handshakes", "TLS handshakes completed on TLS endpoints.", totals.tlsHandshakes)
+        for reason in TLSHandshakeFailure.allCases {
+            counter("tls_failures", "TLS handshakes failed, by reason.", totals.tlsFailures[reason.rawValue] ?? 0, labels: [("reason", reason.rawValue)])
         }
         gauge("connections", "Connections open, handshaking or registered.", Double(status.connections))
         gauge("peers", "Registered peers.", Double(status.peers))

@@ -1,4 +1,5 @@
 import MPRelayBroker
+import MPRelayTLS
 
 extension PeerReport {
     /// The report for a broker's peer snapshot, with its age at `now` (seconds since the epoch).
@@ -16,7 +17,8 @@ extension PeerReport {
             messagesOut: peer.messagesOut,
             bytesOut: peer.bytesOut,
             queuedMessages: peer.queuedFrames,
-            queuedBytes: peer.queuedBytes
+            queuedBytes: peer.queuedBytes,
+            tls: peer.tls.map { TLSReport(version: $0.version, cipher: $0.cipher, clientSubject: $0.subject) }
         )
     }
 }

@@ -3,7 +3,7 @@ extension PeerList {
     public var humanText: String {
         guard !peers.isEmpty else { return "no peers registered\n" }
         var table = TextTable([
-            .init("NAME"), .init("CONN", .right), .init("ENDPOINT"), .init("REMOTE"), .init("DIGEST"),
+            .init("NAME"), .init("CONN", .right), .init("ENDPOINT"), .init("REMOTE"), .init("DIGEST"), .init("TLS"),
             .init("CONNECTED", .right), .init("MSGS IN", .right), .init("BYTES IN", .right),
             .init("MSGS OUT", .right), .init("BYTES OUT", .right), .init("QUEUED", .right), .init("QUEUED BYTES", .right),
         ])
@@ -14,6 +14,7 @@ extension PeerList {
                 peer.endpoint,
                 peer.remote,
                 peer.digest,
+                peer.tls?.version ?? "-",
                 HumanReadable.duration(peer.connectedSeconds),
                 HumanReadable.count(peer.messagesIn),
                 HumanReadable.bytes(peer.bytesIn),
@@ -40,6 +41,8 @@ extension PeerReport {
             ("messages in", "\(HumanReadable.count(messagesIn)) (\(HumanReadable.bytes(bytesIn)))"),
             ("messages out", "\(HumanReadable.count(messagesOut)) (\(HumanReadable.bytes(bytesOut)))"),
             ("queued now", "\(HumanReadable.count(queuedMessages)) (\(HumanReadable.bytes(queuedBytes)))"),
+            ("tls", tls.map { "\($0.version), \($0.cipher)" } ?? "none"),
+            ("client cert", tls?.clientSubject ?? "none"),
         ])
     }
 }
