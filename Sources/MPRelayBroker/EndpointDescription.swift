@@ -27,12 +27,7 @@ struct EndpointDescription: Sendable {
     init(_ configured: EndpointConfig, boundAddress: EndpointAddress, allowLegacyMD5: Bool) throws(SocketError) {
         if let settings = configured.tls {
             do {
-                tls = try TLSContext.server(
-                    certificateFile: settings.certificateFile,
-                    keyFile: settings.keyFile,
-                    clientCAFile: settings.clientCAFile,
-                    minimumVersion: settings.minimumVersion == .tls13 ? .tls13 : .tls12
-                )
+                tls = try settings.makeServerContext()
             } catch {
                 throw SocketError("set up TLS for", target: configured.address.description, errno: 0, detail: error.description)
             }

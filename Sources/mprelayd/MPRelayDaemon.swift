@@ -48,6 +48,10 @@ struct MPRelayDaemon: ParsableCommand {
             throw ExitCode.failure
         }
         if checkConfig {
+            if let problem = TLSFilesCheck.firstProblem(in: loaded) {
+                printError("mprelayd: \(problem)")
+                throw ExitCode.failure
+            }
             print("\(loaded.source): OK, \(loaded.endpoints.count) endpoint(s)")
             for warning in loaded.warnings { print("warning: \(warning)") }
             return

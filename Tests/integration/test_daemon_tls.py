@@ -287,3 +287,33 @@ def test_control_socket_and_metrics_show_tls(tls_relay, certs):
     assert re.search(r'^mprelay_tls_failures_total\{reason="not_tls"\} 1$', metrics, re.M), metrics
     peer.close()
     plain.close()
+
+
+@pytest.mark.parametrize("certificate, key, problem", [
+    ("server.pem", "other.key", "other.key: the private key does not match the certificate"),
+    ("expired-server.pem", "server.key", "expired-server.pem: the certificate expired"),
+    ("future-server.pem", "server.key", "future-server.pem: the certificate is not valid yet"),
+    ("server.key", "server.key", "server.key: not a readable PEM certificate"),
+])
+def test_check_config_loads_the_tls_files(mprelayd, certs, tmp_path, certificate, key, problem):
+    from relayharness import DEFAULT_BROKER, render_config
+    key_copy = tmp_path / key
+    key_copy.write_bytes(open(os.path.join(certs, key), "rb").read())
+    os.chmod(key_copy, 0o600)
+    config = tmp_path / "tls.toml"
+    config.write_text(render_config(DEFAULT_BROKER, [tls_endpoint(certs, tls_cert_file=os.path.join(certs, certificate), tls_key_file=str(key_copy))]))
+    result = subprocess.run([mprelayd, "--check-config", "--config", str(config)], capture_output=True, text=True, timeout=20)
+    assert result.returncode == 1, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and problem in lines[0] and "endpoint[1]" in lines[0], result.stderr
+
+
+def test_a_key_file_open_to_others_is_refused(mprelayd, certs, tmp_path):
+    from relayharness import DEFAULT_BROKER, render_config
+    key_copy = tmp_path / "server.key"
+    key_copy.write_bytes(open(os.path.join(certs, "server.key"), "rb").read())
+    os.chmod(key_copy, 0o644)
+    config = tmp_path / "tls.toml"
+    config.write_text(render_config(DEFAULT_BROKER, [tls_endpoint(certs, tls_key_file=str(key_copy))]))
+    result = subprocess.run([mprelayd, "--check-config", "--config", str(config)], capture_output=True, text=True, timeout=20)
+    assert result.returncode == 1 and "endpoint[1].tls_key_file" in result.stderr and "chmod 600" in result.stderr, result.stderr
