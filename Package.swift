@@ -50,7 +50,7 @@ let package = Package(
         // A blocking Swift client, for mprelay-bench, tests and Swift programs.
         .target(
             name: "MPRelayClient",
-            dependencies: ["MPRelayProtocol", "MPRelayConfig", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["MPRelayProtocol", "MPRelayConfig", "MPRelayTLS", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The load generator: throughput, latency, fan-in, idle connections, handshakes.
         .executableTarget(
@@ -59,6 +59,7 @@ let package = Package(
                 "MPRelayClient",
                 "MPRelayConfig",
                 "MPRelayProtocol",
+                "MPRelayTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

@@ -2,6 +2,7 @@ import Crypto
 import Glibc
 public import MPRelayConfig
 public import MPRelayProtocol
+public import MPRelayTLS
 
 /// A blocking mprelay client for one thread: connect, authenticate, register, send and receive.
 ///
@@ -21,14 +22,27 @@ public final class RelayClient {
     private var writeBuffer: [UInt8] = []
     private var received: [Envelope] = []
     private var receivedIndex = 0
+    private var tls: ClientTLS?
 
     /// Connects to `address`, authenticates with `authkey` and registers `name`.
     ///
+    /// - Parameters:
+    ///   - tls: for a TLS endpoint, a client ``TLSContext`` trusting the broker's CA.
+    ///   - serverName: the name the broker's certificate must carry (default: the address's host).
     /// - Throws: ``RelayClientError`` saying which step failed.
-    public init(connectingTo address: EndpointAddress, authkey: [UInt8], name: PeerName) throws(RelayClientError) {
+    public init(
+        connectingTo address: EndpointAddress,
+        authkey: [UInt8],
+        name: PeerName,
+        tls context: TLSContext? = nil,
+        serverName: String? = nil
+    ) throws(RelayClientError) {
         self.name = name
         self.fileDescriptor = try Self.connect(address)
         do {
+            if let context {
+                tls = try ClientTLS(fd: fileDescriptor, context: context, serverName: serverName ?? Self.host(of: address))
+            }
             try authenticate(authkey: authkey)
             try register()
         } catch {
@@ -72,10 +86,21 @@ public final class RelayClient {
 
     /// Writes everything queued, blocking until it is out.
     public func flush() throws(RelayClientError) {
+        if let tls {
+            let result = writeBuffer.withUnsafeBytes { bytes in Result { () throws(RelayClientError) in try tls.write(bytes) } }
+            try result.get()
+        } else {
+            try Self.sendAll(fileDescriptor, writeBuffer)
+        }
+        writeBuffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes all of `bytes` to `fd`, blocking.
+    static func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws(RelayClientError) {
         var offset = 0
-        while offset < writeBuffer.count {
-            let count = writeBuffer.withUnsafeBytes {
-                Glibc.send(fileDescriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+        while offset < bytes.count {
+            let count = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
             }
             if count < 0 {
                 if errno == EINTR { continue }
@@ -83,7 +108,6 @@ public final class RelayClient {
             }
             offset += count
         }
-        writeBuffer.removeAll(keepingCapacity: true)
     }
 
     // MARK: Receiving
@@ -108,7 +132,12 @@ public final class RelayClient {
     /// Blocks for one read and calls `handle` with every whole frame body it completes, in place.
     /// For callers that count or check frames without decoding them into values.
     public func receiveFrames(_ handle: (UnsafeRawBufferPointer) throws(RelayClientError) -> Void) throws(RelayClientError) {
-        let count = readBuffer.withUnsafeMutableBytes { recv(fileDescriptor, $0.baseAddress, $0.count, 0) }
+        let count: Int
+        if let tls {
+            count = try readBuffer.withUnsafeMutableBytes { buffer in Result { () throws(RelayClientError) in try tls.read(into: buffer) } }.get()
+        } else {
+            count = readBuffer.withUnsafeMutableBytes { recv(fileDescriptor, $0.baseAddress, $0.count, 0) }
+        }
         if count < 0 {
             if errno == EINTR { return }
             throw RelayClientError(.ioFailed, "recv failed: \(String(cString: strerror(errno)))")
@@ -134,6 +163,14 @@ public final class RelayClient {
     }
 
     // MARK: Setting up
+
+    /// The host part of a TCP address, the name a TLS server certificate must carry.
+    private static func host(of address: EndpointAddress) -> String {
+        switch address {
+        case .inet(let host, _), .inet6(let host, _): host
+        case .unixPath, .unixAbstract, .systemdSocket: "localhost"
+        }
+    }
 
     private static func connect(_ address: EndpointAddress) throws(RelayClientError) -> Int32 {
         if let sunPath = address.unixPathBytes {

@@ -50,7 +50,7 @@ struct ConnectionsRun {
                     }
                     let name = BenchTarget.name("cx", String(number))
                     do throws(RelayClientError) {
-                        clients.append(try RelayClient(connectingTo: target.address, authkey: target.authkey, name: name))
+                        clients.append(try target.relayClient(name: name))
                     } catch {
                         throw BenchError(.setup, "connection \(number + 1) of \(count): \(error) (check the daemon's max_connections and both processes' ulimit -n)")
                     }

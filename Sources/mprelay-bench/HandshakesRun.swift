@@ -63,7 +63,7 @@ struct HandshakesRun {
             number += 1
             let begun = MonotonicClock.now()
             do throws(RelayClientError) {
-                let client = try RelayClient(connectingTo: target.address, authkey: target.authkey, name: name)
+                let client = try target.relayClient(name: name)
                 _ = tally.latency.record(MonotonicClock.now() - begun)
                 SocketOptions.setTimeouts(client.fileDescriptor, seconds: SocketOptions.ioTimeout)
                 client.queue(.goodbye(reason: .leaving, text: ""))

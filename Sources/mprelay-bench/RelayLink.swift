@@ -11,11 +11,11 @@ final class RelayLink: MessageLink {
     private(set) var lastError: String?
 
     /// Connects, authenticates and registers `name`; the name is routable when this returns.
-    init(address: EndpointAddress, authkey: [UInt8], name: PeerName) throws(BenchError) {
+    init(target: BenchTarget, name: PeerName) throws(BenchError) {
         do {
-            client = try RelayClient(connectingTo: address, authkey: authkey, name: name)
+            client = try target.relayClient(name: name)
         } catch {
-            throw BenchError(.setup, "cannot connect to mprelayd at \(address) as \(name): \(error)")
+            throw BenchError(.setup, "cannot connect to mprelayd at \(target.address) as \(name): \(error)")
         }
         SocketOptions.setTimeouts(client.fileDescriptor, seconds: SocketOptions.ioTimeout)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import MPRelayConfig
+import MPRelayTLS
 
 /// The options every workload shares: which server, how to authenticate, how to report.
 struct ServerOptions: ParsableArguments {
@@ -17,6 +18,21 @@ struct ServerOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("The server's process id: adds its CPU time and resident memory, read from /proc.", valueName: "pid"))
     var pid: Int32?
+
+    @Flag(help: "Connect with TLS (mprelayd endpoints with tls_cert_file); needs --tls-ca.")
+    var tls = false
+
+    @Option(name: .customLong("tls-ca"), help: ArgumentHelp("PEM CA certificates the server's certificate must be signed by.", valueName: "file"))
+    var tlsCA: String?
+
+    @Option(name: .customLong("tls-server-name"), help: ArgumentHelp("The name the server's certificate must carry (default: the address's host).", valueName: "name"))
+    var tlsServerName: String?
+
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("PEM client certificate, for endpoints that ask for one; its key in --tls-key.", valueName: "file"))
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("PEM private key of --tls-cert.", valueName: "file"))
+    var tlsKey: String?
 
     @Flag(help: "Print the summary as one JSON object instead of a table.")
     var json = false
@@ -40,7 +56,22 @@ struct ServerOptions: ParsableArguments {
             }
             key = Array(given.utf8)
         }
-        return BenchTarget(wireProtocol: wireProtocol, address: parsed, authkey: key)
+        return BenchTarget(wireProtocol: wireProtocol, address: parsed, authkey: key, tls: try tlsSettings(wireProtocol))
+    }
+
+    /// The client TLS context of `--tls`, checked.
+    private func tlsSettings(_ wireProtocol: WireProtocol) throws(BenchError) -> (context: TLSContext, serverName: String?)? {
+        guard tls else {
+            guard tlsCA == nil, tlsCertificate == nil else { throw BenchError(.usage, "--tls-ca and --tls-cert need --tls") }
+            return nil
+        }
+        guard wireProtocol == .mprelay else { throw BenchError(.usage, "--tls is for mprelayd endpoints") }
+        guard let tlsCA else { throw BenchError(.usage, "--tls needs --tls-ca FILE: the CA that signed mprelayd's certificate") }
+        do {
+            return (try TLSContext.client(caFile: tlsCA, certificateFile: tlsCertificate, keyFile: tlsKey, minimumVersion: .tls12), tlsServerName)
+        } catch {
+            throw BenchError(.usage, "\(error)")
+        }
     }
 
     /// Progress on stderr, unless `--quiet`.
