@@ -3,6 +3,9 @@ refusals, allow_legacy_md5 = false, and handshake_timeout up to the HELLO."""
 
 import hmac
 import multiprocessing.connection
+import os
+import re
+import subprocess
 import time
 
 import pytest
@@ -21,6 +24,54 @@ def test_a_stock_multiprocessing_client_gets_in(relay):
     conn.send_bytes(w.hello(b"stock"))
     assert w.decode(conn.recv_bytes()).fields == {"version": 1, "max_message_bytes": 16 * 1024 * 1024}
     conn.close()
+
+
+def pyenv_interpreters():
+    """{"3.N": path} of the CPython 3.8-3.13 interpreters that pyenv lists (empty without pyenv)."""
+    try:
+        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=True).stdout.strip()
+        versions = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    found = {}
+    for version in versions:
+        m = re.match(r"^(3\.(?:8|9|10|11|12|13))\.\d+$", version)
+        path = m and os.path.join(root, "versions", version, "bin", "python" + m.group(1))
+        if path and os.access(path, os.X_OK):
+            found[m.group(1)] = path
+    return found
+
+
+INTERPRETERS = pyenv_interpreters()
+STOCK_CLIENT = """
+import sys
+from multiprocessing.connection import Client
+conn = Client((sys.argv[1], int(sys.argv[2])), authkey=sys.argv[3].encode())
+conn.send_bytes(bytes.fromhex(sys.argv[4]))
+sys.stdout.write(conn.recv_bytes().hex())
+"""
+
+
+def test_pyenv_offers_a_legacy_and_a_modern_cpython():
+    """Opening: "from CPython 3.8 to 3.13": the test below needs at least one interpreter that
+    speaks the legacy handshake (3.8-3.11) and one that speaks `{sha256}` (3.12+)."""
+    minors = {int(v.split(".")[1]) for v in INTERPRETERS}
+    assert any(m <= 11 for m in minors) and any(m >= 12 for m in minors), (
+        "pyenv lists CPython %s; install a 3.8-3.11 and a 3.12+" % sorted(INTERPRETERS))
+
+
+@pytest.mark.parametrize("minor", sorted(INTERPRETERS), ids=lambda v: "CPython-" + v)
+def test_the_stock_client_of_each_cpython_gets_in(relay, minor):
+    """Opening: "`multiprocessing.connection.Client(address, authkey=...)` from CPython 3.8 to
+    3.13 gets in", and §2: "CPython 3.12 and later reply `{sha256}` + 32-byte MAC and challenge
+    with `{sha256}` + 40 bytes. CPython 3.8 to 3.11 reply with a raw 16-byte HMAC-MD5 and
+    challenge with 20 raw bytes." Each interpreter's own Client, in a subprocess."""
+    host, port = relay.by_kind("inet")
+    out = subprocess.run([INTERPRETERS[minor], "-c", STOCK_CLIENT, host, str(port), relay.authkey.decode(),
+                          w.hello(b"cpython-" + minor.encode()).hex()],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert w.decode(bytes.fromhex(out.stdout)).kind == w.WELCOME
 
 
 def test_the_broker_speaks_first_with_a_fresh_sha256_challenge(relay):
@@ -126,14 +177,16 @@ def test_without_legacy_md5_a_legacy_challenge_is_closed_at_message_4(daemon):
 def test_a_stalled_handshake_is_closed_without_a_byte(daemon):
     """§2, time limit: "a client that has not finished the handshake by then is closed without
     another byte (it has proved no key, so it gets no envelope), and the failure is counted as a
-    failed handshake"."""
-    relay = daemon(handshake_timeout=0.5)
+    failed handshake". Counted: with `auth_failure_limit = 1` (docs/CONFIG.md) the address is
+    refused at accept afterwards, without even a challenge."""
+    relay = daemon(handshake_timeout=0.5, auth_failure_limit=1, auth_failure_penalty=60.0)
     client = DocClient(relay.addr)
     client.recv_frame()
     started = time.monotonic()
     client.expect_closed(timeout=5.0)
     assert 0.3 < time.monotonic() - started < 3.0
-    relay.wait_for_log(r"authentication failed|handshake")
+    refused = DocClient(relay.addr)
+    refused.expect_closed()
 
 
 def test_an_authenticated_client_without_hello_gets_error_9(daemon, connect):
