@@ -108,9 +108,12 @@ def test_the_broker_replies_to_every_challenge_form(relay, connect, form):
     client.hello(b"challenge-" + form.encode())
 
 
-@pytest.mark.parametrize("bad", ["wrong-key-legacy", "wrong-key-sha256", "truncated-mac", "unknown-digest"])
+@pytest.mark.parametrize("bad", ["wrong-key-legacy", "wrong-key-sha256", "truncated-mac", "unknown-digest",
+                                 "mac-without-prefix"])
 def test_a_wrong_reply_gets_failure_and_a_close(relay, bad):
-    """§2, message 3: "`#WELCOME#` if the reply is right, else `#FAILURE#` and the broker closes"."""
+    """§2, message 3: "`#WELCOME#` if the reply is right, else `#FAILURE#` and the broker closes";
+    a MAC over the 40 random bytes alone is wrong, since "the `{...}` prefix is part of `M` and
+    is covered by the MAC"."""
     client = DocClient(relay.addr)
     m = hs.strip_challenge(client.recv_frame())
     replies = {
@@ -118,6 +121,7 @@ def test_a_wrong_reply_gets_failure_and_a_close(relay, bad):
         "wrong-key-sha256": hs.reply(b"not the key", m, "sha256"),
         "truncated-mac": hs.reply(relay.authkey, m, "sha256")[:-1],
         "unknown-digest": b"{sha1}" + hmac.new(relay.authkey, m, "sha1").digest(),
+        "mac-without-prefix": hs.reply(relay.authkey, m[len(b"{sha256}"):], "sha256"),
     }
     client.send_frame(replies[bad])
     assert client.recv_frame() == hs.FAILURE

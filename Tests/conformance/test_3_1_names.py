@@ -79,7 +79,9 @@ def test_names_are_compared_byte_for_byte(relay, connect):
 def test_a_send_error_echoes_the_destination_bytes(relay, connect, dest):
     """§3.1: "The name field of an ERROR is different: it echoes the bytes the client sent (a
     SEND's destination, ...) unchanged, so after ERROR ... `unknown peer` it may be empty, or
-    bytes that are not UTF-8 at all. A client must treat it as bytes"."""
+    bytes that are not UTF-8 at all. A client must treat it as bytes"; §3.3 and §6: "A SEND whose
+    destination has length 0 is answered ERROR `unknown peer` with its correlation id, and the
+    connection stays open"."""
     client = connect(relay, b"echo")
     client.send(w.send(dest, b"x", cid=77))
     client.expect(w.ERROR, code=w.UNKNOWN_PEER, cid=77, name=dest)

@@ -36,6 +36,7 @@ def kind_id(kind):
 
 WRONG_LENGTHS = {
     "HELLO-name-past-end": bytes([w.HELLO, 1, 5]) + b"abc",
+    "HELLO-trailing-byte": w.hello(b"abc") + b"x",
     "SEND-header-cut": w.send(b"b", cid=1)[:11],
     "SEND-name-past-end": struct.pack(">BBBQB", w.SEND, 0, 0, 1, 9) + b"abc",
     "PING-8": w.with_id(w.PING, 1)[:8],

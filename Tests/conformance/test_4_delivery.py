@@ -9,7 +9,7 @@ import time
 import pytest
 
 import docwire as w
-from backpressure import fill_queue_of, never_reading_client, ping_burst
+from backpressure import fill_queue_of, never_reading_client, ping_burst, write_until_closed
 
 SMALL = dict(max_outbound_bytes=65536, max_message_bytes=16384)
 PINGS = 20000
@@ -88,7 +88,8 @@ def test_a_send_over_the_bound_gets_peer_busy_and_nothing_is_lost(daemon, connec
 def test_a_burst_written_at_once_waits_instead_of_closing(daemon, connect, bound):
     """§4: "A client that sends faster than it reads its answers therefore sees its writes wait in
     TCP, whatever its write pattern (one large write or many small ones), not its connection
-    closed." 20,000 PINGs (260 KB) in one write, nothing read for a second, then every PONG."""
+    closed." 20,000 PINGs (260 KB) in one write, nothing read for a second, then every PONG. §6:
+    "a client that writes faster than it reads its answers is slowed, never closed for it"."""
     relay = daemon(**bound)
     client = connect(relay, b"burst")
     failures = []
@@ -126,6 +127,29 @@ def test_many_small_writes_wait_too(daemon, connect):
     writer.join(20.0)
 
 
+def test_the_broker_stops_reading_while_answers_wait_and_goes_on_after(daemon, connect):
+    """§4: "While a connection's own outbound queue ... is at `max_outbound_bytes`, the broker
+    takes no more envelopes from that connection: it stops after the envelope whose answer
+    reached the bound, ... and stops reading the socket. It goes on once the peer has read
+    enough for the queue to be below the bound." 100,000 PINGs (1.3 MB) in one write on the
+    socket-file endpoint (small kernel buffers): the write is still waiting after 1.5 s, the
+    connection is open, and once the client reads, every PONG comes and the write completes."""
+    relay = daemon(**SMALL)
+    client = connect(relay, b"paused", family="unix")
+    count = 100000
+    writer = threading.Thread(target=client.send_raw, args=(ping_burst(count),))
+    writer.start()
+    writer.join(1.5)
+    assert writer.is_alive(), "the broker read 1.3 MB without the client reading an answer"
+    client.sock.settimeout(20.0)
+    data = bytearray()
+    while len(data) < 13 * count:
+        data += client.sock.recv(1 << 20)
+    assert [w.decode(b).fields["cid"] for b in w.split_frames(data)] == list(range(1, count + 1))
+    writer.join(20.0)
+    assert not writer.is_alive()
+
+
 def test_a_client_that_never_reads_gets_slow_consumer_before_the_close(daemon, connect):
     """§4: "A peer whose queue stays at the bound for `slow_consumer_timeout` seconds ... (because
     ... its own answers wait) is disconnected: ERROR `slow consumer` (10) is queued behind what is
@@ -139,6 +163,21 @@ def test_a_client_that_never_reads_gets_slow_consumer_before_the_close(daemon, c
     ids = [e.fields["cid"] for e in envs[:-1]]
     assert ids and all(e.kind == w.PONG for e in envs[:-1])
     assert ids == [1 + i % 10000 for i in range(len(ids))], "PONGs missing or out of order"
+
+
+def test_a_dropped_slow_consumer_is_closed_within_2_seconds(daemon, connect):
+    """§4: "ERROR `slow consumer` (10) is queued behind what is already queued, the broker
+    flushes for at most 2 seconds more, then closes." The client goes on reading nothing; its
+    blocked write fails once the broker closes, within 2 s of the broker's WARNING."""
+    relay = daemon(slow_consumer_timeout=1.0, **SMALL)
+    client = connect(relay, b"deaf", family="unix")
+    client.sock.settimeout(None)
+    writer = write_until_closed(client, ping_burst(10000))
+    relay.wait_for_log(r"^\[WARNING/.*deaf.*slow consumer", timeout=10.0)
+    warned = time.monotonic()
+    writer.join(5.0)
+    assert not writer.is_alive(), "still connected 5 s after the slow-consumer WARNING"
+    assert time.monotonic() - warned < 2.5
 
 
 def deaf_receiver_dropped(relay, connect, keep_sending):
