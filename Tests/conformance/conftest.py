@@ -57,7 +57,8 @@ def daemon(tmp_path):
     for relay in started:
         code, log = relay.stop(), relay.log()
         if code != 0 or re.search(r"^\[CRITICAL/", log, re.M):
-            problems.append("mprelayd exited %r:\n%s" % (code, log[-4000:]))
+            lost = "" if "received SIGTERM" in log else " (its log never says 'received SIGTERM': the signal was lost)"
+            problems.append("mprelayd exited %r%s:\n%s" % (code, lost, log[-4000:]))
     shutil.rmtree(sockets, ignore_errors=True)
     if problems:
         pytest.fail("\n\n".join(problems))

@@ -29,11 +29,16 @@ def unknown_peer(relay, connect):
     return client, client.expect(w.ERROR, cid=1, name=b"nobody"), False
 
 
+def refused_hello(relay, connect, key, body, name):
+    """A client that sends HELLO `body` and gets an ERROR with id 0 and `name`, which closes."""
+    client = connect(relay, key=key)
+    client.send(body)
+    return client, client.expect(w.ERROR, cid=0, name=name), True
+
+
 def name_taken(relay, connect):
     connect(relay, b"full-held", key=FULL_KEY)
-    client = connect(relay, key=FULL_KEY)
-    client.send(w.hello(b"full-held"))
-    return client, client.expect(w.ERROR, cid=0, name=b"full-held"), True
+    return refused_hello(relay, connect, FULL_KEY, w.hello(b"full-held"), b"full-held")
 
 
 def payload_too_large(relay, connect):
@@ -75,16 +80,12 @@ def watch_not_permitted(relay, connect):
 
 
 def register_not_permitted(relay, connect):
-    client = connect(relay, key=NARROW_KEY)
-    client.send(w.hello(b"full-not-mine"))
-    return client, client.expect(w.ERROR, cid=0, name=b"full-not-mine"), True
+    return refused_hello(relay, connect, NARROW_KEY, w.hello(b"full-not-mine"), b"full-not-mine")
 
 
 def max_names_not_permitted(relay, connect):
     connect(relay, b"n-1", key=NARROW_KEY)
-    client = connect(relay, key=NARROW_KEY)
-    client.send(w.hello(b"n-2"))
-    return client, client.expect(w.ERROR, cid=0, name=b"n-2"), True
+    return refused_hello(relay, connect, NARROW_KEY, w.hello(b"n-2"), b"n-2")
 
 
 def max_connections_not_permitted(relay, connect):
@@ -103,21 +104,15 @@ def peer_busy(relay, connect):
 
 
 def invalid_name(relay, connect):
-    client = connect(relay, key=FULL_KEY)
-    client.send(w.hello(b"\xffbad"))
-    return client, client.expect(w.ERROR, cid=0, name=b"\xffbad"), True
+    return refused_hello(relay, connect, FULL_KEY, w.hello(b"\xffbad"), b"\xffbad")
 
 
 def unsupported_version(relay, connect):
-    client = connect(relay, key=FULL_KEY)
-    client.send(w.hello(b"full-v9", version=9))
-    return client, client.expect(w.ERROR, cid=0, name=b"full-v9"), True
+    return refused_hello(relay, connect, FULL_KEY, w.hello(b"full-v9", version=9), b"full-v9")
 
 
 def unexpected(relay, connect):
-    client = connect(relay, key=FULL_KEY)
-    client.send(w.with_id(w.LIST, 9))
-    return client, client.expect(w.ERROR, cid=0, name=b""), True
+    return refused_hello(relay, connect, FULL_KEY, w.with_id(w.LIST, 9), b"")
 
 
 def slow_consumer(relay, connect):

@@ -1,8 +1,7 @@
 """docs/PROTOCOL.md §3.7, WATCH, JOINED, LEFT: one test per sentence."""
 
-import pytest
-
 import docwire as w
+from labels import case
 
 
 def watcher_of(relay, connect, name=b"watcher", key=None):
@@ -21,12 +20,13 @@ def test_watch_layout_and_its_ack(relay, connect):
     client.expect(w.ACK, cid=0x56)
 
 
-@pytest.mark.parametrize("value", [2, 0x80, 0xFF])
-def test_another_watch_value_is_malformed(relay, connect, value):
+def test_another_watch_value_is_malformed(relay, connect):
     """§3.7: "any other value of that byte is `malformed frame` (4) and a close"."""
-    client = connect(relay, b"w")
-    client.send(w.watch(1, value))
-    client.expect_error_and_close(w.MALFORMED_FRAME)
+    for value in (2, 0x80, 0xFF):
+        with case("value %d" % value):
+            client = connect(relay, b"w%d" % value)
+            client.send(w.watch(1, value))
+            client.expect_error_and_close(w.MALFORMED_FRAME)
 
 
 def test_repeated_start_or_stop_changes_nothing_and_is_acked(relay, connect):

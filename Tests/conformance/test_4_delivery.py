@@ -84,19 +84,15 @@ def test_a_send_over_the_bound_gets_peer_busy_and_nothing_is_lost(daemon, connec
     receiver.expect_silence()
 
 
-@pytest.mark.parametrize("bound", [SMALL, {}], ids=["smallest-bound", "default-bound"])
-def test_a_burst_written_at_once_waits_instead_of_closing(daemon, connect, bound):
-    """§4: "A client that sends faster than it reads its answers therefore sees its writes wait in
-    TCP, whatever its write pattern (one large write or many small ones), not its connection
-    closed." 20,000 PINGs (260 KB) in one write, nothing read for a second, then every PONG. §6:
-    "a client that writes faster than it reads its answers is slowed, never closed for it"."""
-    relay = daemon(**bound)
-    client = connect(relay, b"burst")
+def write_then_read_every_pong(client, writes):
+    """Writes the PING bursts `writes` from a thread while reading nothing for a second, then
+    reads a PONG for each PING, ids 1..PINGS in order; the writes must all complete."""
     failures = []
 
     def write():
         try:
-            client.send_raw(ping_burst(PINGS))
+            for data in writes:
+                client.send_raw(data)
         except OSError as exc:
             failures.append(exc)
 
@@ -107,7 +103,17 @@ def test_a_burst_written_at_once_waits_instead_of_closing(daemon, connect, bound
     for cid in range(1, PINGS + 1):
         client.expect(w.PONG, cid=cid)
     writer.join(20.0)
-    assert not failures, failures
+    assert not writer.is_alive() and not failures, failures
+
+
+@pytest.mark.parametrize("bound", [SMALL, {}], ids=["smallest-bound", "default-bound"])
+def test_a_burst_written_at_once_waits_instead_of_closing(daemon, connect, bound):
+    """§4: "A client that sends faster than it reads its answers therefore sees its writes wait in
+    TCP, whatever its write pattern (one large write or many small ones), not its connection
+    closed." 20,000 PINGs (260 KB) in one write, nothing read for a second, then every PONG. §6:
+    "a client that writes faster than it reads its answers is slowed, never closed for it"."""
+    client = connect(daemon(**bound), b"burst")
+    write_then_read_every_pong(client, [ping_burst(PINGS)])
     client.send(w.with_id(w.PING, 0))
     client.expect(w.PONG, cid=0)
 
@@ -115,16 +121,8 @@ def test_a_burst_written_at_once_waits_instead_of_closing(daemon, connect, bound
 def test_many_small_writes_wait_too(daemon, connect):
     """§4: "whatever its write pattern (one large write or many small ones)": the same burst in
     100-PING writes, at the smallest bound."""
-    relay = daemon(**SMALL)
-    client = connect(relay, b"chunks")
-    writer = threading.Thread(target=lambda: [client.send_raw(ping_burst(100, first))
-                                              for first in range(1, PINGS + 1, 100)])
-    writer.start()
-    time.sleep(1.0)
-    client.sock.settimeout(20.0)
-    for cid in range(1, PINGS + 1):
-        client.expect(w.PONG, cid=cid)
-    writer.join(20.0)
+    client = connect(daemon(**SMALL), b"chunks")
+    write_then_read_every_pong(client, [ping_burst(100, first) for first in range(1, PINGS + 1, 100)])
 
 
 def test_the_broker_stops_reading_while_answers_wait_and_goes_on_after(daemon, connect):
