@@ -84,12 +84,12 @@ def test_a_handshake_frame_of_256_bytes_is_read_and_257_is_not(relay):
     257 bytes is refused with a close and no answer."""
     judged = DocClient(relay.addr)
     judged.recv_frame()
-    judged.send_frame(b"{sha256}" + b"x" * 248)
+    judged.send_frame(b"{sha256}" + b"x" * (w.HANDSHAKE_FRAME_LIMIT - 8))
     assert judged.recv_frame() == hs.FAILURE
     judged.expect_closed()
     refused = DocClient(relay.addr)
     refused.recv_frame()
-    refused.send_raw(struct.pack(">i", 257))
+    refused.send_raw(struct.pack(">i", w.HANDSHAKE_FRAME_LIMIT + 1))
     refused.expect_closed()
 
 
@@ -104,7 +104,7 @@ def test_a_frame_at_the_limit_is_read(daemon, connect):
     client = connect(relay, b"at-limit")
     dest = b"d" * 255
     body = w.send(dest, b"p" * LIMIT, cid=3)
-    assert len(body) == LIMIT + 267
+    assert len(body) == LIMIT + w.LARGEST_ENVELOPE_HEADER
     client.send(body)
     client.expect(w.ERROR, code=w.UNKNOWN_PEER, cid=3, name=dest)
     client.send(w.with_id(w.PING, 4))
@@ -119,7 +119,7 @@ def test_a_header_over_the_limit_is_refused_without_the_body(daemon, connect, fo
     relay = daemon(max_message_bytes=LIMIT)
     client = connect(relay, b"over-limit")
     if form == "short":
-        client.send_raw(struct.pack(">i", LIMIT + 268))
+        client.send_raw(struct.pack(">i", LIMIT + w.LARGEST_ENVELOPE_HEADER + 1))
     else:
         client.send_raw(w.LONG_FORM_MARKER + struct.pack(">Q", 1 << 62))
     started = time.monotonic()
@@ -139,5 +139,5 @@ def test_a_client_accepts_answers_longer_than_the_frame_limit(daemon, connect):
     client = connect(relay, b"lister")
     client.send(w.with_id(w.LIST, 9))
     body = client.recv_frame()
-    assert len(body) > 1 + 267
+    assert len(body) > 1 + w.LARGEST_ENVELOPE_HEADER
     assert w.decode(body).fields == {"cid": 9, "names": sorted(names + [b"lister"])}

@@ -50,7 +50,7 @@ def payload_too_large(relay, connect):
 
 def frame_too_large(relay, connect):
     client = connect(relay, b"full-a", key=FULL_KEY)
-    client.send_raw((16384 + 268).to_bytes(4, "big"))
+    client.send_raw((16384 + w.LARGEST_ENVELOPE_HEADER + 1).to_bytes(4, "big"))
     return client, client.expect(w.ERROR, cid=0, name=b""), True
 
 
