@@ -175,7 +175,7 @@ def test_a_dropped_slow_consumer_is_closed_within_2_seconds(daemon, connect):
     warned = time.monotonic()
     writer.join(5.0)
     assert not writer.is_alive(), "still connected 5 s after the slow-consumer WARNING"
-    assert time.monotonic() - warned < 2.5
+    assert time.monotonic() - warned < 3.0, "closed more than 2 s (and 1 s of slack) after the WARNING"
 
 
 def deaf_receiver_dropped(relay, connect, keep_sending):
