@@ -44,9 +44,11 @@ class DocClient:
     # Frames (§1).
 
     def send_frame(self, body, long_form=False):
+        """One frame, in the 4-byte form or (`long_form`) the -1 + 8-byte form."""
         self.sock.sendall(w.frame(body, long_form))
 
     def send_raw(self, data):
+        """Bytes as they are, for headers without bodies and bursts of frames."""
         self.sock.sendall(data)
 
     def recv_exact(self, n):
@@ -96,9 +98,11 @@ class DocClient:
     # Envelopes (§3).
 
     def send(self, body):
+        """One envelope in one frame."""
         self.send_frame(body)
 
     def recv(self):
+        """The next envelope, decoded strictly by its layout."""
         return w.decode(self.recv_frame())
 
     def expect(self, kind, **fields):
@@ -169,4 +173,5 @@ class DocClient:
         return [w.decode(body) for body in w.split_frames(data)]
 
     def close(self):
+        """Closes the socket (no GOODBYE)."""
         self.sock.close()

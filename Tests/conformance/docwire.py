@@ -86,10 +86,12 @@ def split_frames(data):
 # §3.1 Names on the wire: a length byte, then the bytes.
 
 def pack_name(name):
+    """A length byte, then the name's bytes."""
     return bytes([len(name)]) + name
 
 
 def unpack_name(body, offset, what):
+    """The name at `offset` of `body` and the offset after it; `what` names the envelope."""
     if offset >= len(body):
         raise WireError("%s: no name length byte at offset %d" % (what, offset))
     n = body[offset]
@@ -127,14 +129,17 @@ def goodbye(reason=LEAVING, text=b""):
 
 
 def welcome(max_message_bytes):
+    """§3.2 WELCOME (broker-only: a client sending it gets ERROR 9)."""
     return struct.pack(">BBQ", WELCOME, 1, max_message_bytes)
 
 
 def error(code, cid=0, name=b"", text=b""):
+    """§3.4 ERROR (broker-only)."""
     return struct.pack(">BHQ", ERROR, code, cid) + pack_name(name) + text
 
 
 def peers(cid, names):
+    """§3.6 PEERS (broker-only)."""
     return struct.pack(">BQI", PEERS, cid, len(names)) + b"".join(pack_name(n) for n in names)
 
 
