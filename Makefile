@@ -4,7 +4,7 @@ CONFIGURATION ?= debug
 BIN := .build/$(CONFIGURATION)
 APT_PACKAGES := libsystemd-dev libssl-dev openssl pkg-config
 
-.PHONY: all deps build build-tests run test test-swift test-integration test-control test-python test-systemd clean
+.PHONY: all deps build build-tests run test test-swift test-integration test-conformance test-control test-python test-systemd clean
 .PHONY: fuzz fuzz-smoke test-sanitize release
 
 # Seconds each fuzz target runs for in `make fuzz`.
@@ -31,13 +31,18 @@ build-tests: deps
 run: build
 	exec $(BIN)/mprelayd
 
-test: build-tests test-swift test-integration test-control test-python test-systemd fuzz-smoke
+test: build-tests test-swift test-integration test-conformance test-control test-python test-systemd fuzz-smoke
 
 test-swift: build-tests
 	$(SWIFT) test --skip-build
 
 test-integration: build-tests
 	Tests/integration/run-all-pythons.sh
+
+# One test per normative sentence of docs/PROTOCOL.md, on a client written from the doc alone,
+# under the newest CPython that pyenv lists.
+test-conformance: build-tests
+	Tests/conformance/run.sh
 
 # The control socket and mprelayctl against the real daemon (docs/CONTROL.md).
 test-control: build-tests
