@@ -2,7 +2,6 @@ import Dispatch
 import Logging
 import MPRelayProtocol
 import MPRelayTLS
-import Synchronization
 
 extension Connection {
     /// The connection's one timer: the handshake deadline while handshaking, the idle and
@@ -42,10 +41,10 @@ extension Connection {
         return true
     }
 
-    /// While reading is paused at the bound, the timer also serves the slow-consumer check.
+    /// While the queue stays full, the timer also serves the slow-consumer check.
     private func rearmSlowConsumerCheck() {
         let timeout = limits.slowConsumerTimeout
-        guard timeout > 0, outbound.withLock({ $0.resumeReadingBelow != nil }), let stuck = secondsFull() else { return }
+        guard timeout > 0, let stuck = secondsFull() else { return }
         armTimer(notAfter: max(timeout - stuck, 0) + 0.001)
     }
 

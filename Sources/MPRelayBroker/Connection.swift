@@ -271,11 +271,23 @@ final class Connection: @unchecked Sendable {
 
     /// Called by a sender whose frame did not fit: disconnects this receiver once it has been
     /// full for longer than `slow_consumer_timeout`.
+    /// The first refusal also sets this receiver's timer, so that it is dropped on time even if
+    /// nobody sends to it again.
     func refusedFrame(timeout: Double) {
-        guard let stuck = secondsFull(), stuck > timeout, timeout > 0 else { return }
-        queue.async { [self] in
-            guard case .registered = phase else { return }
-            failSlowConsumer(timeout: timeout)
+        guard timeout > 0 else { return }
+        let (since, arm): (UInt64?, Bool) = outbound.withLock { state in
+            defer { if state.fullSince != nil { state.slowConsumerCheckArmed = true } }
+            return (state.fullSince, !state.slowConsumerCheckArmed)
+        }
+        guard let since else { return }
+        let stuck = Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9
+        if stuck > timeout {
+            queue.async { [self] in
+                guard case .registered = phase else { return }
+                failSlowConsumer(timeout: timeout)
+            }
+        } else if arm {
+            queue.async { [self] in armTimer(notAfter: timeout - stuck + 0.001) }
         }
     }
 

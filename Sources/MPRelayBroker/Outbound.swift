@@ -32,7 +32,12 @@ struct Outbound: ~Copyable {
     var resumeReadingBelow: Int?
     /// When (uptime nanoseconds) a frame was first refused for want of room since the receiver
     /// last finished writing a batch: how long it has been stuck.
-    var fullSince: UInt64?
+    var fullSince: UInt64? {
+        didSet { if fullSince == nil { slowConsumerCheckArmed = false } }
+    }
+    /// Whether the owner's timer is set to check, at `slow_consumer_timeout`, whether it is still
+    /// stuck since ``fullSince``.
+    var slowConsumerCheckArmed = false
 
     /// What ``append(frameLength:bound:_:)`` did.
     enum AppendOutcome: Equatable {

@@ -205,10 +205,6 @@ def test_a_receiver_senders_cannot_reach_gets_slow_consumer(daemon, connect):
     deaf_receiver_dropped(daemon(slow_consumer_timeout=1.0, **SMALL), connect, keep_sending=True)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the daemon checks a receiver's full queue only when a sender is refused again or at its next "
-    "idle_timeout tick, so with nobody sending after the queue filled it drops the receiver up to "
-    "idle_timeout late, not after slow_consumer_timeout"))
 def test_a_receiver_is_dropped_after_slow_consumer_timeout_even_when_nobody_sends_more(daemon, connect):
     """§4: "A peer whose queue stays at the bound for `slow_consumer_timeout` seconds without the
     broker finishing a write of it (because the peer reads nothing: senders to it get `peer
