@@ -53,7 +53,7 @@ final class Daemon: Sendable {
         logger.info("ready: mprelayd \(MPRelayVersion.current), pid \(getpid()), configuration \(configuration.source)")
         notify { try $0.ready(status: statusLine()) }
         let timers = startSystemdTimers(on: signalQueue)
-        withExtendedLifetime((signalSources, timers)) { dispatchMain() }
+        withExtendedLifetime((signalSources, timers)) { SignalMask.parkMainThread() }
     }
 
     /// Opens the control socket unless `[control] enabled = false`. The relay does not depend on

@@ -32,6 +32,7 @@ struct MPRelayDaemon: ParsableCommand {
     }
 
     func run() throws {
+        SignalMask.blockHandledSignals()
         let environment = ProcessEnvironment.current
         let loaded: Configuration
         var notes: [String] = []
