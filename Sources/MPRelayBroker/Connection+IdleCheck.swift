@@ -2,6 +2,7 @@ import Dispatch
 import Logging
 import MPRelayProtocol
 import MPRelayTLS
+import Synchronization
 
 extension Connection {
     /// The connection's one timer: the handshake deadline while handshaking, the idle and
@@ -51,6 +52,8 @@ extension Connection {
     private func checkIdle() {
         let interval = limits.idleTimeout
         guard interval > 0 else { return }
+        // A peer whose reading the broker paused may be sending all along: not silent.
+        if outbound.withLock({ $0.resumeReadingBelow != nil }) { lastHeard = .now() }
         let silence = Double(DispatchTime.now().uptimeNanoseconds - lastHeard.uptimeNanoseconds) / 1e9
         if silence < interval {
             armTimer(after: interval - silence)

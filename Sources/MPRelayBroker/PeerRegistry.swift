@@ -33,6 +33,8 @@ final class PeerRegistry: Sendable {
         state.withLock { state in
             let previous = state.peers[name]
             state.peers[name] = connection
+            // The replaced holder hears nothing more of presence: it is told ERROR `replaced` only.
+            if let previous { state.watchers[ObjectIdentifier(previous)] = nil }
             generationCounter.add(1, ordering: .releasing)
             return (previous, state.watchers.values.filter { $0 !== connection })
         }

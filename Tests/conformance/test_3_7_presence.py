@@ -131,6 +131,16 @@ def test_a_takeover_gives_left_then_joined(daemon, connect):
     new.expect(w.DELIVER, payload=b"to the new holder")
 
 
+def test_a_replaced_holder_gets_no_event_only_the_error(daemon, connect):
+    """§3.7: "the old holder itself, even if it watches, gets no event from then on, only ERROR
+    `replaced`". Repeated, since the takeover races with the old holder's own queue."""
+    relay = daemon(principals=REPLACE)
+    for round_ in range(20):
+        old = watcher_of(relay, connect, name=b"seat-%d" % round_, key=b"any-key")
+        connect(relay, b"seat-%d" % round_, key=b"any-key")
+        old.expect_error_and_close(w.REPLACED, name=b"seat-%d" % round_)
+
+
 def test_a_refused_hello_produces_no_event(relay, connect):
     """§3.7: "A refused HELLO produces no event" (a taken name, an invalid one, a wrong version)."""
     watcher = watcher_of(relay, connect)
