@@ -4,11 +4,15 @@ CONFIGURATION ?= debug
 BIN := .build/$(CONFIGURATION)
 APT_PACKAGES := libsystemd-dev pkg-config
 
-.PHONY: all deps build build-tests run test test-swift test-integration test-control test-python test-systemd clean
+.PHONY: all deps build build-tests run test test-swift test-toml test-integration test-control test-python test-systemd clean
 .PHONY: fuzz fuzz-smoke test-sanitize release
 
 # Seconds each fuzz target runs for in `make fuzz`.
 FUZZ_SECONDS ?= 600
+# Random documents the TOML differential test (Tests/toml-differential) checks in `make test`,
+# and in `make fuzz`.
+TOML_DIFFERENTIAL_COUNT ?= 10000
+TOML_FUZZ_COUNT ?= 300000
 
 all: build
 
@@ -31,10 +35,14 @@ build-tests: deps
 run: build
 	exec $(BIN)/mprelayd
 
-test: build-tests test-swift test-integration test-control test-python test-systemd fuzz-smoke
+test: build-tests test-swift test-toml test-integration test-control test-python test-systemd fuzz-smoke
 
 test-swift: build-tests
 	$(SWIFT) test --skip-build
+
+# The TOML parser against CPython's tomllib: the same verdict and values on random documents.
+test-toml: build-tests
+	Tests/toml-differential/run.sh $(TOML_DIFFERENTIAL_COUNT)
 
 test-integration: build-tests
 	Tests/integration/run-all-pythons.sh
@@ -53,6 +61,8 @@ test-systemd: build-tests
 # envelopes, configuration. Fails on any crash, with the input saved under fuzz-corpus/crashes/.
 fuzz: deps
 	SWIFT=$(SWIFT) Fuzz/run.sh $(FUZZ_SECONDS)
+	$(SWIFT) build --product toml-decode
+	Tests/toml-differential/run.sh $(TOML_FUZZ_COUNT)
 
 fuzz-smoke: deps
 	SWIFT=$(SWIFT) Fuzz/run.sh 20

@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "MPRelayProtocol", targets: ["MPRelayProtocol"]),
         .library(name: "MPRelayClient", targets: ["MPRelayClient"]),
         .library(name: "MPRelayConfig", targets: ["MPRelayConfig"]),
+        .library(name: "MPRelayTOML", targets: ["MPRelayTOML"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -27,6 +28,12 @@ let package = Package(
             name: "MPRelayProtocol",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // A TOML 1.0 parser: bytes in, a value tree with source positions or a positioned error
+        // out. No I/O, no dependencies.
+        .target(name: "MPRelayTOML"),
+        // Test support: decodes TOML documents streamed on stdin and prints each in the toml-test
+        // JSON form, for the differential test against CPython's tomllib (Tests/toml-differential).
+        .executableTarget(name: "toml-decode", dependencies: ["MPRelayTOML"]),
         // The configuration model and its TOML loader. No sockets.
         .target(
             name: "MPRelayConfig",
