@@ -68,8 +68,8 @@ fuzz-smoke: deps
 	SWIFT=$(SWIFT) Fuzz/run.sh 20
 
 # The Swift test suite under AddressSanitizer, then ThreadSanitizer, each in its own build folder.
-# LeakSanitizer ignores only the leaks of TOMLKit and XCTest (Fuzz/lsan-suppressions.txt); the
-# slow unwinder lets it see through C++ frames to tell whose they are. ThreadSanitizer cannot see
+# LeakSanitizer ignores only the leaks of XCTest (Fuzz/lsan-suppressions.txt); the slow unwinder
+# lets it see through C frames to tell whose they are. ThreadSanitizer cannot see
 # Synchronization.Mutex order plain threads (Tests/tsan-suppressions.txt says which and why).
 test-sanitize: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Fuzz/lsan-suppressions.txt:fast_unwind_on_malloc=0 \

@@ -18,7 +18,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
@@ -37,7 +36,7 @@ let package = Package(
         // The configuration model and its TOML loader. No sockets.
         .target(
             name: "MPRelayConfig",
-            dependencies: ["MPRelayProtocol", "TOMLKit"]
+            dependencies: ["MPRelayProtocol", "MPRelayTOML"]
         ),
         // The few socket calls glibc declares only under _GNU_SOURCE.
         .target(name: "CMPRelayShims"),
@@ -123,6 +122,7 @@ let package = Package(
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayProtocol"]),
+        .testTarget(name: "MPRelayTOMLTests", dependencies: ["MPRelayTOML"]),
         .testTarget(
             name: "MPRelayControlTests",
             dependencies: [

@@ -45,13 +45,16 @@ struct Parser {
                 index += 1
                 continue
             }
+            var statement = "a comment"
             if Byte.startsKey(byte) {
-                try keyValueStatement(header: header, into: document)
+                let key = try keyValueStatement(header: header, into: document)
+                statement = "the value of \(quoted(key))"
                 skipBlanks()
             } else if byte == Byte.openBracket {
                 document.closeDottedKeys()
                 header = peek(at: index + 1) == Byte.openBracket
                     ? try arrayOfTablesHeader(into: document) : try tableHeader(into: document)
+                statement = "the header of \(quoted(header))"
                 skipBlanks()
             } else if byte != Byte.hash {
                 throw error("expected a key, a [table] header or a comment, found \(found())")
@@ -59,17 +62,18 @@ struct Parser {
             try skipComment()
             guard let end = peek() else { break }
             guard end == Byte.lineFeed else {
-                throw error("expected the end of the line after a statement, found \(found())")
+                throw error("expected the end of the line after \(statement), found \(found())")
             }
             index += 1
         }
         return document.finish()
     }
 
-    /// `key = value` under the table `header`.
-    private mutating func keyValueStatement(header: [String], into document: DocumentBuilder) throws(TOMLError) {
+    /// `key = value` under the table `header`; returns the key.
+    private mutating func keyValueStatement(header: [String], into document: DocumentBuilder) throws(TOMLError) -> [String] {
         let (key, node) = try keyValuePair(depth: header.count)
         try document.insert(node, at: key, under: header)
+        return key
     }
 
     /// `[key]`: returns the new header.
