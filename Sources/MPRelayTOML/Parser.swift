@@ -11,6 +11,10 @@ struct Parser {
     var index = 0
     /// The offsets at which lines start, for positions.
     private let lineStarts: [Int]
+    /// The last position computed, so that positions asked for in document order cost the
+    /// bytes since the previous one, not since the start of the line: a document of one long
+    /// line stays linear.
+    private let lastPosition = PositionCache()
 
     init(bytes input: some Collection<UInt8>) {
         var normalised: [UInt8] = []
@@ -150,16 +154,24 @@ struct Parser {
 
     /// The line and column of `offset` (default: the cursor).
     func position(of offset: Int? = nil) -> TOMLPosition {
-        let offset = offset ?? index
+        let offset = min(offset ?? index, bytes.count)
         var low = 0
         var high = lineStarts.count - 1
         while low < high {
             let middle = (low + high + 1) / 2
             if lineStarts[middle] <= offset { low = middle } else { high = middle - 1 }
         }
-        let start = lineStarts[low]
-        let scalars = bytes[start..<min(offset, bytes.count)].count { $0 & 0xC0 != 0x80 }
-        return TOMLPosition(line: low + 1, column: scalars + 1)
+        var start = lineStarts[low]
+        var column = 1
+        if lastPosition.line == low, lastPosition.offset >= start, lastPosition.offset <= offset {
+            start = lastPosition.offset
+            column = lastPosition.column
+        }
+        column += bytes[start..<offset].count { $0 & 0xC0 != 0x80 }
+        lastPosition.line = low
+        lastPosition.offset = offset
+        lastPosition.column = column
+        return TOMLPosition(line: low + 1, column: column)
     }
 
     /// An error at `offset` (default: the cursor).
@@ -198,4 +210,11 @@ struct Parser {
             }
         }
     }
+}
+
+/// The offset, line index and column of the last position a ``Parser`` computed.
+final class PositionCache {
+    var offset = 0
+    var line = 0
+    var column = 1
 }
