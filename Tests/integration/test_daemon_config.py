@@ -123,3 +123,21 @@ def test_version(mprelayd):
     proc = subprocess.run([mprelayd, "--version"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
     assert proc.returncode == 0, proc
     assert re.match(r"^(mprelayd )?\d+\.\d+\.\d+\S*\s*$", proc.stdout.decode()), proc.stdout
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_embedded_default_with_an_unusable_key_file_fails_in_one_line(mprelayd, short_dir, kind):
+    """Without --config the daemon reads or creates `authkey` in its runtime directory; a FIFO
+    there must not block it (on open for reading or for writing), nor a directory crash it."""
+    path = os.path.join(short_dir, "authkey")
+    if kind == "fifo":
+        os.mkfifo(path, 0o600)
+    else:
+        os.mkdir(path)
+    environment = {key: value for key, value in os.environ.items() if key != "MPRELAY_AUTHKEY"}
+    environment["RUNTIME_DIRECTORY"] = short_dir
+    proc = subprocess.run([mprelayd], env=environment, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
+    out = proc.stdout.decode() + proc.stderr.decode()
+    assert proc.returncode == 1, out
+    assert out.count("\n") == 1 and out.startswith("mprelayd: <embedded default>: cannot write a new authkey to %s: " % path), out
