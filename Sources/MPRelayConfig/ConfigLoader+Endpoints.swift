@@ -11,7 +11,7 @@ extension ConfigLoader {
         let address: EndpointAddress
         switch (entry.field("address"), entry.field("socket")) {
         case (let addressField?, nil):
-            let addressText = try addressField.string()
+            let addressText = try addressField.string(allowingNUL: true)
             do {
                 address = try EndpointAddress(parsing: addressText)
             } catch {

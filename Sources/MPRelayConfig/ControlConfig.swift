@@ -117,7 +117,8 @@ extension TOMLField {
             switch entry.value {
             case .integer(_):
                 ids.append(UInt32(try entry.integer(in: 0...Int(UInt32.max - 1))))
-            case .string(let name):
+            case .string:
+                let name = try entry.string()
                 if let number = UInt32(name), number != UInt32.max {
                     ids.append(number)
                 } else if let id = Self.lookUp(name, kind: kind) {

@@ -71,8 +71,12 @@ struct TOMLField {
         return flag
     }
 
-    func string() throws(ConfigError) -> String {
+    /// A string without NUL characters: every string of the configuration reaches a C call (a
+    /// path, a user name, a glob pattern) that would silently cut it at the first NUL. Only an
+    /// address may hold one, for Python's `"\0name"` spelling of an abstract socket name.
+    func string(allowingNUL: Bool = false) throws(ConfigError) -> String {
         guard case .string(let text) = value else { throw wrongType("a string") }
+        guard allowingNUL || !text.utf8.contains(0) else { throw error("a NUL character (\\u0000) is not allowed here") }
         return text
     }
 
@@ -117,10 +121,7 @@ struct TOMLField {
         guard case .array = value else { throw wrongType("an array of strings") }
         var strings: [String] = []
         for element in try elements(or: "expected an array of strings") {
-            guard case .string(let text) = element.value else {
-                throw element.error("expected a string, got \(element.value.typeDescription)")
-            }
-            strings.append(text)
+            strings.append(try element.string())
         }
         return strings
     }

@@ -54,6 +54,14 @@ struct ConfigFileTests {
         }
     }
 
+    @Test func nulCharactersAreRefusedExceptToStartAnAbstractAddress() throws {
+        let abstract = try loader.parse("[[endpoint]]\naddress = \"\\u0000relay\"\nauthkey = \"k\"\n", file: "c.toml")
+        #expect(abstract.endpoints[0].address == .unixAbstract("relay"))
+        let pattern = "[[principal]]\nname = \"p\"\nauthkey = \"k\"\nmay_register = [\"w-*\\u0000\"]\n[[endpoint]]\naddress = \"@r\"\nprincipals = [\"p\"]\n"
+        #expect(parseError(pattern)?.key == "principal[1].may_register[1]")
+        #expect(parseError(pattern)?.message.contains("NUL") == true)
+    }
+
     @Test func binaryAndEmptyFilesAreRefusedWithAPosition() {
         let directory = TemporaryDirectory()
         let binary = directory.path + "/binary.toml"
