@@ -4,11 +4,15 @@ CONFIGURATION ?= debug
 BIN := .build/$(CONFIGURATION)
 APT_PACKAGES := libsystemd-dev libssl-dev openssl pkg-config
 
-.PHONY: all deps build build-tests run test test-swift test-integration test-conformance test-control test-python test-systemd clean
+.PHONY: all deps build build-tests run test test-swift test-toml test-integration test-conformance test-control test-python test-systemd clean
 .PHONY: fuzz fuzz-smoke test-sanitize release
 
 # Seconds each fuzz target runs for in `make fuzz`.
 FUZZ_SECONDS ?= 600
+# Random documents the TOML differential test (Tests/toml-differential) checks in `make test`,
+# and in `make fuzz`.
+TOML_DIFFERENTIAL_COUNT ?= 10000
+TOML_FUZZ_COUNT ?= 300000
 
 all: build
 
@@ -31,10 +35,14 @@ build-tests: deps
 run: build
 	exec $(BIN)/mprelayd
 
-test: build-tests test-swift test-integration test-conformance test-control test-python test-systemd fuzz-smoke
+test: build-tests test-swift test-toml test-integration test-conformance test-control test-python test-systemd fuzz-smoke
 
 test-swift: build-tests
 	$(SWIFT) test --skip-build
+
+# The TOML parser against CPython's tomllib: the same verdict and values on random documents.
+test-toml: build-tests
+	Tests/toml-differential/run.sh $(TOML_DIFFERENTIAL_COUNT)
 
 test-integration: build-tests
 	Tests/integration/run-all-pythons.sh
@@ -58,13 +66,15 @@ test-systemd: build-tests
 # envelopes, configuration. Fails on any crash, with the input saved under fuzz-corpus/crashes/.
 fuzz: deps
 	SWIFT=$(SWIFT) Fuzz/run.sh $(FUZZ_SECONDS)
+	$(SWIFT) build --product toml-decode
+	Tests/toml-differential/run.sh $(TOML_FUZZ_COUNT)
 
 fuzz-smoke: deps
 	SWIFT=$(SWIFT) Fuzz/run.sh 20
 
 # The Swift test suite under AddressSanitizer, then ThreadSanitizer, each in its own build folder.
-# LeakSanitizer ignores only the leaks of TOMLKit and XCTest (Fuzz/lsan-suppressions.txt); the
-# slow unwinder lets it see through C++ frames to tell whose they are. ThreadSanitizer cannot see
+# LeakSanitizer ignores only the leaks of XCTest (Fuzz/lsan-suppressions.txt); the slow unwinder
+# lets it see through C frames to tell whose they are. ThreadSanitizer cannot see
 # Synchronization.Mutex order plain threads (Tests/tsan-suppressions.txt says which and why).
 test-sanitize: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Fuzz/lsan-suppressions.txt:fast_unwind_on_malloc=0 \

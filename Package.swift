@@ -11,13 +11,13 @@ let package = Package(
         .library(name: "MPRelayProtocol", targets: ["MPRelayProtocol"]),
         .library(name: "MPRelayClient", targets: ["MPRelayClient"]),
         .library(name: "MPRelayConfig", targets: ["MPRelayConfig"]),
+        .library(name: "MPRelayTOML", targets: ["MPRelayTOML"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
@@ -27,10 +27,16 @@ let package = Package(
             name: "MPRelayProtocol",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // A TOML 1.0 parser: bytes in, a value tree with source positions or a positioned error
+        // out. No I/O, no dependencies.
+        .target(name: "MPRelayTOML"),
+        // Test support: decodes TOML documents streamed on stdin and prints each in the toml-test
+        // JSON form, for the differential test against CPython's tomllib (Tests/toml-differential).
+        .executableTarget(name: "toml-decode", dependencies: ["MPRelayTOML"]),
         // The configuration model and its TOML loader. No sockets.
         .target(
             name: "MPRelayConfig",
-            dependencies: ["MPRelayProtocol", "TOMLKit"]
+            dependencies: ["MPRelayProtocol", "MPRelayTOML"]
         ),
         // The few socket calls glibc declares only under _GNU_SOURCE.
         .target(name: "CMPRelayShims"),
@@ -128,6 +134,7 @@ let package = Package(
         ),
         .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayProtocol"]),
         .testTarget(name: "MPRelayTLSTests", dependencies: ["MPRelayTLS"]),
+        .testTarget(name: "MPRelayTOMLTests", dependencies: ["MPRelayTOML"]),
         .testTarget(
             name: "MPRelayControlTests",
             dependencies: [

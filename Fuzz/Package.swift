@@ -3,8 +3,7 @@
 // libFuzzer targets for the parts of mprelay that read what others wrote: frames, the handshake,
 // envelopes and the configuration. A package of its own, so the root package's `swift build`
 // never sees fuzzer flags. Build and run with `make fuzz` or `make fuzz-smoke` (Fuzz/run.sh),
-// which builds each `fuzz-*` product with `-Xswiftc -sanitize=fuzzer,address` (and the same for
-// the C++ of TOMLKit through `-Xcxx`).
+// which builds each `fuzz-*` product with `-Xswiftc -sanitize=fuzzer,address`.
 
 import PackageDescription
 

@@ -237,6 +237,23 @@ inline = { a = 1, b = [1.5, -inf, +nan, 0x7f, 0b101, 1e300] }
 [[endpoint]]
 address = "127.0.0.1:6000"
 """,
+    "toml-strings-and-tables": (
+        '\ufeffbasic = "tab\\t quote\\" \\u00e9 \\U0001F600"\r\n'
+        'trimmed = """\\\r\n    a \\\n    b"""\r\n'
+        "raw = '''\r\nit's raw'''''\r\n"
+        "dotted . \"key\" . 'x' = 1_000\r\n"
+        "when = 1979-05-27 07:32:00.999999999Z\r\n"
+        "[[endpoint]] # comment\r\n"
+        'address = "\\u0000mprelay-fuzz"\r\n'
+        'authkey = "k"\r\n'
+        "[[endpoint]]\r\n"
+        'address = "127.0.0.1:6000"\r\n'
+        'authkey = "k"\r\n'
+    ),
+    # Inputs that aborted TOMLKit, the parser mprelay used before its own.
+    "malformed-header": "[=\n",
+    "malformed-array": "b=[1,}\n",
+    "malformed-date": "t=1979-05-27T:\n",
 }
 
 

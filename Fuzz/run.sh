@@ -7,7 +7,7 @@
 # fuzz-corpus/<target> (git-ignored), so later runs go on where earlier ones stopped. A crash or a
 # broken invariant fails the run; the input is saved under fuzz-corpus/crashes/<target>/ and
 # printed in hex. Reproduce one with: .build-fuzz/<configuration>/fuzz-<target> <file> (for
-# fuzz-config, from fuzz-corpus/config-cwd with ASAN_OPTIONS=detect_leaks=0).
+# fuzz-config, from fuzz-corpus/config-cwd).
 #
 # FUZZ_CONFIGURATION=debug|release (default release) and FUZZ_SCRATCH (default .build-fuzz)
 # choose the build; SWIFT picks the toolchain's swift.
@@ -24,10 +24,10 @@ configuration=${FUZZ_CONFIGURATION:-release}
 scratch=${FUZZ_SCRATCH:-.build-fuzz}
 work=fuzz-corpus
 
-# Swift code gets libFuzzer's coverage and ASan; so does the C++ of TOMLKit's TOML parser, which
-# is most of what fuzz-config runs. swift-crypto's C (BoringSSL, fuzzed upstream) is left as it is.
+# Swift code gets libFuzzer's coverage and ASan. swift-crypto's C (BoringSSL, fuzzed upstream) is
+# left as it is.
 build=("$swift" build --package-path Fuzz --scratch-path "$scratch" -c "$configuration"
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -g -Xcxx -fsanitize=fuzzer-no-link,address)
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -g)
 mkdir -p "$scratch"
 started=$(date +%s)
 for target in "${targets[@]}"; do
@@ -61,22 +61,12 @@ for target in "${targets[@]}"; do
         -artifact_prefix="$crashes/")
     [ -f "Fuzz/$target.dict" ] && options+=(-dict="$root/Fuzz/$target.dict")
     directory=$root
-    asan_options=
-    if [ "$target" = config ]; then
-        directory="$root/$work/config-cwd"
-        # TOMLKit 0.6.0 never frees a parsed document (TOMLTable has no deinit), nor the key
-        # lists and values it hands out: every parse leaks, which is TOMLKit's bug, not ours.
-        # Off for libFuzzer's check after each input and for ASan's at exit. The leaks also grow
-        # the process by about 1 GiB per 10 minutes, so the RSS limit would end a long run: it
-        # is lifted, and one allocation is still limited to 2 GiB.
-        options+=(-detect_leaks=0 -rss_limit_mb=0 -malloc_limit_mb=2048)
-        asan_options=detect_leaks=0
-    fi
+    [ "$target" = config ] && directory="$root/$work/config-cwd"
     echo "fuzz-$target: running for $seconds s (log: $work/$target.log)"
     status=0
     # Swift's own backtracer would race libFuzzer's crash handler; hashing is made deterministic
     # so that a saved input replays the same way.
-    (cd "$directory" && SWIFT_BACKTRACE=enable=no SWIFT_DETERMINISTIC_HASHING=1 ASAN_OPTIONS="$asan_options" \
+    (cd "$directory" && SWIFT_BACKTRACE=enable=no SWIFT_DETERMINISTIC_HASHING=1 \
         "$bin/fuzz-$target" "${options[@]}" "$corpus" "$root/Fuzz/Corpus/$target") >"$log" 2>&1 || status=$?
     executions=$(awk '/stat::number_of_executed_units/ { print $2 }' "$log" | tail -1)
     if [ "$status" -ne 0 ]; then

@@ -59,14 +59,14 @@ public struct BrokerConfig: Equatable, Sendable {
         ]
     }
 
-    /// Checks the rules that involve more than one key.
-    func validate(file: String) throws(ConfigError) {
+    /// Checks the rules that involve more than one key; `table` is the `[broker]` table (or the
+    /// document when it has none), for the position of an error.
+    func validate(_ table: TOMLField) throws(ConfigError) {
         let largestFrame = maxMessageBytes + 12 + 267
         guard maxOutboundBytes >= largestFrame else {
-            throw ConfigError(
-                file: file,
+            throw (table.field("max_outbound_bytes") ?? table).error(
                 key: "broker.max_outbound_bytes",
-                message: "\(maxOutboundBytes) cannot hold one largest message; it must be at least max_message_bytes + 279 = \(largestFrame)"
+                "\(maxOutboundBytes) cannot hold one largest message; it must be at least max_message_bytes + 279 = \(largestFrame)"
             )
         }
     }

@@ -1,5 +1,5 @@
 import Glibc
-import TOMLKit
+import MPRelayTOML
 
 /// The keys that name where an authkey comes from.
 enum KeySource: String, CaseIterable {
@@ -9,27 +9,20 @@ enum KeySource: String, CaseIterable {
 }
 
 extension ConfigLoader {
-    /// Reads the one key source of an endpoint or principal. With `allowRotation`, the source may
-    /// be an array of two, for a key rotation window.
-    func readKeys(
-        field: (String) -> TOMLField?,
-        prefix: String,
-        file: String,
-        allowRotation: Bool,
-        warnings: inout [ConfigWarning]
-    ) throws(ConfigError) -> [Authkey] {
-        let sources = KeySource.allCases.compactMap { source in field(source.rawValue).map { (source, $0) } }
+    /// Reads the one key source of an endpoint or principal table. With `allowRotation`, the
+    /// source may be an array of two, for a key rotation window.
+    func readKeys(of table: TOMLField, allowRotation: Bool, warnings: inout [ConfigWarning]) throws(ConfigError) -> [Authkey] {
+        let sources = KeySource.allCases.compactMap { source in table.field(source.rawValue).map { (source, $0) } }
         guard sources.count == 1, let (kind, source) = sources.first else {
-            throw ConfigError(
-                file: file,
-                key: prefix,
-                message: sources.isEmpty
+            throw (sources.last?.1 ?? table).error(
+                key: table.key,
+                sources.isEmpty
                     ? "no key: set authkey_file (or authkey_credential under systemd, or authkey for development)"
                     : "set only one of authkey_file, authkey_credential and authkey"
             )
         }
         let values: [String]
-        if allowRotation && source.value.type == .array {
+        if allowRotation, case .array(_) = source.value {
             values = try source.stringArray()
             guard (1...2).contains(values.count) else {
                 throw source.error("list one key, or two during a rotation window; got \(values.count)")
@@ -72,7 +65,7 @@ extension ConfigLoader {
     private func readKeyFile(_ path: String, origin: String, field: TOMLField) throws(ConfigError) -> (authkey: Authkey, mode: mode_t) {
         let contents: (bytes: [UInt8], mode: mode_t)
         do {
-            contents = try readFileBytes(path)
+            contents = try readFileBytes(path, limit: Authkey.maximumFileBytes)
         } catch {
             throw field.error("cannot read the key from \(path): \(error)")
         }

@@ -4,7 +4,8 @@ extension ConfigLoader {
     /// Reads the `tls_*` keys of an endpoint: nil when none is set. Checks what can be checked
     /// without OpenSSL: the address is `host:port`, both files are named and readable, and the
     /// key file is not readable by other users.
-    func readEndpointTLS(field: (String) -> TOMLField?, address: EndpointAddress, prefix: String, file: String) throws(ConfigError) -> EndpointTLSConfig? {
+    func readEndpointTLS(of entry: TOMLField, address: EndpointAddress) throws(ConfigError) -> EndpointTLSConfig? {
+        func field(_ name: String) -> TOMLField? { entry.field(name) }
         let given = EndpointTLSConfig.keys.compactMap { field($0) }
         guard let first = given.first else { return nil }
         switch address {
@@ -12,7 +13,8 @@ extension ConfigLoader {
         default: throw first.error("TLS applies to host:port endpoints only, and \(address) is not one")
         }
         guard let certificateField = field("tls_cert_file"), let keyField = field("tls_key_file") else {
-            throw ConfigError(file: file, key: "\(prefix).\(field("tls_cert_file") == nil ? "tls_cert_file" : "tls_key_file")", message: "missing: TLS needs both tls_cert_file and tls_key_file")
+            let missing = field("tls_cert_file") == nil ? "tls_cert_file" : "tls_key_file"
+            throw first.error(key: "\(entry.key).\(missing)", "missing: TLS needs both tls_cert_file and tls_key_file")
         }
         let key = try readableFile(keyField)
         guard key.mode & 0o077 == 0 else {

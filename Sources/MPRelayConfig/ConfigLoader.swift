@@ -1,5 +1,5 @@
 import Glibc
-import TOMLKit
+import MPRelayTOML
 
 /// Reads and validates a TOML configuration, including the key files it names, so that every
 /// problem is found before anything listens.
@@ -7,56 +7,45 @@ public struct ConfigLoader: Sendable {
     /// The environment, for `CREDENTIALS_DIRECTORY`.
     public var environment: [String: String]
 
+    /// The largest configuration file read; a larger one is refused rather than read whole.
+    public static let maximumFileBytes = 1 << 20
+
+    /// A loader that takes `CREDENTIALS_DIRECTORY` from `environment`.
     public init(environment: [String: String]) {
         self.environment = environment
     }
 
     /// Loads the file at `path`.
+    ///
+    /// - Throws: ``ConfigError`` naming the file, and the line, column and key at fault.
     public func load(path: String) throws(ConfigError) -> Configuration {
-        let text: String
-        do {
-            text = String(decoding: try readFileBytes(path).bytes, as: UTF8.self)
-        } catch {
-            throw ConfigError(file: path, key: "", message: "cannot read the configuration: \(error)")
-        }
-        return try parse(text, file: path)
+        try parse(bytes: try Self.readConfiguration(path), file: path)
     }
 
     /// Parses configuration text; `file` names it in errors.
     public func parse(_ text: String, file: String) throws(ConfigError) -> Configuration {
-        let root: TOMLTable
-        do {
-            root = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigError(
-                file: file,
-                key: "",
-                message: "TOML syntax error at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)"
-            )
-        } catch {
-            throw ConfigError(file: file, key: "", message: "TOML syntax error: \(error)")
-        }
+        try parse(bytes: Array(text.utf8), file: file)
+    }
+
+    /// Parses configuration bytes, which need not be UTF-8 or TOML at all; `file` names them in
+    /// errors.
+    public func parse(bytes: [UInt8], file: String) throws(ConfigError) -> Configuration {
+        let root = try Self.document(bytes, file: file)
         var broker = BrokerConfig()
         var control = ControlConfig()
-        var endpoints: [EndpointConfig] = []
+        var endpoints: [(config: EndpointConfig, address: TOMLField)] = []
         var warnings: [ConfigWarning] = []
-        let principals = try readPrincipals(root["principal"], file: file, warnings: &warnings)
-        for key in root.keys.sorted() {
-            let field = TOMLField(value: root[key]!, file: file, key: key)
+        let principals = try readPrincipals(root.field("principal"), warnings: &warnings)
+        for (key, field) in try root.entries() {
             switch key {
             case "broker":
-                broker = try readBroker(try field.table(), file: file)
+                broker = try readBroker(field)
             case "control":
-                control = try ControlConfig.read(try field.table(), file: file)
+                control = try ControlConfig.read(field)
             case "endpoint":
-                guard root[key]!.type == .array, let tables = root[key]!.array else {
-                    throw field.error("write endpoints as [[endpoint]] tables")
-                }
-                for (index, element) in tables.enumerated() {
-                    let entry = TOMLField(value: element, file: file, key: "endpoint[\(index + 1)]")
-                    endpoints.append(
-                        try readEndpoint(try entry.table(), key: entry.key, file: file, principals: principals, warnings: &warnings)
-                    )
+                for entry in try field.elements(or: "write endpoints as [[endpoint]] tables") {
+                    let endpoint = try readEndpoint(entry, principals: principals, warnings: &warnings)
+                    endpoints.append((endpoint, entry.field("address") ?? entry.field("socket") ?? entry))
                 }
             case "principal":
                 break
@@ -65,37 +54,53 @@ public struct ConfigLoader: Sendable {
             }
         }
         guard !endpoints.isEmpty else {
-            throw ConfigError(file: file, key: "endpoint", message: "no [[endpoint]] table: the broker would listen nowhere")
+            throw root.error(key: "endpoint", "no [[endpoint]] table: the broker would listen nowhere")
         }
-        try broker.validate(file: file)
-        try checkDistinct(endpoints, file: file)
-        return Configuration(broker: broker, endpoints: endpoints, control: control, source: file, warnings: warnings)
+        try broker.validate(root.field("broker") ?? root)
+        try checkDistinct(endpoints)
+        return Configuration(broker: broker, endpoints: endpoints.map(\.config), control: control, source: file, warnings: warnings)
     }
 
-    private func readBroker(_ table: TOMLTable, file: String) throws(ConfigError) -> BrokerConfig {
+    /// The document as the field of its root table, positioned at its start; a syntax error
+    /// becomes a ``ConfigError`` at the line and column the parser stopped.
+    static func document(_ bytes: [UInt8], file: String) throws(ConfigError) -> TOMLField {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(parsing: bytes)
+        } catch {
+            throw ConfigError(file: file, line: error.position.line, column: error.position.column, key: "", message: error.message)
+        }
+        return TOMLField(node: TOMLNode(value: .table(root), position: TOMLPosition(line: 1, column: 1)), file: file, key: "")
+    }
+
+    /// The bytes of the configuration file at `path`, at most ``maximumFileBytes``.
+    static func readConfiguration(_ path: String) throws(ConfigError) -> [UInt8] {
+        do {
+            return try readFileBytes(path, limit: maximumFileBytes).bytes
+        } catch {
+            throw ConfigError(file: path, key: "", message: "cannot read the configuration: \(error)")
+        }
+    }
+
+    private func readBroker(_ field: TOMLField) throws(ConfigError) -> BrokerConfig {
         var broker = BrokerConfig()
         let settings = BrokerConfig.settings
-        for key in table.keys.sorted() {
-            let field = TOMLField(value: table[key]!, file: file, key: "broker.\(key)")
+        for (key, entry) in try field.entries() {
             guard let setting = settings.first(where: { $0.key == key }) else {
-                throw field.error("unknown key: expected one of \(settings.map(\.key).joined(separator: ", "))")
+                throw entry.error("unknown key: expected one of \(settings.map(\.key).joined(separator: ", "))")
             }
-            try setting.read(&broker, field)
+            try setting.read(&broker, entry)
         }
         return broker
     }
 
-    private func checkDistinct(_ endpoints: [EndpointConfig], file: String) throws(ConfigError) {
+    private func checkDistinct(_ endpoints: [(config: EndpointConfig, address: TOMLField)]) throws(ConfigError) {
         var seen: [EndpointAddress: Int] = [:]
         for (index, endpoint) in endpoints.enumerated() {
-            if let first = seen[endpoint.address] {
-                throw ConfigError(
-                    file: file,
-                    key: "endpoint[\(index + 1)].address",
-                    message: "\(endpoint.address) is already the address of endpoint[\(first + 1)]"
-                )
+            if let first = seen[endpoint.config.address] {
+                throw endpoint.address.error("\(endpoint.config.address) is already the address of endpoint[\(first + 1)]")
             }
-            seen[endpoint.address] = index
+            seen[endpoint.config.address] = index
         }
     }
 }

@@ -1,5 +1,5 @@
 import Glibc
-import TOMLKit
+import MPRelayTOML
 
 /// The `[control]` table: the daemon's control socket, who may use it, and its limits.
 ///
@@ -46,31 +46,19 @@ public struct ControlConfig: Equatable, Sendable {
     ///
     /// - Throws: ``ConfigError`` for an unreadable file, bad TOML or a bad `[control]` table.
     public init(controlTableOf path: String) throws(ConfigError) {
-        let text: String
-        do {
-            text = String(decoding: try readFileBytes(path).bytes, as: UTF8.self)
-        } catch {
-            throw ConfigError(file: path, key: "", message: "cannot read the configuration: \(error)")
-        }
-        let root: TOMLTable
-        do {
-            root = try TOMLTable(string: text)
-        } catch {
-            throw ConfigError(file: path, key: "", message: "TOML syntax error: \(error)")
-        }
-        guard let value = root["control"] else {
+        let root = try ConfigLoader.document(try ConfigLoader.readConfiguration(path), file: path)
+        guard let table = root.field("control") else {
             self.init()
             return
         }
-        self = try Self.read(try TOMLField(value: value, file: path, key: "control").table(), file: path)
+        self = try Self.read(table)
     }
 
     /// Reads a `[control]` table; a key it does not set keeps its default.
-    static func read(_ table: TOMLTable, file: String) throws(ConfigError) -> ControlConfig {
+    static func read(_ table: TOMLField) throws(ConfigError) -> ControlConfig {
         var control = ControlConfig()
         let settings = Self.settings
-        for key in table.keys.sorted() {
-            let field = TOMLField(value: table[key]!, file: file, key: "control.\(key)")
+        for (key, field) in try table.entries() {
             guard let setting = settings.first(where: { $0.key == key }) else {
                 throw field.error("unknown key: expected one of \(settings.map(\.key).joined(separator: ", "))")
             }
@@ -124,15 +112,13 @@ extension TOMLField {
     /// not exist on this system is reported at load time.
     func principals(ofKind kind: PrincipalKind) throws(ConfigError) -> [UInt32] {
         let noun = kind == .user ? "user" : "group"
-        guard value.type == .array, let array = value.array else { throw error("expected an array of \(noun) names or ids") }
         var ids: [UInt32] = []
-        for (index, element) in array.enumerated() {
-            let entry = TOMLField(value: element, file: file, key: "\(key)[\(index + 1)]")
-            switch element.type {
-            case .int:
+        for entry in try elements(or: "expected an array of \(noun) names or ids") {
+            switch entry.value {
+            case .integer(_):
                 ids.append(UInt32(try entry.integer(in: 0...Int(UInt32.max - 1))))
             case .string:
-                let name = element.string ?? ""
+                let name = try entry.string()
                 if let number = UInt32(name), number != UInt32.max {
                     ids.append(number)
                 } else if let id = Self.lookUp(name, kind: kind) {
@@ -141,7 +127,7 @@ extension TOMLField {
                     throw entry.error("no \(noun) named \"\(name)\" on this system")
                 }
             default:
-                throw entry.error("expected a \(noun) name or id, got \(Self.name(of: element.type))")
+                throw entry.error("expected a \(noun) name or id, got \(entry.value.typeDescription)")
             }
         }
         return ids

@@ -30,7 +30,7 @@ extension Configuration {
             return (embeddedDefault(runtimeDirectory: directory, authkey: authkey), "using the authkey from MPRELAY_AUTHKEY")
         }
         let path = directory + "/authkey"
-        if let existing = try? readFileBytes(path), existing.mode & 0o077 == 0, !existing.bytes.isEmpty {
+        if let existing = try? readFileBytes(path, limit: Authkey.maximumFileBytes), existing.mode & 0o077 == 0, !existing.bytes.isEmpty {
             let authkey = Authkey(bytes: existing.bytes, origin: "file \(path)")
             return (embeddedDefault(runtimeDirectory: directory, authkey: authkey), "using the authkey in \(path)")
         }
@@ -40,7 +40,7 @@ extension Configuration {
             let byte: UInt8 = random.next()
             return [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
         }
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
         guard fd >= 0 else { throw failure("cannot write a new authkey to \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         guard fchmod(fd, 0o600) == 0, key.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == key.count else {

@@ -18,7 +18,7 @@ public enum EndpointAddress: Hashable, Sendable, CustomStringConvertible {
     /// Parses an address; the error message says which forms are accepted.
     public init(parsing text: String) throws(AddressError) {
         guard !text.isEmpty else {
-            throw AddressError("the address is empty (an abstract AF_UNIX name is written \"@name\": a TOML string cannot carry a NUL)")
+            throw AddressError("the address is empty")
         }
         if text.hasPrefix("\\\\") {
             throw AddressError("\(text) is an AF_PIPE address: named pipes exist on Windows only; use host:port or a socket path")
@@ -31,6 +31,9 @@ public enum EndpointAddress: Hashable, Sendable, CustomStringConvertible {
             }
             self = .unixAbstract(name)
             return
+        }
+        guard !text.utf8.contains(0) else {
+            throw AddressError("a NUL character may only start an abstract AF_UNIX name (\"\\u0000name\" or \"@name\")")
         }
         if text.contains("/") {
             guard text.utf8.count <= Self.maxUnixPathLength else {

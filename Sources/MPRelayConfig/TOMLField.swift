@@ -1,34 +1,63 @@
 import MPRelayProtocol
-import TOMLKit
+import MPRelayTOML
 
-/// A TOML value with the file and dotted key it came from, so every type or range error can name
-/// both. TOMLKit's own decoder reports type errors as "key not found", hence these checks.
+/// A TOML value with the file, position and dotted key it came from, so that every type or
+/// range error can name all three.
 struct TOMLField {
-    let value: any TOMLValueConvertible
+    let node: TOMLNode
     let file: String
     let key: String
 
+    var value: TOMLValue { node.value }
+
+    /// An error about this field.
     func error(_ message: String) -> ConfigError {
-        ConfigError(file: file, key: key, message: message)
+        error(key: key, message)
+    }
+
+    /// An error at this field's position about `key`, such as a key missing from this table.
+    func error(key: String, _ message: String) -> ConfigError {
+        ConfigError(file: file, line: node.position.line, column: node.position.column, key: key, message: message)
+    }
+
+    /// The entry `name` of this table as a field, or nil when it is not set; this field must
+    /// be a table (checked by ``table()``).
+    func field(_ name: String) -> TOMLField? {
+        guard case .table(let table) = value, let entry = table[name] else { return nil }
+        return TOMLField(node: entry, file: file, key: key.isEmpty ? name : "\(key).\(name)")
+    }
+
+    /// The entries of this table, sorted by name, so that the first bad one reported is the
+    /// same every time.
+    func entries() throws(ConfigError) -> [(name: String, field: TOMLField)] {
+        try table().entries.sorted { $0.key < $1.key }.map { name, node in
+            (name, TOMLField(node: node, file: file, key: key.isEmpty ? name : "\(key).\(name)"))
+        }
+    }
+
+    /// The elements of this array as fields named `KEY[1]`, `KEY[2]`, ...
+    func elements(or message: String) throws(ConfigError) -> [TOMLField] {
+        guard case .array(let elements) = value else { throw error(message) }
+        return elements.enumerated().map { TOMLField(node: $1, file: file, key: "\(key)[\($0 + 1)]") }
     }
 
     private func wrongType(_ expected: String) -> ConfigError {
-        error("expected \(expected), got \(Self.name(of: value.type))")
+        error("expected \(expected), got \(value.typeDescription)")
     }
 
     func integer(in range: ClosedRange<Int>) throws(ConfigError) -> Int {
-        guard value.type == .int, let number = value.int else { throw wrongType("an integer") }
-        guard range.contains(number) else {
+        guard case .integer(let number) = value else { throw wrongType("an integer") }
+        guard let fitting = Int(exactly: number), range.contains(fitting) else {
             throw error("\(number) is out of range: expected \(range.lowerBound) to \(range.upperBound)")
         }
-        return number
+        return fitting
     }
 
     func seconds(in range: ClosedRange<Double>) throws(ConfigError) -> Double {
         let number: Double
-        switch value.type {
-        case .double: number = value.double ?? .nan
-        case .int: number = Double(value.int ?? 0)
+        switch value {
+        case .float(let float): number = float
+        case .integer(let integer): number = Double(integer)
         default: throw wrongType("a number of seconds")
         }
         guard number.isFinite, range.contains(number) else {
@@ -38,12 +67,16 @@ struct TOMLField {
     }
 
     func boolean() throws(ConfigError) -> Bool {
-        guard value.type == .bool, let flag = value.bool else { throw wrongType("true or false") }
+        guard case .boolean(let flag) = value else { throw wrongType("true or false") }
         return flag
     }
 
-    func string() throws(ConfigError) -> String {
-        guard value.type == .string, let text = value.string else { throw wrongType("a string") }
+    /// A string without NUL characters: every string of the configuration reaches a C call (a
+    /// path, a user name, a glob pattern) that would silently cut it at the first NUL. Only an
+    /// address may hold one, for Python's `"\0name"` spelling of an abstract socket name.
+    func string(allowingNUL: Bool = false) throws(ConfigError) -> String {
+        guard case .string(let text) = value else { throw wrongType("a string") }
+        guard allowingNUL || !text.utf8.contains(0) else { throw error("a NUL character (\\u0000) is not allowed here") }
         return text
     }
 
@@ -57,14 +90,12 @@ struct TOMLField {
 
     /// A file mode: an integer (write octal as `0o660`) or a string of octal digits (`"0660"`).
     func fileMode() throws(ConfigError) -> UInt32 {
-        let mode: Int
-        switch value.type {
-        case .int:
-            mode = value.int ?? -1
-        case .string:
-            guard let text = value.string, let parsed = Int(text, radix: 8) else {
-                throw error("\"\(value.string ?? "")\" is not an octal file mode like \"0660\"")
-            }
+        let mode: Int64
+        switch value {
+        case .integer(let number):
+            mode = number
+        case .string(let text):
+            guard let parsed = Int64(text, radix: 8) else { throw error("\"\(text)\" is not an octal file mode like \"0660\"") }
             mode = parsed
         default:
             throw wrongType("a file mode such as 0o660 or \"0660\"")
@@ -82,33 +113,23 @@ struct TOMLField {
     }
 
     func table() throws(ConfigError) -> TOMLTable {
-        guard value.type == .table, let table = value.table else { throw wrongType("a table") }
+        guard case .table(let table) = value else { throw wrongType("a table") }
         return table
     }
 
     func stringArray() throws(ConfigError) -> [String] {
-        guard value.type == .array, let array = value.array else { throw wrongType("an array of strings") }
+        guard case .array = value else { throw wrongType("an array of strings") }
         var strings: [String] = []
-        for (index, element) in array.enumerated() {
-            guard element.type == .string, let text = element.string else {
-                throw ConfigError(file: file, key: "\(key)[\(index + 1)]", message: "expected a string, got \(Self.name(of: element.type))")
-            }
-            strings.append(text)
+        for element in try elements(or: "expected an array of strings") {
+            strings.append(try element.string())
         }
         return strings
     }
 
-    static func name(of type: TOMLType) -> String {
-        switch type {
-        case .table: return "a table"
-        case .array: return "an array"
-        case .string: return "a string"
-        case .int: return "an integer"
-        case .double: return "a floating-point number"
-        case .bool: return "a boolean"
-        case .date: return "a date"
-        case .time: return "a time"
-        case .dateTime: return "a date-time"
+    /// Refuses any key of this table not in `allowed`, naming the first (in sorted order).
+    func rejectUnknownKeys(allowed: [String]) throws(ConfigError) {
+        for (name, entry) in try entries() where !allowed.contains(name) {
+            throw entry.error("unknown key: expected one of \(allowed.joined(separator: ", "))")
         }
     }
 }

@@ -128,10 +128,6 @@ final class Daemon: Sendable {
             logger.warning("reload: running on the embedded default, there is no file to re-read")
             return (false, "running on the embedded default: nothing to re-read")
         }
-        if let problem = ConfigurationCheck.problem(with: configurationPath) {
-            logger.error("reload rejected, the running configuration is unchanged: \(problem)")
-            return (false, "rejected: \(problem)")
-        }
         let new: Configuration
         do {
             new = try ConfigLoader(environment: ProcessEnvironment.current).load(path: configurationPath)

@@ -84,7 +84,10 @@ struct ConfigLoaderTests {
     }
 
     @Test func syntaxErrorsGiveLineAndColumn() {
-        expectError("[broker\nx = 1", key: "", containing: "line 1")
+        expectError("[broker\nx = 1", key: "", containing: "expected ']'")
+        #expect(throws: ConfigError(file: "test.toml", line: 1, column: 8, key: "", message: "expected ']' to end the table header, found the end of the line")) {
+            try parse("[broker\nx = 1")
+        }
     }
 
     @Test func endpointRules() {

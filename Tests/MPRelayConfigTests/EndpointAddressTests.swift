@@ -31,7 +31,9 @@ struct EndpointAddressTests {
         (":6000", "empty"),
         ("[]:6000", "empty IPv6"),
         ("@", "needs a name"),
-        ("", "@name"),
+        ("", "empty"),
+        ("/run/x\u{0}y.sock", "NUL"),
+        ("127.0.0.1\u{0}:6000", "NUL"),
     ])
     func rejectsWithAReason(text: String, fragment: String) {
         #expect {

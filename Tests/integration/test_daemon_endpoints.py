@@ -49,16 +49,22 @@ def test_socket_file_mode(start_relay, short_dir, mode, expected):
     rw.Peer(path, relay.authkey, "moded").close()
 
 
-def test_abstract_address_written_with_nul_points_to_the_at_form(mprelayd, tmp_path):
-    """docs/CONFIG.md: TOML strings cannot carry a NUL through the parser, so an abstract address
-    is written "@name"; a "\\u0000name" address is refused with a message that says so."""
-    config = tmp_path / "nul.toml"
-    config.write_text('[[endpoint]]\naddress = "\\u0000mprelay-nul"\nauthkey = "k"\n')
-    proc = subprocess.run([mprelayd, "--check-config", "--config", str(config)],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
-    output = (proc.stdout + proc.stderr).decode()
-    assert proc.returncode == 1, output
-    assert "endpoint[1].address" in output and "@name" in output, output
+def test_abstract_address_written_with_nul_is_the_at_form(mprelayd, tmp_path):
+    """docs/CONFIG.md: Python's "\\u0000name" spelling of an abstract address means "@name"; a NUL
+    anywhere else in an address or in a path is refused, never cut off."""
+    def check(text):
+        config = tmp_path / "nul.toml"
+        config.write_text(text)
+        proc = subprocess.run([mprelayd, "--check-config", "--config", str(config)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
+        return proc.returncode, (proc.stdout + proc.stderr).decode()
+
+    code, output = check('[[endpoint]]\naddress = "\\u0000mprelay-nul"\nauthkey = "k"\n')
+    assert code == 0, output
+    code, output = check('[[endpoint]]\naddress = "/tmp/x\\u0000y.sock"\nauthkey = "k"\n')
+    assert code == 1 and "endpoint[1].address" in output and "NUL" in output, output
+    code, output = check('[[endpoint]]\naddress = "127.0.0.1:0"\nauthkey_file = "/etc/passwd\\u0000x"\n')
+    assert code == 1 and "endpoint[1].authkey_file" in output and "NUL" in output, output
 
 
 def ipv6_loopback_available():

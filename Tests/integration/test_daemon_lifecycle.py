@@ -1,6 +1,7 @@
 """SIGTERM drain and GOODBYE; socket files: stale ones replaced, live or foreign ones refused."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -149,15 +150,24 @@ def test_abstract_name_in_use_is_refused(start_relay, mprelayd, tmp_path):
     rw.Peer(first.by_kind("abstract"), first.authkey, "abstract-owner").close()
 
 
-def test_reload_of_a_file_that_crashes_the_toml_parser_is_refused(start_relay):
-    """TOMLKit aborts on some malformed TOML (docs/SECURITY.md). The daemon checks a reloaded
-    file in a child first, so such a file fails the reload instead of killing the relay."""
+@pytest.mark.parametrize("text, place", [
+    ("[=\n", "1:2"),
+    ("b=[1,}\n", "1:6"),
+    ("t=1979-05-27T:\n", "1:13"),
+    # Nesting far past the parser's limit is refused at the limit, on the reload thread's stack.
+    ("a = " + "[" * 200000 + "\n", "1:37"),
+    ("\xff\n", "1:1"),
+], ids=["table-header", "array-element", "date-without-time", "deep-nesting", "invalid-utf8"])
+def test_reload_of_a_malformed_file_is_refused_with_its_place(start_relay, text, place):
+    """A malformed file fails the reload with the file, line and column in the ERROR line; the
+    relay keeps running on its old configuration."""
     relay = start_relay()
     peer = rw.Peer(relay.by_kind("inet"), relay.authkey, "survivor")
-    with open(relay.config_path, "w") as f:
-        f.write("[=\n")
+    with open(relay.config_path, "wb") as f:
+        f.write(text.encode("latin-1"))
     relay.proc.send_signal(signal.SIGHUP)
-    relay.wait_for_log(r"^\[ERROR/MainProcess\] reload rejected, the running configuration is unchanged: .*TOML parser crashed")
+    relay.wait_for_log(r"^\[ERROR/MainProcess\] reload rejected, the running configuration is unchanged: %s:%s: "
+                       % (re.escape(relay.config_path), place))
     assert relay.proc.poll() is None, "the daemon died on a reload"
     names = peer.request(rw.list_peers(7), rw.PEERS).fields["names"]
     assert names == [b"survivor"], names
