@@ -35,12 +35,23 @@ public final class Broker: Sendable {
                 throw error
             }
         }
-        for endpoint in opened {
-            endpoint.start()
-            context.logger.info("listening on \(endpoint.boundAddress)")
-        }
+        try startAccepting(opened)
         endpoints.withLock { $0 = opened }
         return opened.map(\.boundAddress)
+    }
+
+    /// Starts accepting on endpoints just opened, or on none of them: they are all stopped when
+    /// one cannot be watched.
+    private func startAccepting(_ opened: [Endpoint]) throws(SocketError) {
+        for endpoint in opened {
+            do {
+                try endpoint.start()
+            } catch {
+                for endpoint in opened { endpoint.stop() }
+                throw error
+            }
+            context.logger.info("listening on \(endpoint.boundAddress)")
+        }
     }
 
     /// The addresses currently listening.
@@ -76,6 +87,7 @@ public final class Broker: Sendable {
                 throw error
             }
         }
+        try startAccepting(opened)
         let byAddress = Dictionary(uniqueKeysWithValues: new.endpoints.map { ($0.address, $0) })
         var kept: [Endpoint] = []
         var removed: [Endpoint] = []
@@ -89,10 +101,6 @@ public final class Broker: Sendable {
         }
         configuration.withLock { $0 = new }
         context.limits = RelayLimits(new.broker)
-        for endpoint in opened {
-            endpoint.start()
-            context.logger.info("listening on \(endpoint.boundAddress)")
-        }
         for endpoint in removed {
             endpoint.stop()
             context.logger.info("stopped listening on \(endpoint.boundAddress): removed from the configuration")

@@ -105,7 +105,12 @@ final class Connection: @unchecked Sendable {
             deadlines = DeadlineScheduler.shared.register(on: queue) { [self] in deadlineReached() }
             armTimer(after: limits.handshakeTimeout)
             isReading = true
-            registration = ReadinessPoller.shared.watch(fd, on: queue) { [self] readiness in socketReady(readiness) }
+            do {
+                registration = try ReadinessPoller.shared.watch(fd, on: queue) { [self] readiness in socketReady(readiness) }
+            } catch {
+                teardown(reason: "\(error)", level: .error)
+                return
+            }
             beginHandshake()
         }
     }
@@ -113,11 +118,25 @@ final class Connection: @unchecked Sendable {
     /// Called by the poller on this queue: flushes when a blocked write has room again, and reads
     /// for one turn when there is something to read.
     private func socketReady(_ readiness: ReadinessPoller.Readiness) -> Bool {
-        if readiness.contains(.writable) && awaitingRoom {
-            awaitingRoom = false
-            flush()
+        if readiness.contains(.writable) {
+            if awaitingRoom {
+                awaitingRoom = false
+                flush()
+            }
+            if !awaitingRoom { expectRoom(false) }
         }
         return readiness.contains(.readable) ? readAvailable() : true
+    }
+
+    /// Asks the poller for writable events while a write is pending, and stops them once it is
+    /// done; a registration the kernel refuses to change closes this connection alone.
+    private func expectRoom(_ wanted: Bool) {
+        guard let registration else { return }
+        do {
+            try ReadinessPoller.shared.expectRoom(registration, wanted)
+        } catch {
+            teardown(reason: "\(error)", level: .error)
+        }
     }
 
     // MARK: Reading
@@ -297,6 +316,7 @@ final class Connection: @unchecked Sendable {
                 inflightOffset += count
             case .wouldBlock:
                 awaitingRoom = true
+                expectRoom(true)
                 return
             case .endOfFile, .failed:
                 teardown(reason: "write failed: peer went away", level: .info)

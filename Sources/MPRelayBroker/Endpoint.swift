@@ -38,12 +38,20 @@ final class Endpoint: @unchecked Sendable {
     }
 
     /// Starts accepting.
-    func start() {
-        queue.sync {
-            registration = ReadinessPoller.shared.watch(socket.fd, on: queue) { [self] readiness in
-                readiness.contains(.readable) ? acceptAvailable() : true
+    ///
+    /// - Throws: ``SocketError`` when the poller cannot watch the listening socket.
+    func start() throws(SocketError) {
+        let failure = queue.sync { () -> SocketError? in
+            do throws(SocketError) {
+                registration = try ReadinessPoller.shared.watch(socket.fd, on: queue) { [self] readiness in
+                    readiness.contains(.readable) ? acceptAvailable() : true
+                }
+                return nil
+            } catch {
+                return error
             }
         }
+        if let failure { throw failure }
     }
 
     /// Stops accepting, closes the socket and removes its file (a socket systemd passed stays open
