@@ -29,41 +29,21 @@ C_PORT=$BASE_PORT
 RELAY_PORT=$((BASE_PORT + 1))
 AUTHKEY=bench
 
-for file in bench.c bench.h relay_limit.c Makefile; do
-    [ -f "$SOURCE/$file" ] || { echo "compare-c.sh: $SOURCE/$file is missing" >&2; exit 1; }
-done
-
 RUN=$(mktemp -d -t mprelay-compare-c.XXXXXX)
 SCRIPT=compare-c.sh
 # shellcheck source=Benchmarks/processes.sh
 . "$ROOT/Benchmarks/processes.sh"
+# shellcheck source=Benchmarks/c-generator/generator.sh
+. "$HERE/generator.sh"
 
-note "building the generator with the mprelay adapter"
-cp -r "$SOURCE"/. "$RUN/generator"
-cp "$HERE/adapter_mprelay.c" "$RUN/generator/"
-cd "$RUN/generator"
-grep -q adapter_mprelay bench.c || {
-    sed -i 's/^\( *\)&adapter_binenv,$/&\n\1\&adapter_mprelay,/' bench.c
-    sed -i 's/adapter_binenv;$/adapter_binenv, adapter_mprelay;/' bench.h
-    sed -i 's/adapter_binenv\.c$/adapter_binenv.c adapter_mprelay.c/' Makefile
-}
-grep -q '&adapter_mprelay' bench.c && grep -q 'adapter_mprelay;' bench.h && grep -q 'adapter_mprelay.c' Makefile \
-    || { echo "compare-c.sh: could not add the adapter: the generator's sources have changed shape" >&2; exit 1; }
-make -s bench relay_limit >"$RUN/make.log" 2>&1 || { tail -20 "$RUN/make.log" >&2; exit 1; }
+build_generator "$SOURCE"
+build_mprelayd "$SCRATCH"
 
-note "building mprelayd (release, scratch $SCRATCH)"
-swift build -c release --package-path "$ROOT" --scratch-path "$SCRATCH" --product mprelayd >"$RUN/build.log" 2>&1 \
-    || { tail -20 "$RUN/build.log" >&2; exit 1; }
-MPRELAYD=$(swift build -c release --package-path "$ROOT" --scratch-path "$SCRATCH" --show-bin-path)/mprelayd
-
-printf '[broker]\nlog_level = "warning"\n\n[[endpoint]]\naddress = "127.0.0.1:%s"\nauthkey = "%s"\n\n[control]\nenabled = false\n' \
-    "$RELAY_PORT" "$AUTHKEY" >"$RUN/relay.toml"
 ./relay_limit -a 127.0.0.1 -p "$C_PORT" -k "$AUTHKEY" -L 1800 2>"$RUN/relay_limit.log" &
 C_PID=$!
 PIDS+=("$C_PID")
-"$MPRELAYD" --config "$RUN/relay.toml" 2>"$RUN/mprelayd.log" &
-RELAY_PID=$!
-PIDS+=("$RELAY_PID")
+start_mprelayd "$MPRELAYD" "$RELAY_PORT" "$AUTHKEY" mprelayd
+RELAY_PID=${PIDS[-1]}
 sleep 1
 kill -0 "$C_PID" || { cat "$RUN/relay_limit.log" >&2; exit 1; }
 kill -0 "$RELAY_PID" || { cat "$RUN/mprelayd.log" >&2; exit 1; }
