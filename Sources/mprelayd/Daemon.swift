@@ -13,6 +13,8 @@ final class Daemon: Sendable {
     let broker: Broker
     private let configuration: Configuration
     private let levelControl: LogLevelControl
+    /// Where every log line goes; flushed before the process exits.
+    private let logOutput: LogOutput
     let environment: [String: String]
     private let signalQueue = DispatchQueue(label: "MainProcess.signals")
     /// The control socket while it listens: set once started, taken at shutdown.
@@ -27,12 +29,14 @@ final class Daemon: Sendable {
         configuration: Configuration,
         path: String?,
         levelControl: LogLevelControl,
+        logOutput: LogOutput,
         environment: [String: String],
         inheritedSockets: [String: Int32]
     ) {
         self.configuration = configuration
         self.configurationPath = path
         self.levelControl = levelControl
+        self.logOutput = logOutput
         self.environment = environment
         self.broker = Broker(configuration: configuration, logger: logger, inheritedSockets: inheritedSockets)
     }
@@ -46,7 +50,7 @@ final class Daemon: Sendable {
             try broker.start()
         } catch {
             logger.critical("cannot listen: \(error)")
-            exit(1)
+            exitAfterLogging(1)
         }
         startControl()
         let signalSources = installSignalHandlers()
@@ -156,9 +160,15 @@ final class Daemon: Sendable {
         notify { try $0.stopping(status: "draining \(broker.connectionCount) connections") }
         control.withLock { $0.take() }?.stop()
         logger.info("received \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): draining \(broker.connectionCount) connection(s)")
-        broker.shutdown { [logger] in
+        broker.shutdown { [self] in
             logger.info("shut down")
-            exit(0)
+            exitAfterLogging(0)
         }
+    }
+
+    /// Exits once the log lines queued so far are written, or after 2 s if the output is stuck.
+    private func exitAfterLogging(_ status: Int32) -> Never {
+        logOutput.flush(within: 2)
+        exit(status)
     }
 }

@@ -61,14 +61,16 @@ struct MPRelayDaemon: ParsableCommand {
         }
         let levelControl = LogLevelControl(loaded.broker.logLevel)
         let journal = loaded.broker.logTarget == .journal && JournalSink.isAvailable
+        let logOutput = journal ? JournalLogHandler.output() : LogOutput.descriptor(STDERR_FILENO)
         LoggingSystem.bootstrap { _ in
-            if journal { return JournalLogHandler(control: levelControl) }
-            return MultiprocessingLogHandler(control: levelControl)
+            if journal { return JournalLogHandler(control: levelControl, output: logOutput) }
+            return MultiprocessingLogHandler(control: levelControl, output: logOutput)
         }
         let daemon = Daemon(
             configuration: loaded,
             path: config,
             levelControl: levelControl,
+            logOutput: logOutput,
             environment: environment,
             inheritedSockets: inherited
         )
@@ -95,6 +97,5 @@ struct MPRelayDaemon: ParsableCommand {
 
 /// Writes a line to stderr (Glibc's `stderr` global is not usable in Swift 6 mode).
 func printError(_ line: String) {
-    let text = line + "\n"
-    _ = text.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+    DescriptorWrite.all(line + "\n", to: STDERR_FILENO)
 }
