@@ -14,7 +14,7 @@ public final class Broker: Sendable {
     ///
     /// - Parameter inheritedSockets: listening sockets systemd passed, by `FileDescriptorName=`,
     ///   for endpoints written `socket = "NAME"`.
-    public init(configuration: Configuration, logger: Logger, inheritedSockets: [String: Int32] = [:]) {
+    public init(configuration: Configuration, logger: Logger, inheritedSockets: [String: [Int32]] = [:]) {
         self.configuration = Mutex(configuration)
         self.context = RelayContext(limits: RelayLimits(configuration.broker), logger: logger, inheritedSockets: inheritedSockets)
     }
@@ -29,7 +29,7 @@ public final class Broker: Sendable {
         var opened: [Endpoint] = []
         for (index, endpoint) in configured.endpoints.enumerated() {
             do {
-                opened.append(try Endpoint(endpoint, allowLegacyMD5: configured.broker.allowLegacyMD5, context: context, index: index + 1))
+                opened += try open(endpoint, allowLegacyMD5: configured.broker.allowLegacyMD5, index: index + 1)
             } catch {
                 for endpoint in opened { endpoint.stop() }
                 throw error
@@ -38,6 +38,19 @@ public final class Broker: Sendable {
         try startAccepting(opened)
         endpoints.withLock { $0 = opened }
         return opened.map(\.boundAddress)
+    }
+
+    /// Binds `configured`, or adopts every socket systemd passed under its `socket = "NAME"`
+    /// (one ``Endpoint`` each, so that two `ListenStream=` lines under one name are both served).
+    private func open(_ configured: EndpointConfig, allowLegacyMD5: Bool, index: Int) throws(SocketError) -> [Endpoint] {
+        guard case .systemdSocket(let name) = configured.address, let inherited = context.inheritedSockets[name], !inherited.isEmpty else {
+            return [try Endpoint(configured, inherited: nil, allowLegacyMD5: allowLegacyMD5, context: context, index: index)]
+        }
+        var opened: [Endpoint] = []
+        for fd in inherited {
+            opened.append(try Endpoint(configured, inherited: fd, allowLegacyMD5: allowLegacyMD5, context: context, index: index))
+        }
+        return opened
     }
 
     /// Starts accepting on endpoints just opened, or on none of them: they are all stopped when
@@ -81,7 +94,7 @@ public final class Broker: Sendable {
         var opened: [Endpoint] = []
         for (index, endpoint) in new.endpoints.enumerated() where !runningAddresses.contains(endpoint.address) {
             do {
-                opened.append(try Endpoint(endpoint, allowLegacyMD5: new.broker.allowLegacyMD5, context: context, index: index + 1))
+                opened += try open(endpoint, allowLegacyMD5: new.broker.allowLegacyMD5, index: index + 1)
             } catch {
                 for endpoint in opened { endpoint.stop() }
                 throw error
@@ -153,6 +166,9 @@ public final class Broker: Sendable {
         endpoints.withLock { $0.first }?.wedgeForTesting()
     }
     #endif
+
+    /// Seconds a shutdown lets queued deliveries flush (`drain_timeout`, as last reloaded).
+    public var drainTimeout: Double { context.limits.drainTimeout }
 
     /// Handshakes in progress now.
     public var handshakesInProgress: Int { context.handshakesInProgress }

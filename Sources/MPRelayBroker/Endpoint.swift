@@ -16,9 +16,10 @@ final class Endpoint: @unchecked Sendable {
     private var registration: ReadinessPoller.Registration?
     private var paused = false
 
-    init(_ configured: EndpointConfig, allowLegacyMD5: Bool, context: RelayContext, index: Int) throws(SocketError) {
-        if case .systemdSocket(let name) = configured.address, let fd = context.inheritedSockets[name] {
-            self.socket = ListeningSocket.adopt(fd)
+    /// Binds `configured`'s address, or adopts `inherited`, a listening socket systemd passed.
+    init(_ configured: EndpointConfig, inherited: Int32?, allowLegacyMD5: Bool, context: RelayContext, index: Int) throws(SocketError) {
+        if let inherited {
+            self.socket = ListeningSocket.adopt(inherited)
         } else {
             self.socket = try ListeningSocket.open(configured.address, mode: configured.mode)
         }

@@ -57,6 +57,25 @@ extension Daemon {
         return timers
     }
 
+    /// While a shutdown drains, asks systemd for more time (`EXTEND_TIMEOUT_USEC=`) every
+    /// ``extensionInterval`` seconds, each time for the drain's remaining time plus a margin and
+    /// at most twice the interval, so that a `drain_timeout` longer than the unit's
+    /// `TimeoutStopSec=` is honoured, and a daemon stuck past its drain is still killed.
+    func extendStopTimeout(until drainEnd: DispatchTime) {
+        guard notifier.isEnabled else { return }
+        let now = DispatchTime.now()
+        guard now < drainEnd else { return }
+        let remaining = Double(drainEnd.uptimeNanoseconds - now.uptimeNanoseconds) / 1e9
+        let margin = 5.0
+        notify { try $0.extendTimeout(by: .milliseconds(Int64(min(remaining + margin, 2 * Self.extensionInterval) * 1000))) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + Self.extensionInterval) { [self] in
+            extendStopTimeout(until: drainEnd)
+        }
+    }
+
+    /// Seconds between two `EXTEND_TIMEOUT_USEC=` while draining.
+    static let extensionInterval = 5.0
+
     /// Debug builds started with MPRELAY_TEST_WEDGE=1: SIGUSR2 wedges the broker so that a test
     /// can watch systemd's watchdog restart it. Release builds have no such switch.
     func testWedgeSource(on queue: DispatchQueue) -> [any DispatchSourceSignal] {

@@ -17,6 +17,11 @@ final class Daemon: Sendable {
     private let logOutput: LogOutput
     let environment: [String: String]
     private let signalQueue = DispatchQueue(label: "MainProcess.signals")
+    /// Reloads, one at a time, off ``signalQueue``: a reload waits for its child check, and
+    /// SIGTERM, STATUS= and the watchdog must not wait with it.
+    private let reloadQueue = DispatchQueue(label: "MainProcess.reload")
+    /// Set by the first SIGTERM or SIGINT; later reloads are refused.
+    private let stopping = Atomic<Bool>(false)
     /// The control socket while it listens: set once started, taken at shutdown.
     private let control = Mutex<ControlServer?>(nil)
     /// Readiness, status, reload and watchdog notifications to systemd; no-ops outside it.
@@ -31,7 +36,7 @@ final class Daemon: Sendable {
         levelControl: LogLevelControl,
         logOutput: LogOutput,
         environment: [String: String],
-        inheritedSockets: [String: Int32]
+        inheritedSockets: [String: [Int32]]
     ) {
         self.configuration = configuration
         self.configurationPath = path
@@ -74,8 +79,7 @@ final class Daemon: Sendable {
             levelControl: levelControl,
             logger: logger
         ) { [self] in
-            // Serialized with SIGHUP and SIGTERM; a reload that waited behind a shutdown is refused.
-            signalQueue.sync { control.withLock { $0 } == nil ? (false, "mprelayd is shutting down") : reload() }
+            reloadQueue.sync { reloadUnlessStopping() }
         }
         do {
             try server.start()
@@ -110,17 +114,32 @@ final class Daemon: Sendable {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: signalQueue)
             source.setEventHandler { [self] in
-                if signalNumber == SIGHUP { _ = reload() } else { beginShutdown(signalNumber) }
+                if signalNumber == SIGHUP {
+                    reloadQueue.async { [self] in _ = reloadUnlessStopping() }
+                } else {
+                    beginShutdown(signalNumber)
+                }
             }
             source.activate()
             return source
         }
     }
 
+    /// A reload on ``reloadQueue`` (SIGHUP, or the control socket's `reload`), refused once a
+    /// shutdown has begun.
+    private func reloadUnlessStopping() -> (applied: Bool, summary: String) {
+        dispatchPrecondition(condition: .onQueue(reloadQueue))
+        guard !stopping.load(ordering: .acquiring) else {
+            logger.warning("reload refused: mprelayd is shutting down")
+            return (false, "mprelayd is shutting down")
+        }
+        return reload()
+    }
+
     /// Re-reads the configuration and applies it whole, or keeps the running one and says why.
     ///
     /// - Returns: whether the new configuration was applied, and a sentence saying what happened.
-    func reload() -> (applied: Bool, summary: String) {
+    private func reload() -> (applied: Bool, summary: String) {
         notify { try $0.reloading() }
         let result = reloadConfiguration()
         notify { try $0.ready(status: "\(statusLine()); last reload \(result.summary)") }
@@ -157,7 +176,9 @@ final class Daemon: Sendable {
     }
 
     private func beginShutdown(_ signalNumber: Int32) {
+        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         notify { try $0.stopping(status: "draining \(broker.connectionCount) connections") }
+        extendStopTimeout(until: .now() + broker.drainTimeout)
         control.withLock { $0.take() }?.stop()
         logger.info("received \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): draining \(broker.connectionCount) connection(s)")
         broker.shutdown { [self] in

@@ -52,7 +52,7 @@ struct MPRelayDaemon: ParsableCommand {
             for warning in loaded.warnings { print("warning: \(warning)") }
             return
         }
-        let inherited: [String: Int32]
+        let inherited: [String: [Int32]]
         do {
             inherited = try claimInheritedSockets(for: loaded)
         } catch {
@@ -81,14 +81,15 @@ struct MPRelayDaemon: ParsableCommand {
         try daemon.run()
     }
 
-    /// Takes the listening sockets systemd passed for the endpoints written `socket = "NAME"`.
-    /// A passed socket that no endpoint names is an error, so none is silently ignored.
-    private func claimInheritedSockets(for configuration: Configuration) throws(SystemdError) -> [String: Int32] {
+    /// Takes the listening sockets systemd passed for the endpoints written `socket = "NAME"`,
+    /// every socket of a name (a unit may list several `ListenStream=` lines under one name). A
+    /// passed socket that no endpoint names is an error, so none is silently ignored.
+    private func claimInheritedSockets(for configuration: Configuration) throws(SystemdError) -> [String: [Int32]] {
         var passed = try ListenFileDescriptors.inherited()
-        var claimed: [String: Int32] = [:]
+        var claimed: [String: [Int32]] = [:]
         for endpoint in configuration.endpoints {
             guard case .systemdSocket(let name) = endpoint.address else { continue }
-            claimed[name] = try passed.claim(name)[0].fd
+            claimed[name] = try passed.claim(name).map(\.fd)
         }
         try passed.checkAllClaimed()
         return claimed
