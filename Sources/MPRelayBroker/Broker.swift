@@ -9,6 +9,8 @@ public final class Broker: Sendable {
     private let context: RelayContext
     private let endpoints = Mutex<[Endpoint]>([])
     private let configuration: Mutex<Configuration>
+    /// The watchdog's probe through a poller thread and a connection-style queue, once started.
+    private let relayProbe = Mutex<RelayProbe?>(nil)
 
     /// Creates a broker for `configuration`; nothing listens until ``start()``.
     ///
@@ -146,11 +148,22 @@ public final class Broker: Sendable {
         return true
     }
 
-    /// Calls `completion` once every endpoint's queue has run a block that also took the
-    /// registry's and the connection table's locks: proof, for a watchdog, that the broker still
-    /// accepts and routes. A wedged broker never calls it.
-    public func probe(completion: @escaping @Sendable () -> Void) {
+    /// Calls `completion` once a byte went the way a message goes (a socket's readiness seen by a
+    /// poller thread, a handler run on a serial queue: ``RelayProbe``) and every endpoint's queue
+    /// has run a block that also took the registry's and the connection table's locks: proof, for
+    /// a watchdog, that the broker still accepts and relays. A wedged broker never calls it.
+    ///
+    /// - Throws: ``SocketError`` when the probe's socket pair cannot be set up (the first time).
+    public func probe(completion: @escaping @Sendable () -> Void) throws(SocketError) {
         let group = DispatchGroup()
+        let probe = try relayProbe.withLock { probe throws(SocketError) -> RelayProbe in
+            if let probe { return probe }
+            let created = try RelayProbe()
+            probe = created
+            return created
+        }
+        group.enter()
+        probe.send { group.leave() }
         for endpoint in endpoints.withLock({ $0 }) {
             endpoint.probe(group) { [context] in
                 _ = context.registry.count
@@ -161,9 +174,9 @@ public final class Broker: Sendable {
     }
 
     #if DEBUG
-    /// Wedges the first endpoint's queue, for the watchdog test; debug builds only.
+    /// Wedges every poller thread, for the watchdog test; debug builds only.
     public func wedgeForTesting() {
-        endpoints.withLock { $0.first }?.wedgeForTesting()
+        ReadinessPoller.shared.wedgeForTesting()
     }
     #endif
 

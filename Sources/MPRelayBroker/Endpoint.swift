@@ -75,14 +75,6 @@ final class Endpoint: @unchecked Sendable {
         queue.async(group: group, execute: work)
     }
 
-    #if DEBUG
-    /// Blocks this endpoint's queue for good, so the watchdog test can see systemd restart a
-    /// broker that stopped answering. Compiled into debug builds only.
-    func wedgeForTesting() {
-        queue.async { while true { sleep(3_600) } }
-    }
-    #endif
-
     /// Accepts for one turn: until the backlog is empty (the poller reports a new connection only
     /// when the backlog was empty before it), or ``acceptsPerTurn`` connections, so that a burst
     /// of connections does not hold the poller's thread. Returns whether the backlog is empty.

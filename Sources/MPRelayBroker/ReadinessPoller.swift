@@ -101,6 +101,7 @@ final class ReadinessPoller: Sendable {
     static let shared = ReadinessPoller(threads: min(max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1), 16))
 
     private let epollFD: Int32
+    private let threadCount: Int
     private let watches = Mutex<[UInt64: Watch]>([:])
     private let nextToken = Atomic<UInt64>(1)
 
@@ -109,6 +110,7 @@ final class ReadinessPoller: Sendable {
     init(threads: Int) {
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         precondition(epollFD >= 0, "epoll_create1 failed: \(String(cString: strerror(errno)))")
+        threadCount = threads
         for index in 0..<threads {
             ServiceThread.start(name: "mprelay-poll-\(index)") { [self] in run() }
         }
@@ -158,6 +160,26 @@ final class ReadinessPoller: Sendable {
         _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, registration.fd, &event)
         _ = watches.withLock { $0.removeValue(forKey: registration.token) }
     }
+
+    #if DEBUG
+    /// Blocks every poller thread for good, one after the other, so that the watchdog test can
+    /// see systemd restart a daemon whose relay path stopped. Compiled into debug builds only.
+    func wedgeForTesting() {
+        for _ in 0..<threadCount {
+            var fds: [Int32] = [0, 0]
+            guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds) == 0 else { return }
+            let taken = DispatchSemaphore(value: 0)
+            _ = try? watch(fds[0], on: DispatchQueue(label: "mprelay-wedge")) { _ in
+                taken.signal()
+                while true { sleep(3_600) }
+            }
+            var byte: UInt8 = 1
+            _ = send(fds[1], &byte, 1, Int32(MSG_NOSIGNAL))
+            // One at a time: a thread that took two events in one batch would leave the second.
+            _ = taken.wait(timeout: .now() + 5)
+        }
+    }
+    #endif
 
     private func control(_ operation: Int32, _ registration: Registration, room: Bool) throws(SocketError) {
         var event = epoll_event()

@@ -23,8 +23,9 @@ extension Daemon {
     }
 
     /// Under systemd: STATUS= at most once a second when it changed, and, when the unit sets
-    /// `WatchdogSec=`, WATCHDOG=1 at half the interval, sent only after a probe went through every
-    /// endpoint's queue and the broker's locks, so a wedged broker stops petting the watchdog.
+    /// `WatchdogSec=`, WATCHDOG=1 at half the interval, sent only after a probe went the way a
+    /// message goes (a poller thread, a connection-style queue) and through every endpoint's queue
+    /// and the broker's locks, so a wedged relay stops petting the watchdog.
     func startSystemdTimers(on queue: DispatchQueue) -> [any DispatchSourceTimer] {
         guard notifier.isEnabled else { return [] }
         var timers: [any DispatchSourceTimer] = []
@@ -45,9 +46,14 @@ extension Daemon {
             watchdog.schedule(deadline: .now(), repeating: half)
             watchdog.setEventHandler { [self] in
                 guard probing.withLock({ busy in defer { busy = true }; return !busy }) else { return }
-                broker.probe { [self] in
+                do {
+                    try broker.probe { [self] in
+                        probing.withLock { $0 = false }
+                        notify { try $0.watchdog() }
+                    }
+                } catch {
                     probing.withLock { $0 = false }
-                    notify { try $0.watchdog() }
+                    logger.error("watchdog probe not sent, WATCHDOG=1 withheld: \(error)")
                 }
             }
             watchdog.activate()
@@ -76,7 +82,7 @@ extension Daemon {
     /// Seconds between two `EXTEND_TIMEOUT_USEC=` while draining.
     static let extensionInterval = 5.0
 
-    /// Debug builds started with MPRELAY_TEST_WEDGE=1: SIGUSR2 wedges the broker so that a test
+    /// Debug builds started with MPRELAY_TEST_WEDGE=1: SIGUSR2 wedges the poller threads so that a test
     /// can watch systemd's watchdog restart it. Release builds have no such switch.
     func testWedgeSource(on queue: DispatchQueue) -> [any DispatchSourceSignal] {
         #if DEBUG
@@ -84,7 +90,7 @@ extension Daemon {
         signal(SIGUSR2, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGUSR2, queue: queue)
         source.setEventHandler { [self] in
-            logger.warning("SIGUSR2 with MPRELAY_TEST_WEDGE=1: wedging the broker for the watchdog test")
+            logger.warning("SIGUSR2 with MPRELAY_TEST_WEDGE=1: wedging the poller threads for the watchdog test")
             broker.wedgeForTesting()
         }
         source.activate()
