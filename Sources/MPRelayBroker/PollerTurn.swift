@@ -6,23 +6,15 @@
 /// `epoll_wait` at once, instead of waiting for the busy queue. The turn that ends takes what was
 /// noted, plus another read if it stopped before the socket was empty, and hands it to one turn
 /// queued on the owner's queue; with nothing left, it gives the turn up. So a connection never
-/// occupies more than one poller thread.
-///
-/// A registration whose last turn was heavy (it stopped before the socket was empty, or ran
-/// longer than ``ReadinessPoller/heavyTurnNanoseconds``) is a flooding peer: its next event is
-/// handed to a turn queued on its queue rather than run on the poller thread, until a turn of it
-/// is light again. The poller threads stay free for the light events of everyone else, which
-/// they serve with one wake-up each.
+/// occupies more than one poller thread, and a flooding peer never more than one turn of one.
 ///
 /// The value fits in one byte so that the poller keeps it in an `Atomic<UInt8>` and changes it
 /// with compare-and-exchange, without a lock on the path of every message.
 struct PollerTurn: Equatable, Sendable {
-    /// Bit 7: a turn runs or is queued. Bit 6: the last turn was heavy. Bits 0-1: the
-    /// ``ReadinessPoller/Readiness`` noted since.
+    /// Bit 7: a turn runs or is queued. Bits 0-1: the ``ReadinessPoller/Readiness`` noted since.
     private(set) var rawValue: UInt8
 
     private static let held: UInt8 = 0x80
-    private static let heavy: UInt8 = 0x40
 
     /// Nobody holds the turn; nothing is noted.
     static let idle = PollerTurn(rawValue: 0)
@@ -36,17 +28,12 @@ struct PollerTurn: Equatable, Sendable {
     var isHeld: Bool { rawValue & Self.held != 0 }
 
     /// What was noted for the turn that follows the current one.
-    var noted: ReadinessPoller.Readiness { ReadinessPoller.Readiness(rawValue: rawValue & ~(Self.held | Self.heavy)) }
-
-    /// Whether the last turn was heavy: events are handed to the owner's queue.
-    var isHeavy: Bool { rawValue & Self.heavy != 0 }
+    var noted: ReadinessPoller.Readiness { ReadinessPoller.Readiness(rawValue: rawValue & ~Self.held) }
 
     /// What the thread that saw an event is to do.
     enum Arrival: Equatable, Sendable {
         /// It holds the turn now: run it for what the event reported.
         case enter
-        /// It holds the turn now, for a flooding peer: queue the turn on the owner's queue.
-        case handOver
         /// Another thread holds the turn; the event is noted for it, nothing to do.
         case noted
     }
@@ -57,8 +44,8 @@ struct PollerTurn: Equatable, Sendable {
             rawValue |= readiness.rawValue
             return .noted
         }
-        rawValue |= Self.held
-        return isHeavy ? .handOver : .enter
+        rawValue = Self.held
+        return .enter
     }
 
     /// What follows a turn.
@@ -70,17 +57,15 @@ struct PollerTurn: Equatable, Sendable {
     }
 
     /// The turn's handler returned; `drained` is false when a read turn stopped before the socket
-    /// was empty (an edge-triggered registration does not report that data again), `long` when it
-    /// ran past the poller's bound for a light turn.
-    mutating func finish(drained: Bool, long: Bool) -> Ending {
+    /// was empty (an edge-triggered registration does not report that data again).
+    mutating func finish(drained: Bool) -> Ending {
         var next = noted
         if !drained { next.insert(.readable) }
-        let weight = drained && !long ? 0 : Self.heavy
         if next.isEmpty {
-            rawValue = weight
+            self = .idle
             return .released
         }
-        rawValue = Self.held | weight
+        rawValue = Self.held
         return .next(next)
     }
 }

@@ -18,9 +18,10 @@ import Synchronization
 /// rather than by waiting. An event for a registration whose turn is running elsewhere is noted
 /// and the poller thread moves on, so a flooding peer occupies at most one poller thread, and a
 /// poller thread never waits behind another thread's turn. A read turn that stops before the
-/// socket is empty continues in turns queued with `async`, on Dispatch's threads, and so do the
-/// next events of a registration whose turns are heavy (``PollerTurn``): a flooding peer is
-/// served off the poller threads, which stay free for everyone else's light events.
+/// socket is empty continues in turns queued with `async`, on Dispatch's threads. (Handing a
+/// flooding peer's next events to its queue as well, to keep the poller threads for light turns,
+/// was measured: under a 4 KiB flood it raised the ping-pong pair's p50 from about 55 to 70-105 µs
+/// on 2 CPUs, the extra Dispatch threads competing for the cores, with no gain at p99.)
 ///
 /// Sockets are watched for reading only; ``expectRoom(_:_:)`` adds writability while a write is
 /// pending, so that a socket whose peer reads does not wake a poller thread at every ACK.
@@ -67,35 +68,24 @@ final class ReadinessPoller: Sendable {
             }
         }
 
-        /// A poller thread saw an event: runs the turn here if nobody holds it, or queues it for
-        /// a flooding peer.
+        /// A poller thread saw an event: runs the turn here if nobody holds it.
         func ready(_ readiness: Readiness) {
-            switch transition({ $0.arrive(readiness) }) {
-            case .enter: queue.sync { turn(readiness) }
-            case .handOver: queue.async { [self] in turn(readiness) }
-            case .noted: break
-            }
+            guard transition({ $0.arrive(readiness) }) == .enter else { return }
+            queue.sync { turn(readiness) }
         }
 
         /// The owner asked for a turn: queues one if nobody holds it.
         func wake() {
-            guard transition({ $0.arrive(.readable) }) != .noted else { return }
+            guard transition({ $0.arrive(.readable) }) == .enter else { return }
             queue.async { [self] in turn(.readable) }
         }
 
         private func turn(_ readiness: Readiness) {
-            let started = DispatchTime.now().uptimeNanoseconds
             let drained = handler(readiness) || !readiness.contains(.readable)
-            let long = DispatchTime.now().uptimeNanoseconds - started > ReadinessPoller.heavyTurnNanoseconds
-            guard case .next(let next) = transition({ $0.finish(drained: drained, long: long) }) else { return }
+            guard case .next(let next) = transition({ $0.finish(drained: drained) }) else { return }
             queue.async { [self] in turn(next) }
         }
     }
-
-    /// A turn longer than this (or one that leaves data unread) makes its registration a flooding
-    /// peer's, served off the poller threads until a turn of it is short again. A relayed message
-    /// takes a few microseconds; a turn of this length is dozens of them.
-    static let heavyTurnNanoseconds: UInt64 = 200_000
 
     /// The poller every broker in this process shares, with a thread per CPU (at most 16).
     static let shared = ReadinessPoller(threads: min(max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1), 16))

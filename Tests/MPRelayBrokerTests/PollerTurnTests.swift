@@ -2,7 +2,7 @@
 import Testing
 
 /// The poller's turn-taking rules without sockets: one holder at a time, events noted while it
-/// runs, what a finished turn hands on, and flooding peers served off the poller threads.
+/// runs, and what a finished turn hands on.
 @Suite("Poller turns")
 struct PollerTurnTests {
     @Test func anEventForAnIdleRegistrationTakesTheTurn() {
@@ -24,7 +24,7 @@ struct PollerTurnTests {
     @Test func aDrainedTurnWithNothingNotedGivesTheTurnUp() {
         var turn = PollerTurn.idle
         _ = turn.arrive(.readable)
-        #expect(turn.finish(drained: true, long: false) == .released)
+        #expect(turn.finish(drained: true) == .released)
         #expect(turn == .idle)
         #expect(turn.arrive(.writable) == .enter)
     }
@@ -32,7 +32,7 @@ struct PollerTurnTests {
     @Test func anUndrainedTurnKeepsTheTurnForAnotherRead() {
         var turn = PollerTurn.idle
         _ = turn.arrive(.readable)
-        #expect(turn.finish(drained: false, long: false) == .next(.readable))
+        #expect(turn.finish(drained: false) == .next(.readable))
         #expect(turn.isHeld)
         #expect(turn.arrive(.readable) == .noted)
     }
@@ -41,9 +41,9 @@ struct PollerTurnTests {
         var turn = PollerTurn.idle
         _ = turn.arrive(.readable)
         _ = turn.arrive(.writable)
-        #expect(turn.finish(drained: true, long: false) == .next(.writable))
+        #expect(turn.finish(drained: true) == .next(.writable))
         #expect(turn.noted.isEmpty)
-        #expect(turn.finish(drained: true, long: false) == .released)
+        #expect(turn.finish(drained: true) == .released)
     }
 
     @Test func notedReadingJoinsAnUndrainedTurnsNextRead() {
@@ -51,7 +51,7 @@ struct PollerTurnTests {
         _ = turn.arrive(.writable)
         _ = turn.arrive(.readable)
         _ = turn.arrive(.writable)
-        #expect(turn.finish(drained: false, long: false) == .next([.readable, .writable]))
+        #expect(turn.finish(drained: false) == .next([.readable, .writable]))
     }
 
     @Test func theStoredByteRestoresTheState() {
@@ -59,27 +59,5 @@ struct PollerTurnTests {
         _ = turn.arrive(.readable)
         _ = turn.arrive(.writable)
         #expect(PollerTurn(rawValue: turn.rawValue) == turn)
-    }
-
-    @Test func afterAHeavyTurnTheNextEventIsHandedOver() {
-        var turn = PollerTurn.idle
-        _ = turn.arrive(.readable)
-        #expect(turn.finish(drained: false, long: false) == .next(.readable))
-        #expect(turn.isHeavy)
-        #expect(turn.finish(drained: true, long: true) == .released)
-        #expect(turn.isHeavy)
-        #expect(!turn.isHeld)
-        #expect(turn.arrive(.readable) == .handOver)
-        #expect(turn.arrive(.readable) == .noted)
-    }
-
-    @Test func aLightTurnBringsTheRegistrationBackToThePollerThread() {
-        var turn = PollerTurn.idle
-        _ = turn.arrive(.readable)
-        _ = turn.finish(drained: true, long: true)
-        #expect(turn.arrive(.readable) == .handOver)
-        #expect(turn.finish(drained: true, long: false) == .released)
-        #expect(turn == .idle)
-        #expect(turn.arrive(.readable) == .enter)
     }
 }
