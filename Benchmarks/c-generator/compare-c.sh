@@ -62,21 +62,13 @@ for run in $(seq "$REPEAT"); do
     done
 done
 
-python3 - "$RUN/results" <<'PY'
-import statistics, sys
+python3 - "$RUN/results" "$HERE" <<'PY'
+import sys
 
-runs = {}
-for line in open(sys.argv[1]):
-    label, workload, rest = line.split(" ", 2)
-    fields = dict(part.split("=", 1) for part in rest.split()[1:] if "=" in part)
-    runs.setdefault((label, workload), []).append(fields)
+sys.path.insert(0, sys.argv[2])
+from results import cell, damaged, load, median
 
-def median(label, workload, key):
-    values = [float(r[key]) for r in runs.get((label, workload), []) if r.get("status") == "ok" and key in r]
-    return statistics.median(values) if values else None
-
-def cell(value, digits):
-    return "failed" if value is None else f"{value:,.{digits}f}"
+runs = load(sys.argv[1])
 
 rows = [
     ("msgs/s @64 B, 4 pairs", "t64", "msgs_s", 0, "higher"),
@@ -89,10 +81,8 @@ rows = [
 print("| metric (median) | mprelayd | C epoll relay | mprelayd / C |")
 print("|---|---:|---:|---:|")
 for label, workload, key, digits, better in rows:
-    ours, theirs = median("mprelay", workload, key), median("c", workload, key)
+    ours, theirs = median(runs, "mprelay", workload, key), median(runs, "c", workload, key)
     ratio = f"{ours / theirs:.2f}x" if better and ours and theirs else ""
     print(f"| {label} | {cell(ours, digits)} | {cell(theirs, digits)} | {ratio} |")
-bad = sum(int(r.get(k, 0)) for results in runs.values() for r in results
-          for k in ("lost", "missing", "reorder", "bad"))
-print(f"| lost+missing+reordered+bad, all runs | {bad} | | |")
+print(f"| lost+missing+reordered+bad, all runs | {damaged(runs)} | | |")
 PY

@@ -83,35 +83,24 @@ for round in $(seq "$REPEAT"); do
     done
 done
 
-python3 - "$RUN/results" <<'PY'
-import statistics, sys
+python3 - "$RUN/results" "$HERE" <<'PY'
+import sys
 
-runs = {}
-for line in open(sys.argv[1]):
-    label, workload, rest = line.split(" ", 2)
-    fields = dict(part.split("=", 1) for part in rest.split()[1:] if "=" in part)
-    runs.setdefault((label, workload), []).append(fields)
+sys.path.insert(0, sys.argv[2])
+from results import cell, damaged, load, median
 
-def median(label, workload, key):
-    values = [float(r[key]) for r in runs.get((label, workload), []) if r.get("status") == "ok" and key in r]
-    return statistics.median(values) if values else None
-
-def cell(value, digits=1):
-    return "failed" if value is None else f"{value:,.{digits}f}"
-
+runs = load(sys.argv[1])
 names = {"mprelayd": "mprelayd", "baseline": "mprelayd (BASELINE_MPRELAYD)",
          "c": "C epoll relay (relay_limit)", "nats": "nats-server"}
 print("| relay (median) | p50 quiet µs | p99 quiet µs | p50 under flood µs | p99 under flood µs | flood msgs/s | flood MB/s |")
 print("|---|---:|---:|---:|---:|---:|---:|")
 for label in [l for l in names if any(key[0] == l for key in runs)]:
-    print(f"| {names[label]} | {cell(median(label, 'quiet', 'p50_us'))} | {cell(median(label, 'quiet', 'p99_us'))}"
-          f" | {cell(median(label, 'flooded', 'p50_us'))} | {cell(median(label, 'flooded', 'p99_us'))}"
-          f" | {cell(median(label, 'flood', 'msgs_s'), 0)} | {cell(median(label, 'flood', 'MB_s'), 0)} |")
-ours, theirs = median("mprelayd", "flooded", "p99_us"), median("c", "flooded", "p99_us")
+    print(f"| {names[label]} | {cell(median(runs, label, 'quiet', 'p50_us'))} | {cell(median(runs, label, 'quiet', 'p99_us'))}"
+          f" | {cell(median(runs, label, 'flooded', 'p50_us'))} | {cell(median(runs, label, 'flooded', 'p99_us'))}"
+          f" | {cell(median(runs, label, 'flood', 'msgs_s'), 0)} | {cell(median(runs, label, 'flood', 'MB_s'), 0)} |")
+ours, theirs = median(runs, "mprelayd", "flooded", "p99_us"), median(runs, "c", "flooded", "p99_us")
 if ours and theirs:
     print(f"\nmprelayd's p99 under flood / the C relay's: {ours / theirs:.2f}x")
-bad = sum(int(r.get(k, 0)) for results in runs.values() for r in results
-          for k in ("lost", "missing", "reorder", "bad"))
 failed = sum(r.get("status") != "ok" for results in runs.values() for r in results)
-print(f"lost+missing+reordered+bad, all runs: {bad}; runs that failed: {failed}")
+print(f"lost+missing+reordered+bad, all runs: {damaged(runs)}; runs that failed: {failed}")
 PY
