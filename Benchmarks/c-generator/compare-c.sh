@@ -29,41 +29,21 @@ C_PORT=$BASE_PORT
 RELAY_PORT=$((BASE_PORT + 1))
 AUTHKEY=bench
 
-for file in bench.c bench.h relay_limit.c Makefile; do
-    [ -f "$SOURCE/$file" ] || { echo "compare-c.sh: $SOURCE/$file is missing" >&2; exit 1; }
-done
-
 RUN=$(mktemp -d -t mprelay-compare-c.XXXXXX)
 SCRIPT=compare-c.sh
 # shellcheck source=Benchmarks/processes.sh
 . "$ROOT/Benchmarks/processes.sh"
+# shellcheck source=Benchmarks/c-generator/generator.sh
+. "$HERE/generator.sh"
 
-note "building the generator with the mprelay adapter"
-cp -r "$SOURCE"/. "$RUN/generator"
-cp "$HERE/adapter_mprelay.c" "$RUN/generator/"
-cd "$RUN/generator"
-grep -q adapter_mprelay bench.c || {
-    sed -i 's/^\( *\)&adapter_binenv,$/&\n\1\&adapter_mprelay,/' bench.c
-    sed -i 's/adapter_binenv;$/adapter_binenv, adapter_mprelay;/' bench.h
-    sed -i 's/adapter_binenv\.c$/adapter_binenv.c adapter_mprelay.c/' Makefile
-}
-grep -q '&adapter_mprelay' bench.c && grep -q 'adapter_mprelay;' bench.h && grep -q 'adapter_mprelay.c' Makefile \
-    || { echo "compare-c.sh: could not add the adapter: the generator's sources have changed shape" >&2; exit 1; }
-make -s bench relay_limit >"$RUN/make.log" 2>&1 || { tail -20 "$RUN/make.log" >&2; exit 1; }
+build_generator "$SOURCE"
+build_mprelayd "$SCRATCH"
 
-note "building mprelayd (release, scratch $SCRATCH)"
-swift build -c release --package-path "$ROOT" --scratch-path "$SCRATCH" --product mprelayd >"$RUN/build.log" 2>&1 \
-    || { tail -20 "$RUN/build.log" >&2; exit 1; }
-MPRELAYD=$(swift build -c release --package-path "$ROOT" --scratch-path "$SCRATCH" --show-bin-path)/mprelayd
-
-printf '[broker]\nlog_level = "warning"\n\n[[endpoint]]\naddress = "127.0.0.1:%s"\nauthkey = "%s"\n\n[control]\nenabled = false\n' \
-    "$RELAY_PORT" "$AUTHKEY" >"$RUN/relay.toml"
 ./relay_limit -a 127.0.0.1 -p "$C_PORT" -k "$AUTHKEY" -L 1800 2>"$RUN/relay_limit.log" &
 C_PID=$!
 PIDS+=("$C_PID")
-"$MPRELAYD" --config "$RUN/relay.toml" 2>"$RUN/mprelayd.log" &
-RELAY_PID=$!
-PIDS+=("$RELAY_PID")
+start_mprelayd "$MPRELAYD" "$RELAY_PORT" "$AUTHKEY" mprelayd
+RELAY_PID=${PIDS[-1]}
 sleep 1
 kill -0 "$C_PID" || { cat "$RUN/relay_limit.log" >&2; exit 1; }
 kill -0 "$RELAY_PID" || { cat "$RUN/mprelayd.log" >&2; exit 1; }
@@ -82,21 +62,13 @@ for run in $(seq "$REPEAT"); do
     done
 done
 
-python3 - "$RUN/results" <<'PY'
-import statistics, sys
+python3 - "$RUN/results" "$HERE" <<'PY'
+import sys
 
-runs = {}
-for line in open(sys.argv[1]):
-    label, workload, rest = line.split(" ", 2)
-    fields = dict(part.split("=", 1) for part in rest.split()[1:] if "=" in part)
-    runs.setdefault((label, workload), []).append(fields)
+sys.path.insert(0, sys.argv[2])
+from results import cell, damaged, load, median
 
-def median(label, workload, key):
-    values = [float(r[key]) for r in runs.get((label, workload), []) if r.get("status") == "ok" and key in r]
-    return statistics.median(values) if values else None
-
-def cell(value, digits):
-    return "failed" if value is None else f"{value:,.{digits}f}"
+runs = load(sys.argv[1])
 
 rows = [
     ("msgs/s @64 B, 4 pairs", "t64", "msgs_s", 0, "higher"),
@@ -109,10 +81,8 @@ rows = [
 print("| metric (median) | mprelayd | C epoll relay | mprelayd / C |")
 print("|---|---:|---:|---:|")
 for label, workload, key, digits, better in rows:
-    ours, theirs = median("mprelay", workload, key), median("c", workload, key)
+    ours, theirs = median(runs, "mprelay", workload, key), median(runs, "c", workload, key)
     ratio = f"{ours / theirs:.2f}x" if better and ours and theirs else ""
     print(f"| {label} | {cell(ours, digits)} | {cell(theirs, digits)} | {ratio} |")
-bad = sum(int(r.get(k, 0)) for results in runs.values() for r in results
-          for k in ("lost", "missing", "reorder", "bad"))
-print(f"| lost+missing+reordered+bad, all runs | {bad} | | |")
+print(f"| lost+missing+reordered+bad, all runs | {damaged(runs)} | | |")
 PY

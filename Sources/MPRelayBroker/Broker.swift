@@ -9,12 +9,14 @@ public final class Broker: Sendable {
     private let context: RelayContext
     private let endpoints = Mutex<[Endpoint]>([])
     private let configuration: Mutex<Configuration>
+    /// The watchdog's probe through a poller thread and a connection-style queue, once started.
+    private let relayProbe = Mutex<RelayProbe?>(nil)
 
     /// Creates a broker for `configuration`; nothing listens until ``start()``.
     ///
     /// - Parameter inheritedSockets: listening sockets systemd passed, by `FileDescriptorName=`,
     ///   for endpoints written `socket = "NAME"`.
-    public init(configuration: Configuration, logger: Logger, inheritedSockets: [String: Int32] = [:]) {
+    public init(configuration: Configuration, logger: Logger, inheritedSockets: [String: [Int32]] = [:]) {
         self.configuration = Mutex(configuration)
         self.context = RelayContext(limits: RelayLimits(configuration.broker), logger: logger, inheritedSockets: inheritedSockets)
     }
@@ -29,18 +31,42 @@ public final class Broker: Sendable {
         var opened: [Endpoint] = []
         for (index, endpoint) in configured.endpoints.enumerated() {
             do {
-                opened.append(try Endpoint(endpoint, allowLegacyMD5: configured.broker.allowLegacyMD5, context: context, index: index + 1))
+                opened += try open(endpoint, allowLegacyMD5: configured.broker.allowLegacyMD5, index: index + 1)
             } catch {
                 for endpoint in opened { endpoint.stop() }
                 throw error
             }
         }
-        for endpoint in opened {
-            endpoint.start()
-            context.logger.info("listening on \(endpoint.boundAddress)")
-        }
+        try startAccepting(opened)
         endpoints.withLock { $0 = opened }
         return opened.map(\.boundAddress)
+    }
+
+    /// Binds `configured`, or adopts every socket systemd passed under its `socket = "NAME"`
+    /// (one ``Endpoint`` each, so that two `ListenStream=` lines under one name are both served).
+    private func open(_ configured: EndpointConfig, allowLegacyMD5: Bool, index: Int) throws(SocketError) -> [Endpoint] {
+        guard case .systemdSocket(let name) = configured.address, let inherited = context.inheritedSockets[name], !inherited.isEmpty else {
+            return [try Endpoint(configured, inherited: nil, allowLegacyMD5: allowLegacyMD5, context: context, index: index)]
+        }
+        var opened: [Endpoint] = []
+        for fd in inherited {
+            opened.append(try Endpoint(configured, inherited: fd, allowLegacyMD5: allowLegacyMD5, context: context, index: index))
+        }
+        return opened
+    }
+
+    /// Starts accepting on endpoints just opened, or on none of them: they are all stopped when
+    /// one cannot be watched.
+    private func startAccepting(_ opened: [Endpoint]) throws(SocketError) {
+        for endpoint in opened {
+            do {
+                try endpoint.start()
+            } catch {
+                for endpoint in opened { endpoint.stop() }
+                throw error
+            }
+            context.logger.info("listening on \(endpoint.boundAddress)")
+        }
     }
 
     /// The addresses currently listening.
@@ -78,21 +104,18 @@ public final class Broker: Sendable {
         var opened: [Endpoint] = []
         for (index, endpoint) in new.endpoints.enumerated() where !runningAddresses.contains(endpoint.address) {
             do {
-                opened.append(try Endpoint(endpoint, allowLegacyMD5: new.broker.allowLegacyMD5, context: context, index: index + 1))
+                opened += try open(endpoint, allowLegacyMD5: new.broker.allowLegacyMD5, index: index + 1)
             } catch {
                 for endpoint in opened { endpoint.stop() }
                 throw error
             }
         }
+        try startAccepting(opened)
         for (endpoint, description) in renewed { endpoint.update(description) }
         let kept = renewed.map(\.0)
         let removed = running.filter { endpoint in !kept.contains { $0 === endpoint } }
         configuration.withLock { $0 = new }
         context.limits = RelayLimits(new.broker)
-        for endpoint in opened {
-            endpoint.start()
-            context.logger.info("listening on \(endpoint.boundAddress)")
-        }
         for endpoint in removed {
             endpoint.stop()
             context.logger.info("stopped listening on \(endpoint.boundAddress): removed from the configuration")
@@ -125,11 +148,22 @@ public final class Broker: Sendable {
         return true
     }
 
-    /// Calls `completion` once every endpoint's queue has run a block that also took the
-    /// registry's and the connection table's locks: proof, for a watchdog, that the broker still
-    /// accepts and routes. A wedged broker never calls it.
-    public func probe(completion: @escaping @Sendable () -> Void) {
+    /// Calls `completion` once a byte went the way a message goes (a socket's readiness seen by a
+    /// poller thread, a handler run on a serial queue: ``RelayProbe``) and every endpoint's queue
+    /// has run a block that also took the registry's and the connection table's locks: proof, for
+    /// a watchdog, that the broker still accepts and relays. A wedged broker never calls it.
+    ///
+    /// - Throws: ``SocketError`` when the probe's socket pair cannot be set up (the first time).
+    public func probe(completion: @escaping @Sendable () -> Void) throws(SocketError) {
         let group = DispatchGroup()
+        let probe = try relayProbe.withLock { probe throws(SocketError) -> RelayProbe in
+            if let probe { return probe }
+            let created = try RelayProbe()
+            probe = created
+            return created
+        }
+        group.enter()
+        probe.send { group.leave() }
         for endpoint in endpoints.withLock({ $0 }) {
             endpoint.probe(group) { [context] in
                 _ = context.registry.count
@@ -140,11 +174,14 @@ public final class Broker: Sendable {
     }
 
     #if DEBUG
-    /// Wedges the first endpoint's queue, for the watchdog test; debug builds only.
+    /// Wedges every poller thread, for the watchdog test; debug builds only.
     public func wedgeForTesting() {
-        endpoints.withLock { $0.first }?.wedgeForTesting()
+        ReadinessPoller.shared.wedgeForTesting()
     }
     #endif
+
+    /// Seconds a shutdown lets queued deliveries flush (`drain_timeout`, as last reloaded).
+    public var drainTimeout: Double { context.limits.drainTimeout }
 
     /// Handshakes in progress now.
     public var handshakesInProgress: Int { context.handshakesInProgress }

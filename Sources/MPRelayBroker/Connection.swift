@@ -94,6 +94,8 @@ final class Connection: @unchecked Sendable {
     var tls: TLSSession?
     /// What the TLS handshake agreed on, once it is complete.
     var tlsPeer: TLSPeerInfo?
+    /// A read turn during the TLS handshake was handed on to a queued turn.
+    private var tlsTurnDeferred = false
     private var tornDown = false
 
     init(fd: Int32, remote: String, origin: String, listener: Endpoint, context: RelayContext) {
@@ -121,7 +123,12 @@ final class Connection: @unchecked Sendable {
             deadlines = DeadlineScheduler.shared.register(on: queue) { [self] in deadlineReached() }
             armTimer(after: limits.handshakeTimeout)
             isReading = true
-            registration = ReadinessPoller.shared.watch(fd, on: queue) { [self] readiness in socketReady(readiness) }
+            do {
+                registration = try ReadinessPoller.shared.watch(fd, on: queue) { [self] readiness in socketReady(readiness) }
+            } catch {
+                teardown(reason: "\(error)", level: .error)
+                return
+            }
             if isTLS { startTLS() } else { beginHandshake() }
         }
     }
@@ -129,19 +136,33 @@ final class Connection: @unchecked Sendable {
     /// Called by the poller on this queue: flushes when a blocked write has room again, and reads
     /// for one turn when there is something to read.
     private func socketReady(_ readiness: ReadinessPoller.Readiness) -> Bool {
-        if readiness.contains(.writable) && awaitingRoom {
-            awaitingRoom = false
-            flush()
+        if readiness.contains(.writable) {
+            if awaitingRoom {
+                awaitingRoom = false
+                flush()
+            }
+            if !awaitingRoom { expectRoom(false) }
         }
         guard readiness.contains(.readable) else { return true }
-        if let tls, !tls.isHandshakeComplete {
-            // The TLS handshake's public-key work runs on Dispatch's threads, not the poller's.
-            queue.async { [self] in
-                if !readAvailable(), let registration { ReadinessPoller.shared.wake(registration) }
-            }
-            return true
+        if let tls, !tls.isHandshakeComplete, !tlsTurnDeferred {
+            // The TLS handshake's public-key work runs in the turn queued after this one, on
+            // Dispatch's threads, not on the poller thread that saw the event.
+            tlsTurnDeferred = true
+            return false
         }
+        tlsTurnDeferred = false
         return readAvailable()
+    }
+
+    /// Asks the poller for writable events while a write is pending, and stops them once it is
+    /// done; a registration the kernel refuses to change closes this connection alone.
+    private func expectRoom(_ wanted: Bool) {
+        guard let registration else { return }
+        do {
+            try ReadinessPoller.shared.expectRoom(registration, wanted)
+        } catch {
+            teardown(reason: "\(error)", level: .error)
+        }
     }
 
     // MARK: Reading
@@ -373,6 +394,7 @@ final class Connection: @unchecked Sendable {
                 inflightOffset += count
             case .wouldBlock:
                 awaitingRoom = true
+                expectRoom(true)
                 return
             case .endOfFile, .failed:
                 teardown(reason: "write failed: peer went away", level: .info)

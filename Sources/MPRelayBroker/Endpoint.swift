@@ -16,9 +16,10 @@ final class Endpoint: @unchecked Sendable {
     private var registration: ReadinessPoller.Registration?
     private var paused = false
 
-    init(_ configured: EndpointConfig, allowLegacyMD5: Bool, context: RelayContext, index: Int) throws(SocketError) {
-        if case .systemdSocket(let name) = configured.address, let fd = context.inheritedSockets[name] {
-            self.socket = ListeningSocket.adopt(fd)
+    /// Binds `configured`'s address, or adopts `inherited`, a listening socket systemd passed.
+    init(_ configured: EndpointConfig, inherited: Int32?, allowLegacyMD5: Bool, context: RelayContext, index: Int) throws(SocketError) {
+        if let inherited {
+            self.socket = ListeningSocket.adopt(inherited)
         } else {
             self.socket = try ListeningSocket.open(configured.address, mode: configured.mode)
         }
@@ -53,12 +54,20 @@ final class Endpoint: @unchecked Sendable {
     }
 
     /// Starts accepting.
-    func start() {
-        queue.sync {
-            registration = ReadinessPoller.shared.watch(socket.fd, on: queue) { [self] readiness in
-                readiness.contains(.readable) ? acceptAvailable() : true
+    ///
+    /// - Throws: ``SocketError`` when the poller cannot watch the listening socket.
+    func start() throws(SocketError) {
+        let failure = queue.sync { () -> SocketError? in
+            do throws(SocketError) {
+                registration = try ReadinessPoller.shared.watch(socket.fd, on: queue) { [self] readiness in
+                    readiness.contains(.readable) ? acceptAvailable() : true
+                }
+                return nil
+            } catch {
+                return error
             }
         }
+        if let failure { throw failure }
     }
 
     /// Stops accepting, closes the socket and removes its file (a socket systemd passed stays open
@@ -80,14 +89,6 @@ final class Endpoint: @unchecked Sendable {
     func probe(_ group: DispatchGroup, _ work: @escaping @Sendable () -> Void) {
         queue.async(group: group, execute: work)
     }
-
-    #if DEBUG
-    /// Blocks this endpoint's queue for good, so the watchdog test can see systemd restart a
-    /// broker that stopped answering. Compiled into debug builds only.
-    func wedgeForTesting() {
-        queue.async { while true { sleep(3_600) } }
-    }
-    #endif
 
     /// Accepts for one turn: until the backlog is empty (the poller reports a new connection only
     /// when the backlog was empty before it), or ``acceptsPerTurn`` connections, so that a burst

@@ -19,6 +19,9 @@ public struct ListeningSocket: Sendable {
 
     /// Takes over a listening socket systemd passed (socket activation), already bound.
     static func adopt(_ fd: Int32) -> ListeningSocket {
+        // systemd passes sockets blocking unless the unit says NonBlocking=yes; accepting until
+        // EAGAIN would then block the endpoint's queue in accept once the backlog is empty.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         var socket = ListeningSocket(fd: fd, boundAddress: SocketPeer.localAddress(of: fd))
         socket.isInherited = true
         return socket

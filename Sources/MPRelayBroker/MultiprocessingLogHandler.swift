@@ -3,8 +3,9 @@ public import MPRelayConfig
 import Glibc
 import Synchronization
 
-/// A swift-log handler that writes `[LEVEL/processName] message` lines to stderr, the format of
-/// Python's `multiprocessing.log_to_stderr()`, one `write(2)` per line so lines never interleave.
+/// A swift-log handler that writes `[LEVEL/processName] message` lines, the format of Python's
+/// `multiprocessing.log_to_stderr()`, through a ``LogOutput`` (stderr, by default), which never
+/// lets the thread that logs wait for the output's reader.
 ///
 /// `processName` comes from the logger's `processName` metadata (a connection's queue name,
 /// `Connection-N`), else `MainProcess`. The level is shared through a ``LogLevelControl`` so a
@@ -14,12 +15,14 @@ public struct MultiprocessingLogHandler: LogHandler {
     public static let processNameKey = "processName"
 
     private let control: LogLevelControl
+    private let output: LogOutput
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
 
-    /// Creates a handler whose level follows `control`.
-    public init(control: LogLevelControl) {
+    /// Creates a handler whose level follows `control` and whose lines go to `output`.
+    public init(control: LogLevelControl, output: LogOutput) {
         self.control = control
+        self.output = output
     }
 
     public var logLevel: Logger.Level {
@@ -33,17 +36,7 @@ public struct MultiprocessingLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        let processName = event.metadata?[Self.processNameKey] ?? metadata[Self.processNameKey]
-        let line = Self.format(level: LogLevel(event.level), processName: processName.map { "\($0)" }, message: "\(event.message)")
-        line.utf8CString.withUnsafeBytes { bytes in
-            var remaining = UnsafeRawBufferPointer(rebasing: bytes.dropLast())
-            while !remaining.isEmpty {
-                let written = write(STDERR_FILENO, remaining.baseAddress, remaining.count)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { return }
-                remaining = UnsafeRawBufferPointer(rebasing: remaining[written...])
-            }
-        }
+        output.append(LogRecord(event, metadata: metadata, provider: metadataProvider))
     }
 
     /// One log line, newline included.

@@ -17,10 +17,10 @@ final class RelayContext: Sendable {
     private let handshakes = Atomic<Int>(0)
     private let nextConnectionID = Atomic<Int>(1)
 
-    /// Listening sockets systemd passed, by `FileDescriptorName=`.
-    let inheritedSockets: [String: Int32]
+    /// Listening sockets systemd passed, by `FileDescriptorName=`; a name may have several.
+    let inheritedSockets: [String: [Int32]]
 
-    init(limits: RelayLimits, logger: Logger, inheritedSockets: [String: Int32]) {
+    init(limits: RelayLimits, logger: Logger, inheritedSockets: [String: [Int32]]) {
         self.inheritedSockets = inheritedSockets
         self.currentLimits = Mutex(limits)
         self.logger = logger

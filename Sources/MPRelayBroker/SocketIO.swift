@@ -1,3 +1,4 @@
+import CMPRelayShims
 import Glibc
 
 /// The outcome of one nonblocking read or write.

@@ -4,7 +4,8 @@ import Glibc
 import MPRelayConfig
 
 /// A swift-log handler that writes each line to the systemd journal as a structured entry,
-/// for `log_target = "journal"`.
+/// for `log_target = "journal"`, through a ``LogOutput`` made by ``output(sink:capacity:)``, so
+/// that a journald that does not read never stalls the thread that logs.
 ///
 /// `MESSAGE=` is the same `[LEVEL/processName] message` text the stderr handler
 /// (``MultiprocessingLogHandler``) writes, so `journalctl -u mprelay` reads the same either way;
@@ -14,14 +15,14 @@ import MPRelayConfig
 /// only when ``JournalSink/isAvailable``: without journald, libsystemd drops entries silently.
 public struct JournalLogHandler: LogHandler {
     /// The metadata key whose value becomes `MPRELAY_CONNECTION=`.
-    public static let connectionKey = "connection"
+    public static let connectionKey = LogRecord.connectionKey
     /// The metadata key whose value becomes `MPRELAY_PEER=`.
-    public static let peerKey = "peer"
+    public static let peerKey = LogRecord.peerKey
     /// The metadata key whose value becomes `MPRELAY_PRINCIPAL=`.
-    public static let principalKey = "principal"
+    public static let principalKey = LogRecord.principalKey
 
     private let control: LogLevelControl
-    private let sink: JournalSink
+    private let output: LogOutput
     /// Metadata attached to every line of this logger.
     public var metadata: Logger.Metadata = [:]
     /// Metadata computed for each line.
@@ -29,9 +30,11 @@ public struct JournalLogHandler: LogHandler {
 
     /// Creates a handler whose level follows `control`, as the stderr handler's does, so a
     /// reload that changes `log_level` changes both.
-    public init(control: LogLevelControl, sink: JournalSink = JournalSink()) {
+    ///
+    /// - Parameter output: an output made by ``output(sink:capacity:)``.
+    public init(control: LogLevelControl, output: LogOutput) {
         self.control = control
-        self.sink = sink
+        self.output = output
     }
 
     /// The least severe level written; setting it changes every logger sharing the control.
@@ -46,37 +49,29 @@ public struct JournalLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    /// Writes `event` to the journal, or to stderr if the journal refuses it.
+    /// Queues `event` for the journal.
     public func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let own = event.metadata { merged.merge(own) { _, new in new } }
-        func text(_ key: String) -> String? { merged[key].map { "\($0)" } }
-        let level = LogLevel(event.level)
-        var line = MultiprocessingLogHandler.format(
-            level: level,
-            processName: text(MultiprocessingLogHandler.processNameKey),
-            message: "\(event.message)"
-        )
-        do {
-            try sink.send(
-                String(line.dropLast()),
-                priority: JournalPriority(level),
-                connection: text(Self.connectionKey),
-                peer: text(Self.peerKey),
-                principal: text(Self.principalKey),
-                file: event.file,
-                line: Int(event.line),
-                function: event.function
-            )
-        } catch {
-            line.withUTF8 { bytes in
-                var remaining = UnsafeRawBufferPointer(bytes)
-                while !remaining.isEmpty {
-                    let written = write(STDERR_FILENO, remaining.baseAddress, remaining.count)
-                    if written < 0 && errno == EINTR { continue }
-                    guard written > 0 else { return }
-                    remaining = UnsafeRawBufferPointer(rebasing: remaining[written...])
+        output.append(LogRecord(event, metadata: metadata, provider: metadataProvider))
+    }
+
+    /// An output whose writer sends each record to the journal through `sink`, or writes it to
+    /// stderr when journald refuses it.
+    public static func output(sink: JournalSink = JournalSink(), capacity: Int = 1 << 20) -> LogOutput {
+        LogOutput(capacity: capacity) { records in
+            for record in records {
+                do {
+                    try sink.send(
+                        String(record.formatted.dropLast()),
+                        priority: JournalPriority(record.level),
+                        connection: record.connection,
+                        peer: record.peer,
+                        principal: record.principal,
+                        file: record.file,
+                        line: record.line,
+                        function: record.function
+                    )
+                } catch {
+                    DescriptorWrite.all(record.formatted, to: STDERR_FILENO)
                 }
             }
         }

@@ -1,4 +1,5 @@
 import Glibc
+import MPRelayBroker
 
 /// Unbuffered writes to stdout and stderr (Glibc's `stdout` and `stderr` globals are not
 /// usable in Swift 6 mode), so a `--watch` refresh appears at once.
@@ -17,12 +18,6 @@ enum Output {
     static var isTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 
     private static func write(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return }
-            bytes = bytes.dropFirst(count)
-        }
+        DescriptorWrite.all(text, to: fd)
     }
 }

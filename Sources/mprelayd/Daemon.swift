@@ -13,8 +13,15 @@ final class Daemon: Sendable {
     let broker: Broker
     private let configuration: Configuration
     private let levelControl: LogLevelControl
+    /// Where every log line goes; flushed before the process exits.
+    private let logOutput: LogOutput
     let environment: [String: String]
     private let signalQueue = DispatchQueue(label: "MainProcess.signals")
+    /// Reloads, one at a time, off ``signalQueue``: a reload waits for its child check, and
+    /// SIGTERM, STATUS= and the watchdog must not wait with it.
+    private let reloadQueue = DispatchQueue(label: "MainProcess.reload")
+    /// Set by the first SIGTERM or SIGINT; later reloads are refused.
+    private let stopping = Atomic<Bool>(false)
     /// The control socket while it listens: set once started, taken at shutdown.
     private let control = Mutex<ControlServer?>(nil)
     /// Readiness, status, reload and watchdog notifications to systemd; no-ops outside it.
@@ -27,12 +34,14 @@ final class Daemon: Sendable {
         configuration: Configuration,
         path: String?,
         levelControl: LogLevelControl,
+        logOutput: LogOutput,
         environment: [String: String],
-        inheritedSockets: [String: Int32]
+        inheritedSockets: [String: [Int32]]
     ) {
         self.configuration = configuration
         self.configurationPath = path
         self.levelControl = levelControl
+        self.logOutput = logOutput
         self.environment = environment
         self.broker = Broker(configuration: configuration, logger: logger, inheritedSockets: inheritedSockets)
     }
@@ -46,7 +55,7 @@ final class Daemon: Sendable {
             try broker.start()
         } catch {
             logger.critical("cannot listen: \(error)")
-            exit(1)
+            exitAfterLogging(1)
         }
         startControl()
         let signalSources = installSignalHandlers()
@@ -70,8 +79,7 @@ final class Daemon: Sendable {
             levelControl: levelControl,
             logger: logger
         ) { [self] in
-            // Serialized with SIGHUP and SIGTERM; a reload that waited behind a shutdown is refused.
-            signalQueue.sync { control.withLock { $0 } == nil ? (false, "mprelayd is shutting down") : reload() }
+            reloadQueue.sync { reloadUnlessStopping() }
         }
         do {
             try server.start()
@@ -106,17 +114,32 @@ final class Daemon: Sendable {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: signalQueue)
             source.setEventHandler { [self] in
-                if signalNumber == SIGHUP { _ = reload() } else { beginShutdown(signalNumber) }
+                if signalNumber == SIGHUP {
+                    reloadQueue.async { [self] in _ = reloadUnlessStopping() }
+                } else {
+                    beginShutdown(signalNumber)
+                }
             }
             source.activate()
             return source
         }
     }
 
+    /// A reload on ``reloadQueue`` (SIGHUP, or the control socket's `reload`), refused once a
+    /// shutdown has begun.
+    private func reloadUnlessStopping() -> (applied: Bool, summary: String) {
+        dispatchPrecondition(condition: .onQueue(reloadQueue))
+        guard !stopping.load(ordering: .acquiring) else {
+            logger.warning("reload refused: mprelayd is shutting down")
+            return (false, "mprelayd is shutting down")
+        }
+        return reload()
+    }
+
     /// Re-reads the configuration and applies it whole, or keeps the running one and says why.
     ///
     /// - Returns: whether the new configuration was applied, and a sentence saying what happened.
-    func reload() -> (applied: Bool, summary: String) {
+    private func reload() -> (applied: Bool, summary: String) {
         notify { try $0.reloading() }
         let result = reloadConfiguration()
         notify { try $0.ready(status: "\(statusLine()); last reload \(result.summary)") }
@@ -149,12 +172,20 @@ final class Daemon: Sendable {
     }
 
     private func beginShutdown(_ signalNumber: Int32) {
+        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         notify { try $0.stopping(status: "draining \(broker.connectionCount) connections") }
+        extendStopTimeout(until: .now() + broker.drainTimeout)
         control.withLock { $0.take() }?.stop()
         logger.info("received \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): draining \(broker.connectionCount) connection(s)")
-        broker.shutdown { [logger] in
+        broker.shutdown { [self] in
             logger.info("shut down")
-            exit(0)
+            exitAfterLogging(0)
         }
+    }
+
+    /// Exits once the log lines queued so far are written, or after 2 s if the output is stuck.
+    private func exitAfterLogging(_ status: Int32) -> Never {
+        logOutput.flush(within: 2)
+        exit(status)
     }
 }

@@ -57,7 +57,7 @@ struct MPRelayDaemon: ParsableCommand {
             for warning in loaded.warnings { print("warning: \(warning)") }
             return
         }
-        let inherited: [String: Int32]
+        let inherited: [String: [Int32]]
         do {
             inherited = try claimInheritedSockets(for: loaded)
         } catch {
@@ -66,14 +66,16 @@ struct MPRelayDaemon: ParsableCommand {
         }
         let levelControl = LogLevelControl(loaded.broker.logLevel)
         let journal = loaded.broker.logTarget == .journal && JournalSink.isAvailable
+        let logOutput = journal ? JournalLogHandler.output() : LogOutput.descriptor(STDERR_FILENO)
         LoggingSystem.bootstrap { _ in
-            if journal { return JournalLogHandler(control: levelControl) }
-            return MultiprocessingLogHandler(control: levelControl)
+            if journal { return JournalLogHandler(control: levelControl, output: logOutput) }
+            return MultiprocessingLogHandler(control: levelControl, output: logOutput)
         }
         let daemon = Daemon(
             configuration: loaded,
             path: config,
             levelControl: levelControl,
+            logOutput: logOutput,
             environment: environment,
             inheritedSockets: inherited
         )
@@ -84,14 +86,15 @@ struct MPRelayDaemon: ParsableCommand {
         try daemon.run()
     }
 
-    /// Takes the listening sockets systemd passed for the endpoints written `socket = "NAME"`.
-    /// A passed socket that no endpoint names is an error, so none is silently ignored.
-    private func claimInheritedSockets(for configuration: Configuration) throws(SystemdError) -> [String: Int32] {
+    /// Takes the listening sockets systemd passed for the endpoints written `socket = "NAME"`,
+    /// every socket of a name (a unit may list several `ListenStream=` lines under one name). A
+    /// passed socket that no endpoint names is an error, so none is silently ignored.
+    private func claimInheritedSockets(for configuration: Configuration) throws(SystemdError) -> [String: [Int32]] {
         var passed = try ListenFileDescriptors.inherited()
-        var claimed: [String: Int32] = [:]
+        var claimed: [String: [Int32]] = [:]
         for endpoint in configuration.endpoints {
             guard case .systemdSocket(let name) = endpoint.address else { continue }
-            claimed[name] = try passed.claim(name)[0].fd
+            claimed[name] = try passed.claim(name).map(\.fd)
         }
         try passed.checkAllClaimed()
         return claimed
@@ -100,6 +103,5 @@ struct MPRelayDaemon: ParsableCommand {
 
 /// Writes a line to stderr (Glibc's `stderr` global is not usable in Swift 6 mode).
 func printError(_ line: String) {
-    let text = line + "\n"
-    _ = text.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+    DescriptorWrite.all(line + "\n", to: STDERR_FILENO)
 }

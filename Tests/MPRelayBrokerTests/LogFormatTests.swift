@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import MPRelayBroker
 import MPRelayConfig
@@ -26,8 +27,9 @@ struct LogFormatTests {
 
     @Test func theLevelControlIsSharedByEveryHandler() {
         let control = LogLevelControl(.info)
-        var first = MultiprocessingLogHandler(control: control)
-        let second = MultiprocessingLogHandler(control: control)
+        let output = LogOutput.descriptor(STDERR_FILENO)
+        var first = MultiprocessingLogHandler(control: control, output: output)
+        let second = MultiprocessingLogHandler(control: control, output: output)
         #expect(second.logLevel == .info)
         first.logLevel = .debug
         #expect(second.logLevel == .debug)

@@ -6,49 +6,16 @@ import Synchronization
 import Testing
 
 /// The poller on real socket pairs: handlers run on their owner's queue, unfinished read turns
-/// continue without a new event, writable events follow a full send buffer, and a cancelled
-/// registration hears nothing more.
+/// continue without a new event, writable events come only while a write waits for room, a
+/// descriptor the kernel refuses is an error, and a cancelled registration hears nothing more.
+/// Turn-taking on a poller of its own is in ``PollerIsolationTests``.
 @Suite("Readiness poller")
 struct ReadinessPollerTests {
-    /// A nonblocking AF_UNIX stream pair, closed at the end of the test.
-    private final class SocketPair: Sendable {
-        let local: Int32
-        let remote: Int32
-
-        init() throws {
-            var fds: [Int32] = [0, 0]
-            guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds) == 0 else {
-                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-            }
-            local = fds[0]
-            remote = fds[1]
-        }
-
-        func send(_ count: Int, to fd: Int32) -> Int {
-            let bytes = [UInt8](repeating: 7, count: count)
-            return bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        }
-
-        deinit {
-            close(local)
-            close(remote)
-        }
-    }
-
-    /// Waits up to 5 s for `condition`.
-    private func eventually(_ condition: () -> Bool) async throws -> Bool {
-        for _ in 0..<500 {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
     @Test func readableEventsRunTheHandlerOnTheOwnersQueue() async throws {
         let pair = try SocketPair()
         let queue = DispatchQueue(label: "poller-test-owner")
         let received = Mutex(0)
-        let registration = ReadinessPoller.shared.watch(pair.local, on: queue) { readiness in
+        let registration = try ReadinessPoller.shared.watch(pair.local, on: queue) { readiness in
             dispatchPrecondition(condition: .onQueue(queue))
             guard readiness.contains(.readable) else { return true }
             var buffer = [UInt8](repeating: 0, count: 4096)
@@ -72,7 +39,7 @@ struct ReadinessPollerTests {
         let received = Mutex(0)
         // One byte per turn, as a connection at its per-turn limit: every turn but the last
         // leaves data behind, which an edge-triggered registration never reports again.
-        let registration = ReadinessPoller.shared.watch(pair.local, on: queue) { readiness in
+        let registration = try ReadinessPoller.shared.watch(pair.local, on: queue) { readiness in
             guard readiness.contains(.readable) else { return true }
             turns.withLock { $0 += 1 }
             var byte: UInt8 = 0
@@ -86,36 +53,48 @@ struct ReadinessPollerTests {
         #expect(turns.withLock { $0 } >= 65)
     }
 
-    @Test func roomAfterAFullSendBufferIsReportedAsWritable() async throws {
+    @Test func roomIsReportedOnlyWhileExpected() async throws {
         let pair = try SocketPair()
         let queue = DispatchQueue(label: "poller-test-writable")
-        let full = Mutex(false)
-        let writableAfterFull = Mutex(false)
-        let registration = ReadinessPoller.shared.watch(pair.local, on: queue) { readiness in
-            if readiness.contains(.writable) && full.withLock({ $0 }) { writableAfterFull.withLock { $0 = true } }
+        let writable = Mutex(0)
+        let registration = try ReadinessPoller.shared.watch(pair.local, on: queue) { readiness in
+            if readiness.contains(.writable) { writable.withLock { $0 += 1 } }
             return true
         }
         defer { ReadinessPoller.shared.cancel(registration) }
-        queue.sync {
+        // Not expected: a full send buffer that empties again wakes nobody.
+        queue.sync { while pair.send(65_536, to: pair.local) > 0 {} }
+        _ = readAll(pair.remote)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(writable.withLock { $0 } == 0)
+        // Expected after a write would block: the room that follows is reported.
+        let full = queue.sync {
             while pair.send(65_536, to: pair.local) > 0 {}
-            let error = errno
-            full.withLock { $0 = error == EAGAIN }
+            let blocked = errno == EAGAIN
+            #expect(throws: Never.self) { try ReadinessPoller.shared.expectRoom(registration, true) }
+            return blocked
         }
-        #expect(full.withLock { $0 })
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while buffer.withUnsafeMutableBytes({ recv(pair.remote, $0.baseAddress, $0.count, 0) }) > 0 {}
-        #expect(try await eventually { writableAfterFull.withLock { $0 } })
+        #expect(full)
+        _ = readAll(pair.remote)
+        #expect(try await eventually { writable.withLock { $0 } >= 1 })
+        // Withdrawn once written: no more writable events.
+        queue.sync { #expect(throws: Never.self) { try ReadinessPoller.shared.expectRoom(registration, false) } }
+        let seen = writable.withLock { $0 }
+        queue.sync { while pair.send(65_536, to: pair.local) > 0 {} }
+        _ = readAll(pair.remote)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(writable.withLock { $0 } == seen)
     }
 
     @Test func aCancelledRegistrationHearsNothingMore() async throws {
         let pair = try SocketPair()
         let queue = DispatchQueue(label: "poller-test-cancel")
         let calls = Mutex(0)
-        let registration = ReadinessPoller.shared.watch(pair.local, on: queue) { _ in
+        let registration = try ReadinessPoller.shared.watch(pair.local, on: queue) { _ in
             calls.withLock { $0 += 1 }
             return true
         }
-        // The registration reports the socket writable once; let that pass before counting.
+        #expect(pair.send(10, to: pair.remote) == 10)
         #expect(try await eventually { calls.withLock { $0 } >= 1 })
         ReadinessPoller.shared.cancel(registration)
         queue.sync {}
@@ -123,5 +102,21 @@ struct ReadinessPollerTests {
         #expect(pair.send(10, to: pair.remote) == 10)
         try await Task.sleep(for: .milliseconds(200))
         #expect(calls.withLock { $0 } == before)
+    }
+
+    @Test func aDescriptorTheKernelCannotWatchIsAnErrorNotACrash() throws {
+        var template = Array("/tmp/mprelay-poller-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        try #require(fd >= 0)
+        defer {
+            close(fd)
+            _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
+        }
+        // A regular file has no readiness to report: epoll_ctl refuses it with EPERM.
+        let error = #expect(throws: SocketError.self) {
+            try ReadinessPoller.shared.watch(fd, on: DispatchQueue(label: "poller-test-file")) { _ in true }
+        }
+        #expect(error?.errno == EPERM)
+        #expect(error?.description.contains("epoll_ctl(ADD) on descriptor \(fd) failed") == true)
     }
 }

@@ -16,7 +16,7 @@ struct MetricsExpositionTests {
     }
 
     @Test func countersAndGaugesComeFromTheStatus() {
-        let text = MetricsExposition.render(status: ControlFixtures.status, peers: [], controlClients: 1)
+        let text = MetricsExposition.render(status: ControlFixtures.status, peers: [], controlClients: 1, logLinesDropped: 4)
         let values = samples(text)
         #expect(values["mprelay_messages_relayed_total"] == 1_234_567)
         #expect(values["mprelay_bytes_relayed_total"] == 1_610_612_736)
@@ -30,6 +30,7 @@ struct MetricsExpositionTests {
         #expect(values["mprelay_handshakes_in_progress"] == 1)
         #expect(values["mprelay_endpoints_listening"] == 1)
         #expect(values["mprelay_control_clients"] == 1)
+        #expect(values["mprelay_log_lines_dropped_total"] == 4)
         #expect(values["mprelay_uptime_seconds"] == 3_725.5)
         #expect(values["mprelay_build_info{version=\"0.1.0\"}"] == 1)
         #expect(text.contains("# TYPE mprelay_messages_relayed_total counter\n"))
@@ -37,7 +38,7 @@ struct MetricsExpositionTests {
     }
 
     @Test func familiesAreSortedAndEachHasHelpAndType() {
-        let text = MetricsExposition.render(status: ControlFixtures.status, peers: [], controlClients: 1)
+        let text = MetricsExposition.render(status: ControlFixtures.status, peers: [], controlClients: 1, logLinesDropped: 4)
         let names = text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] }
         #expect(names == names.sorted())
         #expect(text.split(separator: "\n").filter { $0.hasPrefix("# HELP ") }.count == names.count)

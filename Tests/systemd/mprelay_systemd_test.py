@@ -812,7 +812,9 @@ class Run:
         self.check("stop-drains", self.stop_drains)
         self.check("stop-notifies", self.stop_notifies)
         self.check("socket-activation", self.socket_activation)
+        self.check("socket-activation-two-sockets-one-name", lambda: lifecycle_checks.two_sockets_one_name(self))
         self.check("socket-unclaimed-is-an-error", self.socket_unclaimed_is_an_error)
+        self.check("drain-outlasts-timeout-stop-sec", lambda: lifecycle_checks.long_drain(self))
 
 
 def under_tmp(paths):
@@ -871,4 +873,7 @@ def main():
 
 
 if __name__ == "__main__":
+    # lifecycle_checks imports this module by name: let it find this one rather than load a copy.
+    sys.modules.setdefault("mprelay_systemd_test", sys.modules[__name__])
+    import lifecycle_checks
     sys.exit(main())

@@ -6,18 +6,21 @@ the handshake, then HELLO/WELCOME and PING/PONG envelopes (docs/PROTOCOL.md) pro
     relay_client.py hold ADDRESS KEYFILE NAME    connect and register, print CONNECTED, then obey
                                                  stdin lines: "ping" (prints PONG), "goodbye"
                                                  (waits for the broker's GOODBYE, prints
-                                                 GOODBYE <reason> or EOF), "quit"
+                                                 GOODBYE <reason> or EOF), "flood" (4000
+                                                 SENDs to itself it never reads, prints
+                                                 FLOODED), "quit"
 
 ADDRESS is host:port or a socket path. The key is the file's bytes minus one trailing newline,
 as mprelayd reads it. Every wait is bounded: a relay that does not answer fails the test.
 """
+import os
 import socket
 import struct
 import sys
 from multiprocessing.connection import Client
 
 TIMEOUT = 10.0
-HELLO, WELCOME, ERROR, PING, PONG, GOODBYE = 0x01, 0x02, 0x05, 0x07, 0x08, 0x09
+HELLO, WELCOME, SEND, ERROR, PING, PONG, GOODBYE = 0x01, 0x02, 0x03, 0x05, 0x07, 0x08, 0x09
 
 
 def connect(address, keyfile):
@@ -96,6 +99,20 @@ def main(argv):
                 print(f"GOODBYE {reason} {body[3:].decode(errors='replace')}", flush=True)
             except (EOFError, OSError):
                 print("EOF", flush=True)
+        elif command == "flood":
+            # SENDs to itself, never reading the deliveries: the relay's queue for this client
+            # stays full, so a shutdown drains for all of drain_timeout.
+            out = socket.socket(fileno=os.dup(connection.fileno()))
+            out.settimeout(2)
+            body = struct.pack(">BBBQB", SEND, 0, 0, 0, len(name.encode())) + name.encode() + b"x" * 1024
+            frame = struct.pack(">i", len(body)) + body
+            try:
+                for _ in range(4000):
+                    out.sendall(frame)
+            except (socket.timeout, OSError):
+                pass
+            out.detach()
+            print("FLOODED", flush=True)
         elif command == "quit":
             return
 

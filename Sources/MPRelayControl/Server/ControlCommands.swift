@@ -43,7 +43,8 @@ struct ControlCommands: Sendable {
                 let text = MetricsExposition.render(
                     status: status(configuration),
                     peers: broker.peers,
-                    controlClients: controlClients
+                    controlClients: controlClients,
+                    logLinesDropped: LogOutput.droppedInProcess
                 )
                 return try line(.metrics, MetricsReport(text: text))
             }

@@ -11,7 +11,7 @@ import Prometheus
 /// HELP and TYPE lines, label escaping. Every ERROR code is listed, at 0 until it is sent.
 enum MetricsExposition {
     /// The exposition for one moment of the daemon.
-    static func render(status: StatusReport, peers: [PeerSnapshot], controlClients: Int) -> String {
+    static func render(status: StatusReport, peers: [PeerSnapshot], controlClients: Int, logLinesDropped: Int) -> String {
         let registry = PrometheusCollectorRegistry()
         func counter(_ name: String, _ help: String, _ value: Int, labels: [(String, String)] = []) {
             let descriptor = MetricNameDescriptor(namespace: "mprelay", metricName: name, unitName: "total", helpText: help)
@@ -27,6 +27,7 @@ enum MetricsExposition {
         counter("auth_failures", "Handshakes that failed authentication.", totals.authFailures)
         counter("connections_accepted", "Connections accepted on the relay endpoints.", totals.connectionsAccepted)
         counter("connections_refused", "Connections closed at accept by max_connections or max_handshakes.", totals.connectionsRefused)
+        counter("log_lines_dropped", "Log lines dropped because the log output (stderr or the journal) did not keep up.", logLinesDropped)
         let sent = Dictionary(uniqueKeysWithValues: totals.errors.map { ($0.code, $0.count) })
         for code in RelayErrorCode.allCases {
             let labels = [("code", String(code.rawValue)), ("name", code.description)]
