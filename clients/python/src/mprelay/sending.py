@@ -1,0 +1,206 @@
+"""Writing: SEND envelopes with a header kept per destination, control envelopes, and waiting
+for the broker's answers.
+
+A write takes no lock but the link's ``write_lock`` while the connection is up and nobody waits
+for an answer; otherwise it goes through :meth:`~mprelay.transport.Transport.pump` to wait for a
+reconnect and to register the waiter under the peer's lock.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Dict, Optional, Tuple, Union
+
+from . import protocol as P
+from .errors import DisconnectedError, MessageTooLargeError
+from .framing import SendHeader
+from .link import Link
+from .session import UP
+from .transport import Transport
+from .waiting import NOTHING, Waiter, deadline_after, fresh_copy
+
+__all__ = ["Bytes", "Sending"]
+
+#: What a payload may be.
+Bytes = Union[bytes, bytearray, memoryview]
+
+# Destinations whose SEND header is kept; past this many the cache starts over.
+_MAX_HEADERS = 4096
+
+
+class Sending(Transport):
+    """A :class:`~mprelay.transport.Transport` that writes envelopes and waits for answers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Connect and register; the arguments are :class:`~mprelay.session.Session`'s."""
+        self._headers: Dict[str, SendHeader] = {}
+        super().__init__(*args, **kwargs)
+
+    # -- writing and waiting --------------------------------------------------------------------------------
+
+    def _link_for_send(self, deadline: Optional[float], waiter: Optional[Waiter], cid: int) -> Link:
+        """The link to write on, waiting for a reconnect if need be; registers ``waiter``."""
+
+        def take() -> Any:
+            link = self._link
+            if self._state == UP and link is not None:
+                if waiter is not None:
+                    if cid in self._waiters and self._waiters[cid] is not waiter:
+                        raise RuntimeError("correlation id %d is already awaited" % cid)
+                    waiter.done, waiter.error, waiter.value = False, None, None
+                    self._waiters[cid] = waiter
+                return link
+            return NOTHING
+
+        link = self.pump(take, deadline, read=False)
+        if link is NOTHING:
+            raise DisconnectedError("not connected to the broker (still reconnecting)")
+        return link  # type: ignore[no-any-return]
+
+    def write(
+        self, frame: bytes, deadline: Optional[float], waiter: Optional[Waiter] = None, cid: int = 0
+    ) -> None:
+        """Write whole frames, reconnecting first if allowed; registers ``waiter`` for ``cid``.
+
+        The uncontended case takes no lock but the link's ``write_lock``.
+        """
+        while True:
+            link = self._link
+            if waiter is not None or self._state != UP or link is None:
+                link = self._link_for_send(deadline, waiter, cid)
+            try:
+                with link.write_lock:
+                    if link.closed:
+                        raise OSError("the connection was closed")
+                    link.sock.sendall(frame)
+                self._last_send = time.monotonic()
+                return
+            except (OSError, ValueError) as exc:
+                # BrokenPipe, ConnectionReset, or a close after a concurrent loss.
+                self._lost(link, exc)
+                if not self.reconnect or self._closed_locally:
+                    with self.lock:
+                        self._waiters.pop(cid, None)
+                        err = self._closed_error
+                    raise fresh_copy(err or DisconnectedError("connection lost: %s" % exc)) from exc
+            except BaseException as exc:
+                # Interrupted mid-frame (e.g. KeyboardInterrupt): the stream is unusable.
+                self._lost(link, exc)
+                raise
+
+    def wait_for(self, waiter: Waiter, cid: int, deadline: Optional[float], what: str) -> None:
+        """Block until ``waiter`` is settled; raise its error, or ``TimeoutError`` naming ``what``."""
+
+        def take() -> Any:
+            return waiter if waiter.done else NOTHING
+
+        try:
+            got = self.pump(take, deadline)
+        except BaseException:
+            self.forget(cid, waiter)
+            raise
+        if got is NOTHING:
+            with self.lock:
+                if self._waiters.get(cid) is waiter:
+                    del self._waiters[cid]
+                if not waiter.done:
+                    raise TimeoutError("timed out waiting for %s" % what)
+        if waiter.error is not None:
+            raise fresh_copy(waiter.error)
+
+    def forget(self, cid: int, waiter: Waiter) -> None:
+        """Stop waiting for the answer to ``cid`` (after a timeout or a cancellation)."""
+        with self.lock:
+            if self._waiters.get(cid) is waiter:
+                del self._waiters[cid]
+
+    def send_envelope(
+        self,
+        to: str,
+        data: Bytes,
+        flags: int,
+        options: int,
+        correlation_id: int,
+        confirm: bool,
+        timeout: Optional[float],
+    ) -> int:
+        """Send one SEND envelope with every field given (0 for ``correlation_id``: a fresh one).
+
+        :meth:`send_bytes` and ``Message.reply_bytes`` are this with the usual values.
+        """
+        deadline = deadline_after(self.timeout if timeout is None else timeout)
+        cid, waiter, what = self.begin_send(
+            to, data, flags, options, correlation_id, confirm, False, deadline
+        )
+        if waiter is not None:
+            self.wait_for(waiter, cid, deadline, what)
+        return cid
+
+    def _header(self, to: str) -> SendHeader:
+        header = self._headers.get(to)
+        if header is None:
+            header = SendHeader(P.validate_name(to))
+            if len(self._headers) >= _MAX_HEADERS:
+                self._headers.clear()
+            self._headers[to] = header
+        return header
+
+    def begin_send(
+        self,
+        to: str,
+        data: Bytes,
+        flags: int,
+        options: int,
+        correlation_id: int,
+        confirm: bool,
+        request: bool,
+        deadline: Optional[float],
+        callback: Optional[Callable[[], None]] = None,
+    ) -> Tuple[int, Optional[Waiter], str]:
+        """Check and write a SEND; returns its id, the waiter for its answer (if any) and what
+        the waiter waits for, in words. ``callback`` is the waiter's (see :class:`Waiter`)."""
+        header = self._headers.get(to) or self._header(to)
+        if not 0 <= flags <= 0xFF:
+            raise ValueError("flags is one byte (0-255)")
+        self._check_pending(drain=True)
+        cid = correlation_id or next(self._ids)
+        size = data.nbytes if isinstance(data, memoryview) else len(data)
+        if size > self._max_message_bytes:
+            raise MessageTooLargeError(
+                "payload of %d bytes is over the broker's max_message_bytes (%d); not sent"
+                % (size, self._max_message_bytes),
+                correlation_id=cid,
+                peer=to,
+            )
+        waiter = None
+        what = ""
+        if request:
+            waiter = Waiter(P.Kind.DELIVER, to, callback)
+            what = "a reply from %r to request %d" % (to, cid)
+        elif confirm:
+            options |= P.OPT_CONFIRM
+            waiter = Waiter(P.Kind.ACK, to, callback)
+            what = "the broker's answer to message %d" % cid
+        self.write(header.frame(data, size, flags, options, cid), deadline, waiter, cid)
+        return cid, waiter, what
+
+    def begin_control(
+        self,
+        kind: int,
+        deadline: Optional[float],
+        callback: Optional[Callable[[], None]] = None,
+        enable: bool = True,
+    ) -> Tuple[int, Waiter, str]:
+        """Write a PING, LIST or WATCH (``enable`` says which way); returns as :meth:`begin_send`."""
+        cid = next(self._ids)
+        if kind == P.Kind.PING:
+            waiter, body, what = Waiter(P.Kind.PONG, None, callback), P.encode_id(kind, cid), "PONG"
+        elif kind == P.Kind.LIST:
+            waiter, body = Waiter(P.Kind.PEERS, None, callback), P.encode_id(kind, cid)
+            what = "the list of peers"
+        else:
+            self._watching = bool(enable)
+            waiter, body = Waiter(P.Kind.ACK, None, callback), P.encode_watch(cid, enable)
+            what = "the broker's answer to WATCH"
+        self.write(P.frame(body), deadline, waiter, cid)
+        return cid, waiter, what
