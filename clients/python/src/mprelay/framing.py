@@ -13,18 +13,24 @@ decoder call; every other envelope is handed on as its body, for :func:`mprelay.
 from __future__ import annotations
 
 import struct
-from typing import Dict, Iterable, List, Tuple, Union
+from typing import Dict, List, Sequence, Tuple, Union
 
 from .errors import ProtocolError
 from .protocol import OPT_CONFIRM, OPT_REPLY, Deliver, Kind, decode
 
 __all__ = [
+    "READ_BUFFER_BYTES",
+    "Bytes",
     "Delivery",
+    "FrameBuffer",
     "Parsed",
     "SendHeader",
     "parse_frames",
     "send_frames",
 ]
+
+#: A payload: bytes, or a byte buffer.
+Bytes = Union[bytes, bytearray, memoryview]
 
 #: A DELIVER as the parser returns it: (sender, data, flags, correlation_id, options).
 Delivery = Tuple[str, bytes, int, int, int]
@@ -41,6 +47,10 @@ _HEAD = struct.Struct("!iBBBQB")
 _SEND = struct.Struct("!iBBBQ")
 _KNOWN_OPTIONS = OPT_CONFIRM | OPT_REPLY
 _SEND_KIND = int(Kind.SEND)
+#: The read buffer of a link: one ``recv_into`` takes up to this much. A frame larger than this
+#: gets a buffer of its own size while it is read, given back afterwards.
+READ_BUFFER_BYTES = 256 * 1024
+
 # Senders' names decoded once each; a stream from a broker with more peers than this starts over.
 _MAX_CACHED_NAMES = 4096
 
@@ -111,6 +121,70 @@ def parse_frames(data: bytes, names: Dict[bytes, str], out: List[Parsed]) -> Tup
     return pos, 0
 
 
+class FrameBuffer:
+    """A stream's read buffer: bytes go in at :meth:`space`, whole frames come out of :meth:`commit`.
+
+    The bytes of an incomplete frame stay at the start of the buffer for the next read. The
+    buffer grows to hold a frame larger than itself and shrinks back once that frame is out, so
+    its memory stays flat however many messages pass through it.
+    """
+
+    __slots__ = ("_buffer", "_view", "_have", "_names", "_size")
+
+    def __init__(self, size: int = READ_BUFFER_BYTES) -> None:
+        """An empty buffer of ``size`` bytes."""
+        self._size = size
+        self._buffer = bytearray(size)
+        self._view = memoryview(self._buffer)
+        self._have = 0  # bytes of an incomplete frame at the start of the buffer
+        self._names: Dict[bytes, str] = {}
+
+    @property
+    def capacity(self) -> int:
+        """The buffer's current size in bytes."""
+        return len(self._buffer)
+
+    def space(self) -> memoryview:
+        """Where the next read goes (``recv_into`` it), after the incomplete frame's bytes."""
+        return self._view[self._have :]
+
+    def commit(self, n: int) -> List[Parsed]:
+        """``n`` bytes were read into :meth:`space`; returns every frame now complete, in order."""
+        total = self._have + n
+        data = self._view[:total].tobytes()
+        out: List[Parsed] = []
+        used, need = parse_frames(data, self._names, out)
+        left = total - used
+        if left:
+            self._buffer[:left] = data[used:]
+        self._have = left
+        if need > len(self._buffer):
+            self._resize(need)
+        elif not left and len(self._buffer) > self._size:
+            self._resize(self._size)  # give the memory of a large frame back
+        return out
+
+    def feed(self, data: bytes) -> List[Parsed]:
+        """Put ``data`` through the buffer as reads would; returns the frames it completes."""
+        out: List[Parsed] = []
+        pos = 0
+        while pos < len(data):
+            space = self.space()
+            n = min(len(space), len(data) - pos)
+            space[:n] = data[pos : pos + n]
+            space.release()
+            out += self.commit(n)
+            pos += n
+        return out
+
+    def _resize(self, size: int) -> None:
+        buffer = bytearray(size)
+        buffer[: self._have] = self._view[: self._have]
+        self._view.release()
+        self._buffer = buffer
+        self._view = memoryview(buffer)
+
+
 class SendHeader:
     """The frame header of SENDs to one destination, its name encoded once.
 
@@ -129,25 +203,23 @@ class SendHeader:
         #: The body size without the payload.
         self.fixed = 12 + len(name)
 
-    def frame(
-        self, data: Union[bytes, bytearray, memoryview], size: int, flags: int, options: int, cid: int
-    ) -> bytes:
+    def frame(self, data: Bytes, size: int, flags: int, options: int, cid: int) -> bytes:
         """One whole SEND frame (prefix, header, ``data`` of ``size`` bytes)."""
         return b"".join(
             (_SEND.pack(self.fixed + size, _SEND_KIND, options, flags, cid), self.tail, data)
         )
 
 
-def send_frames(header: SendHeader, payloads: Iterable[bytes], flags: int, first_id: int) -> bytes:
-    """Unconfirmed SEND frames for every payload, ids counting up from ``first_id``, as one buffer."""
+def send_frames(
+    header: SendHeader, payloads: Sequence[Bytes], flags: int, ids: Sequence[int]
+) -> bytes:
+    """Unconfirmed SEND frames, one per payload with the matching id, as one buffer."""
     pack = _SEND.pack
     fixed, tail, kind = header.fixed, header.tail, _SEND_KIND
-    parts: List[bytes] = []
+    parts: List[Bytes] = []
     add = parts.append
-    cid = first_id
-    for data in payloads:
+    for data, cid in zip(payloads, ids):
         add(pack(fixed + len(data), kind, 0, flags, cid))
         add(tail)
         add(data)
-        cid += 1
     return b"".join(parts)

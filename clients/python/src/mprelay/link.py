@@ -4,7 +4,7 @@ The handshake is :mod:`multiprocessing.connection`'s own (``answer_challenge`` t
 ``deliver_challenge`` on a stdlib ``Connection``, the calls ``Client`` makes), followed by HELLO
 and WELCOME. After that a :class:`Link` frames by itself, exactly as ``Connection`` does, but
 reads with one ``recv_into`` of a large buffer and cuts every whole frame out of it at once
-(:func:`mprelay.framing.parse_frames`), where ``Connection.recv_bytes`` makes two reads per frame.
+(:class:`mprelay.framing.FrameBuffer`), where ``Connection.recv_bytes`` makes two reads per frame.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import socket
 import struct
 import threading
 from multiprocessing.connection import Connection, answer_challenge, deliver_challenge
-from typing import Any, Dict, List, Optional
+from typing import Any, List, Optional
 
 from . import protocol as P
 from .address import SocketAddress
@@ -27,15 +27,10 @@ from .errors import (
     UnsupportedVersionError,
     error_for_code,
 )
-from .framing import Parsed, parse_frames
+from .framing import FrameBuffer, Parsed
 from .waiting import deadline_after, time_left
 
-__all__ = ["READ_BUFFER_BYTES", "Link", "handshake", "shutdown_socket"]
-
-#: The read buffer of a link: one ``recv_into`` takes up to this much. A frame larger than this
-#: gets a buffer of its own size while it is read, given back afterwards.
-READ_BUFFER_BYTES = 256 * 1024
-
+__all__ = ["Link", "handshake", "shutdown_socket"]
 
 def _open_socket(address: SocketAddress, timeout: Optional[float]) -> socket.socket:
     """Connect a stream socket to ``address`` (blocking mode on return)."""
@@ -170,7 +165,7 @@ class Link:
 
     __slots__ = (
         "sock", "fd", "max_message_bytes", "users", "dead", "closed", "write_lock",
-        "_names", "_buffer", "_view", "_have", "_poller", "_peeker", "_peek_lock",
+        "_frames", "_poller", "_peeker", "_peek_lock",
     )
 
     def __init__(self, sock: socket.socket, max_message_bytes: int) -> None:
@@ -183,10 +178,7 @@ class Link:
         self.dead = False
         self.closed = False
         self.write_lock = threading.Lock()
-        self._names: Dict[bytes, str] = {}
-        self._buffer = bytearray(READ_BUFFER_BYTES)
-        self._view = memoryview(self._buffer)
-        self._have = 0  # bytes of an incomplete frame at the start of the buffer
+        self._frames = FrameBuffer()
         self._poller: Any = None
         self._peeker: Any = None
         self._peek_lock = threading.Lock()
@@ -223,30 +215,10 @@ class Link:
         The list may be empty when only part of a frame came. Raises ``EOFError`` at the end of
         the stream and ``OSError`` if the read fails. Only the reading role calls this.
         """
-        have = self._have
-        n = self.sock.recv_into(self._view[have:])
+        n = self.sock.recv_into(self._frames.space())
         if not n:
             raise EOFError("the broker closed the connection")
-        total = have + n
-        data = self._view[:total].tobytes()
-        out: List[Parsed] = []
-        used, need = parse_frames(data, self._names, out)
-        left = total - used
-        if left:
-            self._buffer[:left] = data[used:]
-        self._have = left
-        if need > len(self._buffer):
-            self._resize(need)
-        elif not left and len(self._buffer) > READ_BUFFER_BYTES:
-            self._resize(READ_BUFFER_BYTES)  # give the memory of a large frame back
-        return out
-
-    def _resize(self, size: int) -> None:
-        buffer = bytearray(size)
-        buffer[: self._have] = self._view[: self._have]
-        self._view.release()
-        self._buffer = buffer
-        self._view = memoryview(buffer)
+        return self._frames.commit(n)
 
     def write(self, data: bytes) -> None:
         """Write ``data`` whole; the caller holds :attr:`write_lock`."""
