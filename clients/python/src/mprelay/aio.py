@@ -29,7 +29,7 @@ import functools
 import pickle
 import threading
 import time
-from typing import Any, Callable, Deque, Generator, List, Optional, TypeVar, Union
+from typing import Any, Callable, Deque, Generator, Iterable, List, Optional, TypeVar, Union
 
 from . import protocol as P
 from .address import Address
@@ -118,13 +118,14 @@ class AsyncPeer:
 
     def _take(self) -> Any:
         # Runs in the reading thread with the peer's lock held (see Peer.pump), so it cannot
-        # interleave with recv() checking the peer's inbox and raising the demand.
+        # interleave with recv() checking the peer's inbox and raising the demand. Takes every
+        # item there, so one hand-over to the loop carries a whole read's worth.
         if self._demand:
-            item = self._peer.take_item()  # may raise: then _receive_loop hands that over
-            if item is not NOTHING:
+            items = self._peer.take_items()  # may raise: then _receive_loop hands that over
+            if items:
                 self._demand = False
                 self._in_transit += 1
-                return item
+                return items
         elif not self._outstanding:
             return _IDLE
         return NOTHING
@@ -132,7 +133,10 @@ class AsyncPeer:
     def _arrive(self, item: Any) -> None:
         with self._peer.lock:
             self._in_transit -= 1
-        self._items.append(item)
+        if isinstance(item, list):
+            self._items.extend(item)
+        else:
+            self._items.append(item)
         self._arrived.set()
 
     async def recv(self, timeout: Optional[float] = None) -> Item:
@@ -148,13 +152,13 @@ class AsyncPeer:
                     # item, in one step under the peer's lock.
                     with self._peer.lock:
                         try:
-                            item: Any = self._peer.take_item()
+                            items: List[Any] = self._peer.take_items()
                         except BaseException as exc:
-                            item = _Raised(exc)
-                        if item is NOTHING:
+                            items = [_Raised(exc)]
+                        if not items:
                             self._demand = True
-                    if item is not NOTHING:
-                        self._items.append(item)
+                    if items:
+                        self._items.extend(items)
                         break
                     self._wake.set()
                 try:
@@ -176,6 +180,16 @@ class AsyncPeer:
         if isinstance(item, _Raised):
             raise item.exc
         return item  # type: ignore[no-any-return]
+
+    async def recv_many(self, max: Optional[int] = None, timeout: Optional[float] = None) -> List[Item]:
+        """Every item already received, at least one, up to ``max``; see :meth:`mprelay.Peer.recv_many`."""
+        if max is not None and max < 1:
+            raise ValueError("max must be at least 1 or None")
+        out = [await self.recv(timeout)]
+        items = self._items
+        while items and (max is None or len(out) < max) and not isinstance(items[0], _Raised):
+            out.append(items.popleft())
+        return out
 
     async def recv_bytes(self, timeout: Optional[float] = None) -> bytes:
         """As :meth:`recv`, returning the raw payload of the next message."""
@@ -265,11 +279,30 @@ class AsyncPeer:
         confirm: bool = False,
         timeout: Optional[float] = None,
     ) -> int:
-        """Send raw bytes to ``to``; see :meth:`mprelay.Peer.send_bytes`."""
+        """Send raw bytes to ``to``; see :meth:`mprelay.Peer.send_bytes`.
+
+        An unconfirmed send is written from the loop's thread when the socket takes it without
+        blocking, and in the default executor otherwise.
+        """
+        if not confirm:
+            started = self._peer.begin_nowait(to, data, flags)
+            if started is not None:
+                cid, rest, link = started
+                if rest is not None:
+                    await self._call(self._peer.finish_write, link, rest)
+                return cid
         cid, _ = await self._answer(
             self._peer.begin_send, timeout, to, data, flags, 0, 0, confirm, False, answer=confirm
         )
         return cid  # type: ignore[no-any-return]
+
+    async def send_many(
+        self, to: str, payloads: Iterable[Union[bytes, bytearray, memoryview]], *, flags: int = 0,
+        timeout: Optional[float] = None,
+    ) -> List[int]:
+        """Send every payload to ``to`` in few writes; see :meth:`mprelay.Peer.send_many`."""
+        deadline = deadline_after(self._peer.timeout if timeout is None else timeout)
+        return await self._call(self._peer.write_batch, to, list(payloads), flags, deadline)
 
     async def request(self, to: str, obj: Any, *, timeout: Optional[float] = None) -> Any:
         """Send ``obj`` to ``to`` and return the reply's payload; see :meth:`mprelay.Peer.request`."""

@@ -27,7 +27,7 @@ from .errors import (
     UnsupportedVersionError,
     error_for_code,
 )
-from .framing import FrameBuffer, Parsed
+from .framing import Bytes, FrameBuffer, Parsed
 from .waiting import deadline_after, time_left
 
 __all__ = ["Link", "handshake", "shutdown_socket"]
@@ -220,7 +220,7 @@ class Link:
             raise EOFError("the broker closed the connection")
         return self._frames.commit(n)
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: Bytes) -> None:
         """Write ``data`` whole; the caller holds :attr:`write_lock`."""
         self.sock.sendall(data)
 

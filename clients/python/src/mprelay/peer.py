@@ -253,6 +253,22 @@ class Peer(Sending):
             return self.message(raw) if isinstance(raw, tuple) else raw
         return self._closed_or_nothing()
 
+    def take_items(self, limit: Optional[int] = None) -> List[Any]:
+        """With :attr:`lock` held: every item there, up to ``limit``; ``[]`` if none.
+
+        Raises as :meth:`take_item` does when that happens before any item is taken.
+        """
+        first = self.take_item()
+        if first is NOTHING:
+            return []
+        out = [first]
+        inbox = self._inbox
+        message = self.message
+        for _ in range(len(inbox) if limit is None else min(limit - 1, len(inbox))):
+            raw = inbox.popleft()
+            out.append(message(raw) if isinstance(raw, tuple) else raw)
+        return out
+
     def _closed_or_nothing(self) -> Any:
         if self._state == CLOSED:
             raise self._closed_reason()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import itertools
+import socket
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from . import protocol as P
@@ -238,3 +239,61 @@ class Sending(Transport):
             self.write(send_frames(header, items[start:stop], flags, ids[start:stop]), deadline)
             start = stop
         return ids
+
+    def begin_nowait(
+        self, to: str, data: Bytes, flags: int
+    ) -> Optional[Tuple[int, Optional[memoryview], Link]]:
+        """Start an unconfirmed SEND without blocking, for an event loop's own thread.
+
+        Returns None, with nothing written, when that cannot be done without waiting (another
+        thread is writing, the socket is full, the connection is down): use :meth:`begin_send`
+        in a worker thread then. Otherwise ``(id, rest, link)``: with ``rest`` None the frame is
+        written; else the socket took only part of it, ``link.write_lock`` is still held, and
+        :meth:`finish_write` must be called (in a thread that may block) with ``rest``.
+        """
+        header = self._headers.get(to) or self._header(to)
+        if not 0 <= flags <= 0xFF:
+            raise ValueError("flags is one byte (0-255)")
+        self._check_pending(drain=True)
+        size = data.nbytes if isinstance(data, memoryview) else len(data)
+        if size > self._max_message_bytes:
+            raise MessageTooLargeError(
+                "payload of %d bytes is over the broker's max_message_bytes (%d); not sent"
+                % (size, self._max_message_bytes),
+                peer=to,
+            )
+        link = self._link
+        if self._state != UP or link is None or not link.write_lock.acquire(blocking=False):
+            return None
+        done = True
+        try:
+            if link.closed:
+                return None
+            cid = next(self._ids)
+            frame = header.frame(data, size, flags, 0, cid)
+            try:
+                n = link.sock.send(frame, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return None
+            except OSError:
+                return None  # begin_send, in a thread, meets the error again and reports it
+            self._last_send = time.monotonic()
+            if n == len(frame):
+                return cid, None, link
+            done = False
+            return cid, memoryview(frame)[n:], link
+        finally:
+            if done:
+                link.write_lock.release()
+
+    def finish_write(self, link: Link, rest: memoryview) -> None:
+        """Write the ``rest`` of a frame :meth:`begin_nowait` started; releases the write lock."""
+        try:
+            link.write(rest)
+        except (OSError, ValueError) as exc:
+            link.write_lock.release()
+            self._lost(link, exc)
+            with self.lock:
+                err = self._closed_error
+            raise fresh_copy(err or DisconnectedError("connection lost: %s" % exc)) from exc
+        link.write_lock.release()
