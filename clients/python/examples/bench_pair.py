@@ -12,6 +12,9 @@ and (for a reference in the same run) over a direct ``Listener``/``Client`` link
   ``send_bytes`` and ``recv_bytes`` echoed over the direct link;
 - ``asyncio 64 B``: ``mprelay.aio`` sending and receiving, against the blocking client's pair row.
 
+``--memory N`` instead receives N messages of 64 bytes with ``recv_bytes`` in a loop and prints the
+receiving process's resident set size (Linux ``/proc/self/statm``) every tenth of the way.
+
 A rate is COUNT divided by the time from the sender's first send to the receiver's last receive;
 each figure is the median of ``--runs`` runs, the relay and the reference alternating. From the
 repository root::
@@ -92,6 +95,49 @@ async def aio_receiver(address: Any, name: str, count: int, ready: Any, out: Any
         except TimeoutError:
             pass
         out.put(("received", got, last))
+
+
+def rss_kib() -> int:
+    """This process's resident set size in KiB (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def memory_receiver(address: Any, name: str, count: int, ready: Any, out: Any) -> None:
+    with mprelay.connect(address, name=name, timeout=10) as peer:
+        ready.set()
+        samples = [(0, rss_kib())]
+        step = max(1, count // 10)
+        for i in range(1, count + 1):
+            peer.recv_bytes(timeout=10)
+            if i % step == 0:
+                samples.append((i, rss_kib()))
+        out.put(("received", samples))
+
+
+def memory_sender(address: Any, name: str, to: str, count: int, ready: Any, out: Any) -> None:
+    batch = [b"x" * 64] * BATCH
+    with mprelay.connect(address, name=name, timeout=10) as peer:
+        ready.wait(10)
+        for _ in range(count // BATCH):
+            peer.send_many(to, batch)
+        peer.send_many(to, batch[: count % BATCH])
+        out.put(("sent",))
+
+
+def run_memory(address: Any, count: int) -> List[Tuple[int, int]]:
+    ctx = multiprocessing.get_context("spawn")
+    out, ready = ctx.Queue(), ctx.Event()
+    rx, tx = "bench-mem-rx-%d" % os.getpid(), "bench-mem-tx-%d" % os.getpid()
+    procs = [ctx.Process(target=memory_receiver, args=(address, rx, count, ready, out)),
+             ctx.Process(target=memory_sender, args=(address, tx, rx, count, ready, out))]
+    for p in procs:
+        p.start()
+    res = collect(out, 2)
+    for p in procs:
+        p.join(30)
+    samples: List[Tuple[int, int]] = res["received"][0]
+    return samples
 
 
 def relay_sender(address: Any, name: str, to: str, mode: str, count: int, size: int, ready: Any,
@@ -247,8 +293,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--rows", default=",".join(r[0] for r in ROWS),
                         help="comma-separated rows to run (default: all)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--memory", type=int, metavar="N",
+                        help="instead: the receiver's RSS while it receives N messages")
     args = parser.parse_args(argv)
     address = mprelay.parse_address(args.address)
+    if args.memory:
+        samples = run_memory(address, args.memory)
+        if args.json:
+            print(json.dumps({"python": sys.version.split()[0], "rss_kib": samples}))
+        else:
+            print("receiver RSS while receiving %d messages of 64 bytes, Python %s"
+                  % (args.memory, sys.version.split()[0]))
+            for received, kib in samples:
+                print("%9d received  %7d KiB" % (received, kib))
+        return 0
     wanted = [w.strip() for w in args.rows.split(",")]
     rows = []
     if not args.json:
