@@ -146,6 +146,26 @@ class Sending(Transport):
             self._headers[to] = header
         return header
 
+    def _prepare(
+        self, to: str, data: Bytes, flags: int, correlation_id: int
+    ) -> Tuple[SendHeader, int, int]:
+        """Before a SEND: raise a pending error, check the flags and the size; returns the
+        destination's header, the payload's size and the id (``correlation_id`` or a fresh one)."""
+        header = self._headers.get(to) or self._header(to)
+        if not 0 <= flags <= 0xFF:
+            raise ValueError("flags is one byte (0-255)")
+        self._check_pending(drain=True)
+        cid = correlation_id or next(self._ids)
+        size = data.nbytes if isinstance(data, memoryview) else len(data)
+        if size > self._max_message_bytes:
+            raise MessageTooLargeError(
+                "payload of %d bytes is over the broker's max_message_bytes (%d); not sent"
+                % (size, self._max_message_bytes),
+                correlation_id=cid,
+                peer=to,
+            )
+        return header, size, cid
+
     def begin_send(
         self,
         to: str,
@@ -160,19 +180,7 @@ class Sending(Transport):
     ) -> Tuple[int, Optional[Waiter], str]:
         """Check and write a SEND; returns its id, the waiter for its answer (if any) and what
         the waiter waits for, in words. ``callback`` is the waiter's (see :class:`Waiter`)."""
-        header = self._headers.get(to) or self._header(to)
-        if not 0 <= flags <= 0xFF:
-            raise ValueError("flags is one byte (0-255)")
-        self._check_pending(drain=True)
-        cid = correlation_id or next(self._ids)
-        size = data.nbytes if isinstance(data, memoryview) else len(data)
-        if size > self._max_message_bytes:
-            raise MessageTooLargeError(
-                "payload of %d bytes is over the broker's max_message_bytes (%d); not sent"
-                % (size, self._max_message_bytes),
-                correlation_id=cid,
-                peer=to,
-            )
+        header, size, cid = self._prepare(to, data, flags, correlation_id)
         waiter = None
         what = ""
         if request:
@@ -251,17 +259,7 @@ class Sending(Transport):
         written; else the socket took only part of it, ``link.write_lock`` is still held, and
         :meth:`finish_write` must be called (in a thread that may block) with ``rest``.
         """
-        header = self._headers.get(to) or self._header(to)
-        if not 0 <= flags <= 0xFF:
-            raise ValueError("flags is one byte (0-255)")
-        self._check_pending(drain=True)
-        size = data.nbytes if isinstance(data, memoryview) else len(data)
-        if size > self._max_message_bytes:
-            raise MessageTooLargeError(
-                "payload of %d bytes is over the broker's max_message_bytes (%d); not sent"
-                % (size, self._max_message_bytes),
-                peer=to,
-            )
+        header, size, cid = self._prepare(to, data, flags, 0)
         link = self._link
         if self._state != UP or link is None or not link.write_lock.acquire(blocking=False):
             return None
@@ -269,7 +267,6 @@ class Sending(Transport):
         try:
             if link.closed:
                 return None
-            cid = next(self._ids)
             frame = header.frame(data, size, flags, 0, cid)
             try:
                 n = link.sock.send(frame, socket.MSG_DONTWAIT)
