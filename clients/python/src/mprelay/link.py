@@ -165,7 +165,7 @@ class Link:
 
     __slots__ = (
         "sock", "fd", "max_message_bytes", "users", "dead", "closed", "write_lock",
-        "_frames", "_poller", "_peeker", "_peek_lock",
+        "_frames", "_poller", "_peeker", "_peek_lock", "_writer_poller",
     )
 
     def __init__(self, sock: socket.socket, max_message_bytes: int) -> None:
@@ -182,7 +182,10 @@ class Link:
         self._poller: Any = None
         self._peeker: Any = None
         self._peek_lock = threading.Lock()
+        self._writer_poller: Any = None
         if hasattr(select, "poll"):
+            self._writer_poller = select.poll()
+            self._writer_poller.register(self.fd, select.POLLIN)
             self._poller = select.poll()
             self._poller.register(self.fd, select.POLLIN)
             self._peeker = select.poll()
@@ -198,6 +201,12 @@ class Link:
             return True
         finally:
             self._peek_lock.release()
+
+    def arrived_for_writer(self) -> bool:
+        """As :meth:`arrived`, for the thread holding :attr:`write_lock` (no other lock taken)."""
+        if self._writer_poller is None:  # pragma: no cover - platforms without poll()
+            return True
+        return bool(self._writer_poller.poll(0))
 
     def readable(self, timeout: Optional[float]) -> bool:
         """Whether bytes (or EOF) are there to read, waiting up to ``timeout`` seconds.

@@ -86,6 +86,10 @@ class Peer(Sending):
         larger than :attr:`max_message_bytes` raises ``MessageTooLargeError`` without sending.
         """
         data = pickle.dumps(obj, protocol=self.pickle_protocol)
+        if not confirm:
+            cid = self.send_fast(to, data, P.FLAG_PICKLE)
+            if cid:
+                return cid
         return self.send_envelope(to, data, P.FLAG_PICKLE, 0, 0, confirm, timeout)
 
     def send_bytes(
@@ -98,6 +102,10 @@ class Peer(Sending):
         timeout: Optional[float] = None,
     ) -> int:
         """Send raw bytes to ``to`` (no pickle flag unless ``flags`` sets it); as :meth:`send`."""
+        if not confirm:
+            cid = self.send_fast(to, data, flags)
+            if cid:
+                return cid
         return self.send_envelope(to, data, flags, 0, 0, confirm, timeout)
 
     def send_many(

@@ -77,17 +77,51 @@ class Sending(Transport):
                 self._last_send = time.monotonic()
                 return
             except (OSError, ValueError) as exc:
-                # BrokenPipe, ConnectionReset, or a close after a concurrent loss.
-                self._lost(link, exc)
-                if not self.reconnect or self._closed_locally:
-                    with self.lock:
-                        self._waiters.pop(cid, None)
-                        err = self._closed_error
-                    raise fresh_copy(err or DisconnectedError("connection lost: %s" % exc)) from exc
+                self._write_failed(link, exc, cid)
             except BaseException as exc:
                 # Interrupted mid-frame (e.g. KeyboardInterrupt): the stream is unusable.
                 self._lost(link, exc)
                 raise
+
+    def _write_failed(self, link: Link, exc: BaseException, cid: int) -> None:
+        """A write on ``link`` failed (BrokenPipe, ConnectionReset, or a close after a concurrent
+        loss): the link is lost; raise why, unless a reconnect may follow."""
+        self._lost(link, exc)
+        if not self.reconnect or self._closed_locally:
+            with self.lock:
+                self._waiters.pop(cid, None)
+                err = self._closed_error
+            raise fresh_copy(err or DisconnectedError("connection lost: %s" % exc)) from exc
+
+    def send_fast(self, to: str, data: Bytes, flags: int) -> int:
+        """An unconfirmed SEND on the common path: 0 if it must take the general one instead.
+
+        The general path is needed, and nothing is written here, when the destination has no
+        header yet, an error waits to be raised, frames have arrived that a send must read
+        first, the payload is too large, or the connection is not up. Otherwise this writes
+        under the link's ``write_lock`` alone and returns the id.
+        """
+        header = self._headers.get(to)
+        link = self._link
+        if header is None or link is None or self._pending or not 0 <= flags <= 0xFF:
+            return 0
+        size = data.nbytes if isinstance(data, memoryview) else len(data)
+        if size > self._max_message_bytes:
+            return 0
+        try:
+            with link.write_lock:
+                if link.closed or (not self._reading and link.arrived_for_writer()):
+                    return 0
+                cid = next(self._ids)
+                link.sock.sendall(header.frame(data, size, flags, 0, cid))
+                self._sent = True
+                return cid
+        except (OSError, ValueError) as exc:
+            self._write_failed(link, exc, 0)
+            return 0  # reconnecting: the general path waits for it and sends again
+        except BaseException as exc:
+            self._lost(link, exc)  # interrupted mid-frame: the stream is unusable
+            raise
 
     def wait_for(self, waiter: Waiter, cid: int, deadline: Optional[float], what: str) -> None:
         """Block until ``waiter`` is settled; raise its error, or ``TimeoutError`` naming ``what``."""

@@ -100,6 +100,7 @@ class Session:
         self._failures = 0
         self._next_attempt = 0.0
         self._last_send = time.monotonic()
+        self._sent = False  # a send since the keepalive last looked (cheaper than the time)
         self._stop = threading.Event()
 
         self._install(handshake(self._address, self._authkey, self._name_raw, timeout))
@@ -262,6 +263,9 @@ class Session:
 
     def _keepalive_tick(self, interval: float) -> None:
         """Send a PING if nothing was sent for ``interval`` seconds, so the broker sees us alive."""
+        if self._sent:
+            self._sent = False
+            self._last_send = time.monotonic()
         if self._state != UP or time.monotonic() - self._last_send < interval:
             return
         with self.lock:
