@@ -287,28 +287,31 @@ class Sending(Transport):
     ) -> Optional[Tuple[int, Optional[memoryview], Link]]:
         """Start an unconfirmed SEND without blocking, for an event loop's own thread.
 
-        Returns None, with nothing written, when that cannot be done without waiting (another
-        thread is writing, the socket is full, the connection is down): use :meth:`begin_send`
-        in a worker thread then. Otherwise ``(id, rest, link)``: with ``rest`` None the frame is
+        Returns None, with nothing written, when that cannot be done at once on the common path
+        (as :meth:`send_fast`: no header yet, an error pending, frames arrived, too large, not
+        connected; or another thread writing, or a full socket): use :meth:`begin_send` in a
+        worker thread then. Otherwise ``(id, rest, link)``: with ``rest`` None the frame is
         written; else the socket took only part of it, ``link.write_lock`` is still held, and
         :meth:`finish_write` must be called (in a thread that may block) with ``rest``.
         """
-        header, size, cid = self._prepare(to, data, flags, 0)
+        header = self._headers.get(to)
         link = self._link
-        if self._state != UP or link is None or not link.write_lock.acquire(blocking=False):
+        if header is None or link is None or self._pending or not 0 <= flags <= 0xFF:
+            return None
+        size = data.nbytes if isinstance(data, memoryview) else len(data)
+        if size > self._max_message_bytes or not link.write_lock.acquire(blocking=False):
             return None
         done = True
         try:
-            if link.closed:
+            if link.closed or (not self._reading and link.arrived_for_writer()):
                 return None
+            cid = next(self._ids)
             frame = header.frame(data, size, flags, 0, cid)
             try:
                 n = link.sock.send(frame, socket.MSG_DONTWAIT)
-            except BlockingIOError:
+            except OSError:  # full (BlockingIOError) or failed: begin_send meets it in a thread
                 return None
-            except OSError:
-                return None  # begin_send, in a thread, meets the error again and reports it
-            self._last_send = time.monotonic()
+            self._sent = True
             if n == len(frame):
                 return cid, None, link
             done = False
