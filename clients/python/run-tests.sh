@@ -6,8 +6,9 @@
 #
 # pytest is installed with pip for any interpreter that lacks it. The tests run against
 # <repo>/.build/debug/mprelayd (or $MPRELAYD); here a missing daemon fails the tests instead of
-# skipping them. Fails loudly if python3, CPython 3.12 or CPython 3.13 is missing, and exits
-# non-zero if any interpreter fails.
+# skipping them. Then `mypy --strict` checks the package under the newest CPython found (mypy is
+# pip-installed there if missing). Fails loudly if python3, CPython 3.12 or CPython 3.13 or mypy
+# is missing, and exits non-zero if any interpreter or the type check fails.
 set -u
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -101,6 +102,38 @@ for py in "${interpreters[@]}"; do
         status=1
     fi
 done
+
+# The type check, under the newest interpreter found.
+newest=""
+newest_version=0
+for py in "${interpreters[@]}"; do
+    v="$("$py" -c 'import sys; print(sys.version_info[0] * 100 + sys.version_info[1])')"
+    if [ "$v" -gt "$newest_version" ]; then
+        newest="$py"
+        newest_version="$v"
+    fi
+done
+if [ -z "$newest" ]; then
+    loud "FATAL: no interpreter to run mypy with"
+    results+=("FAIL  mypy --strict (no interpreter)")
+    status=1
+else
+    if ! "$newest" -m mypy --version >/dev/null 2>&1; then
+        echo "installing mypy for $newest" >&2
+        "$newest" -m pip install --quiet --disable-pip-version-check mypy >&2 || true
+    fi
+    if ! "$newest" -m mypy --version >/dev/null 2>&1; then
+        loud "FATAL: mypy cannot be had for $newest"
+        results+=("FAIL  mypy --strict (mypy missing)")
+        status=1
+    elif (cd "$here" && "$newest" -m mypy --strict --no-incremental --cache-dir=/dev/null src/mprelay); then
+        results+=("ok    mypy --strict src/mprelay ($("$newest" -m mypy --version))")
+    else
+        loud "FAILED: mypy --strict src/mprelay"
+        results+=("FAIL  mypy --strict src/mprelay")
+        status=1
+    fi
+fi
 
 echo
 echo "mprelay Python client tests:"

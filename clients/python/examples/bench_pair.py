@@ -1,86 +1,236 @@
-"""Messages per second from one Python sender to one Python receiver: through mprelayd, and over
-a direct multiprocessing.connection link for comparison.
+"""The Python client's speed through mprelayd, beside a direct multiprocessing.connection link.
 
-Both runs send COUNT payloads of SIZE bytes with ``send_bytes`` (no confirm, no pickling) from one
-process to another over TCP on this machine. From the repository root::
+Each row runs one sender process and one receiver process on this machine, through the broker
+and (for a reference in the same run) over a direct ``Listener``/``Client`` link over TCP:
+
+- ``pair 64 B`` and ``pair 4 KiB``: ``send_bytes``/``recv_bytes``, one call per message;
+- ``batch 64 B``: ``send_many``/``recv_many`` through the broker, against the direct link's
+  one-call-per-message rate at 64 B;
+- ``pickled``: ``send``/``recv`` of a small object (pickled by both), against ``Connection.send``
+  and ``Connection.recv``;
+- ``ping-pong 64 B``: the median round trip of ``request_bytes``/``reply_bytes``, against
+  ``send_bytes`` and ``recv_bytes`` echoed over the direct link;
+- ``asyncio 64 B``: ``mprelay.aio`` sending and receiving, against the blocking client's pair row.
+
+``--memory N`` instead receives N messages of 64 bytes with ``recv_bytes`` in a loop and prints the
+receiving process's resident set size (Linux ``/proc/self/statm``) every tenth of the way.
+
+A rate is COUNT divided by the time from the sender's first send to the receiver's last receive;
+each figure is the median of ``--runs`` runs, the relay and the reference alternating. From the
+repository root::
 
     MPRELAY_AUTHKEY=secret make run
-    MPRELAY_AUTHKEY=secret python3 clients/python/examples/bench_pair.py --count 200000
+    MPRELAY_AUTHKEY=secret python3 clients/python/examples/bench_pair.py --count 200000 --runs 3
 
-The rate is COUNT divided by the time from the sender's first send to the receiver's last
-receive. Through the broker, messages the broker refuses because the receiver's queue is full
-(``PeerBusy``) are counted as dropped and left out of the rate.
+The relay sender confirms every 1,000th message (``confirm=True``), so it has at most 1,000
+messages in flight, as a direct link's sender is held back by its socket buffer; a message the
+broker refuses because the receiver's queue is full (``PeerBusyError``) is sent again. Messages
+that never arrive are reported as dropped.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import multiprocessing
 import os
+import statistics
 import sys
 import time
 from multiprocessing.connection import Client, Listener
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 try:
     import mprelay
 except ImportError:  # running from a source checkout without installing the package
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
     import mprelay
+import mprelay.aio
+
+OBJECT = {"job": 1, "args": (1.5, "x"), "tags": ["a", "b"]}
+BATCH = 1000
+WINDOW = 1000
 
 
-def relay_receiver(address: Any, name: str, count: int, ready: Any, out: Any) -> None:
+def relay_receiver(address: Any, name: str, mode: str, count: int, ready: Any, out: Any) -> None:
+    if mode == "aio":
+        asyncio.run(aio_receiver(address, name, count, ready, out))
+        return
     with mprelay.connect(address, name=name, timeout=10) as peer:
         ready.set()
         got = 0
         last = time.monotonic()
-        while got < count:
-            try:
-                peer.recv_bytes(timeout=3)
-            except TimeoutError:  # the rest was dropped
-                break
-            got += 1
-            last = time.monotonic()
+        try:
+            if mode == "batch":
+                while got < count:
+                    got += len(peer.recv_many(timeout=3))
+                    last = time.monotonic()
+            elif mode == "pickle":
+                while got < count:
+                    peer.recv(timeout=3).payload  # type: ignore[union-attr]
+                    got += 1
+                    last = time.monotonic()
+            elif mode == "pingpong":
+                while got < count:
+                    msg = peer.recv(timeout=3)
+                    msg.reply_bytes(msg.data)  # type: ignore[union-attr]
+                    got += 1
+            else:
+                while got < count:
+                    peer.recv_bytes(timeout=3)
+                    got += 1
+                    last = time.monotonic()
+        except TimeoutError:  # the rest was dropped
+            pass
         out.put(("received", got, last))
 
 
-def relay_sender(address: Any, name: str, to: str, count: int, size: int, ready: Any,
+async def aio_receiver(address: Any, name: str, count: int, ready: Any, out: Any) -> None:
+    async with mprelay.aio.connect(address, name=name, timeout=10) as peer:
+        ready.set()
+        got = 0
+        last = time.monotonic()
+        try:
+            while got < count:
+                got += len(await peer.recv_many(timeout=3))
+                last = time.monotonic()
+        except TimeoutError:
+            pass
+        out.put(("received", got, last))
+
+
+def rss_kib() -> int:
+    """This process's resident set size in KiB (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def memory_receiver(address: Any, name: str, count: int, ready: Any, out: Any) -> None:
+    with mprelay.connect(address, name=name, timeout=10) as peer:
+        ready.set()
+        samples = [(0, rss_kib())]
+        step = max(1, count // 10)
+        for i in range(1, count + 1):
+            peer.recv_bytes(timeout=10)
+            if i % step == 0:
+                samples.append((i, rss_kib()))
+        out.put(("received", samples))
+
+
+def memory_sender(address: Any, name: str, to: str, count: int, ready: Any, out: Any) -> None:
+    batch = [b"x" * 64] * BATCH
+    with mprelay.connect(address, name=name, timeout=10) as peer:
+        ready.wait(10)
+        for _ in range(count // BATCH):
+            peer.send_many(to, batch)
+        peer.send_many(to, batch[: count % BATCH])
+        out.put(("sent",))
+
+
+def run_memory(address: Any, count: int) -> List[Tuple[int, int]]:
+    ctx = multiprocessing.get_context("spawn")
+    out, ready = ctx.Queue(), ctx.Event()
+    rx, tx = "bench-mem-rx-%d" % os.getpid(), "bench-mem-tx-%d" % os.getpid()
+    procs = [ctx.Process(target=memory_receiver, args=(address, rx, count, ready, out)),
+             ctx.Process(target=memory_sender, args=(address, tx, rx, count, ready, out))]
+    for p in procs:
+        p.start()
+    res = collect(out, 2)
+    for p in procs:
+        p.join(30)
+    samples: List[Tuple[int, int]] = res["received"][0]
+    return samples
+
+
+def relay_sender(address: Any, name: str, to: str, mode: str, count: int, size: int, ready: Any,
                  out: Any) -> None:
+    if mode == "aio":
+        asyncio.run(aio_sender(address, name, to, count, size, ready, out))
+        return
     payload = b"x" * size
     with mprelay.connect(address, name=name, timeout=10) as peer:
         ready.wait(10)
-        dropped = 0
         start = time.monotonic()
-        for _ in range(count):
-            try:
-                peer.send_bytes(to, payload)
-            except mprelay.PeerBusy:  # an earlier message was dropped; this one was not sent
-                dropped += 1
-                peer.send_bytes(to, payload)
+        if mode == "pingpong":
+            rtts = []
+            for _ in range(count):
+                t0 = time.perf_counter()
+                peer.request_bytes(to, payload, timeout=10)
+                rtts.append(time.perf_counter() - t0)
+            out.put(("sent", start, 0, statistics.median(rtts)))
+            return
+        if mode == "batch":
+            batch = [payload] * BATCH
+            for _ in range(count // BATCH):
+                peer.send_many(to, batch)
+        for i in range(count if mode != "batch" else count % BATCH):
+            # Every WINDOW-th message is confirmed: the sender has at most WINDOW messages in
+            # flight, as a direct link's sender is held back by its socket buffer.
+            confirm = i % WINDOW == WINDOW - 1
+            while True:
+                try:
+                    if mode == "pickle":
+                        peer.send(to, OBJECT, confirm=confirm)
+                    else:
+                        peer.send_bytes(to, payload, confirm=confirm)
+                    break
+                except mprelay.PeerBusyError:  # this one was not sent (or not queued): again
+                    time.sleep(0.001)
         while peer.poll(0.2):  # collect errors still on their way
             try:
                 peer.recv_bytes(timeout=0)
-            except mprelay.PeerBusy:
-                dropped += 1
-        out.put(("sent", start, dropped))
+            except mprelay.PeerBusyError:
+                pass
+        out.put(("sent", start, 0, 0.0))
 
 
-def direct_receiver(authkey: bytes, count: int, out: Any) -> None:
+async def aio_sender(address: Any, name: str, to: str, count: int, size: int, ready: Any,
+                     out: Any) -> None:
+    payload = b"x" * size
+    async with mprelay.aio.connect(address, name=name, timeout=10) as peer:
+        ready.wait(10)
+        start = time.monotonic()
+        for _ in range(count):
+            await peer.send_bytes(to, payload)
+        out.put(("sent", start, 0, 0.0))
+
+
+def direct_receiver(authkey: bytes, mode: str, count: int, out: Any) -> None:
     with Listener(("127.0.0.1", 0), authkey=authkey) as listener:
         out.put(("address", listener.address))
         with listener.accept() as conn:
-            for _ in range(count):
-                conn.recv_bytes()
+            if mode == "pickle":
+                for _ in range(count):
+                    conn.recv()
+            elif mode == "pingpong":
+                for _ in range(count):
+                    conn.send_bytes(conn.recv_bytes())
+            else:
+                for _ in range(count):
+                    conn.recv_bytes()
             out.put(("received", count, time.monotonic()))
 
 
-def direct_sender(address: Any, authkey: bytes, count: int, size: int, out: Any) -> None:
+def direct_sender(address: Any, authkey: bytes, mode: str, count: int, size: int, out: Any) -> None:
     payload = b"x" * size
     with Client(address, authkey=authkey) as conn:
         start = time.monotonic()
+        if mode == "pingpong":
+            rtts = []
+            for _ in range(count):
+                t0 = time.perf_counter()
+                conn.send_bytes(payload)
+                conn.recv_bytes()
+                rtts.append(time.perf_counter() - t0)
+            out.put(("sent", start, 0, statistics.median(rtts)))
+            return
         for _ in range(count):
-            conn.send_bytes(payload)
-        out.put(("sent", start, 0))
+            if mode == "pickle":
+                conn.send(OBJECT)
+            else:
+                conn.send_bytes(payload)
+        out.put(("sent", start, 0, 0.0))
 
 
 def collect(out: Any, n: int) -> Dict[str, Any]:
@@ -91,57 +241,115 @@ def collect(out: Any, n: int) -> Dict[str, Any]:
     return got
 
 
-def bench_relay(address: Any, count: int, size: int) -> float:
+def result(res: Dict[str, Any], mode: str, count: int) -> Tuple[float, int, int]:
+    """(figure, received, dropped): messages per second, or the median round trip in us."""
+    received, last = res["received"]
+    start, _, rtt = res["sent"]
+    if mode == "pingpong":
+        return rtt * 1e6, received, 0
+    return received / (last - start), received, count - received
+
+
+def run_relay(address: Any, mode: str, count: int, size: int) -> Tuple[float, int, int]:
     ctx = multiprocessing.get_context("spawn")
     out, ready = ctx.Queue(), ctx.Event()
     rx, tx = "bench-rx-%d" % os.getpid(), "bench-tx-%d" % os.getpid()
-    procs = [ctx.Process(target=relay_receiver, args=(address, rx, count, ready, out)),
-             ctx.Process(target=relay_sender, args=(address, tx, rx, count, size, ready, out))]
+    procs = [ctx.Process(target=relay_receiver, args=(address, rx, mode, count, ready, out)),
+             ctx.Process(target=relay_sender, args=(address, tx, rx, mode, count, size, ready, out))]
     for p in procs:
         p.start()
     res = collect(out, 2)
     for p in procs:
         p.join(30)
-    received, last = res["received"]
-    start, dropped = res["sent"]
-    rate: float = received / (last - start)
-    print("through mprelayd:        %9.0f msg/s  (%d received, %d dropped, %.2f s)"
-          % (rate, received, dropped, last - start))
-    return rate
+    return result(res, mode, count)
 
 
-def bench_direct(count: int, size: int) -> float:
+def run_direct(mode: str, count: int, size: int) -> Tuple[float, int, int]:
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
     authkey = os.urandom(16)
-    rx = ctx.Process(target=direct_receiver, args=(authkey, count, out))
+    rx = ctx.Process(target=direct_receiver, args=(authkey, mode, count, out))
     rx.start()
-    kind, address = out.get(timeout=30)
-    tx = ctx.Process(target=direct_sender, args=(address, authkey, count, size, out))
+    _, address = out.get(timeout=30)
+    tx = ctx.Process(target=direct_sender, args=(address, authkey, mode, count, size, out))
     tx.start()
     res = collect(out, 2)
     for p in (rx, tx):
         p.join(30)
-    received, last = res["received"]
-    start, _ = res["sent"]
-    rate: float = received / (last - start)
-    print("direct Listener/Client: %9.0f msg/s  (%d received, %.2f s)" % (rate, received, last - start))
-    return rate
+    return result(res, mode, count)
+
+
+#: (row, relay mode, reference: "direct" or "relay", reference mode, size, count divisor, better)
+ROWS: List[Tuple[str, str, str, str, int, int, str]] = [
+    ("pair 64 B", "bytes", "direct", "bytes", 64, 1, "higher"),
+    ("pair 4 KiB", "bytes", "direct", "bytes", 4096, 1, "higher"),
+    ("batch 64 B", "batch", "direct", "bytes", 64, 1, "higher"),
+    ("pickled", "pickle", "direct", "pickle", 64, 1, "higher"),
+    ("ping-pong 64 B", "pingpong", "direct", "pingpong", 64, 20, "lower"),
+    ("asyncio 64 B", "aio", "relay", "bytes", 64, 1, "higher"),
+]
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--address", default="127.0.0.1:6000",
                         help="the broker: host:port, [v6]:port, /path/to.sock or @name")
-    parser.add_argument("--count", type=int, default=200000)
-    parser.add_argument("--size", type=int, default=64)
-    parser.add_argument("--runs", type=int, default=1, help="repeat and report the best")
+    parser.add_argument("--count", type=int, default=200000, help="messages per run and row")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is shown")
+    parser.add_argument("--rows", default=",".join(r[0] for r in ROWS),
+                        help="comma-separated rows to run (default: all)")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--memory", type=int, metavar="N",
+                        help="instead: the receiver's RSS while it receives N messages")
     args = parser.parse_args(argv)
     address = mprelay.parse_address(args.address)
-    print("%d messages of %d bytes, Python %s" % (args.count, args.size, sys.version.split()[0]))
-    relay = max(bench_relay(address, args.count, args.size) for _ in range(args.runs))
-    direct = max(bench_direct(args.count, args.size) for _ in range(args.runs))
-    print("relay / direct: %.2f" % (relay / direct))
+    if args.memory:
+        samples = run_memory(address, args.memory)
+        if args.json:
+            print(json.dumps({"python": sys.version.split()[0], "rss_kib": samples}))
+        else:
+            print("receiver RSS while receiving %d messages of 64 bytes, Python %s"
+                  % (args.memory, sys.version.split()[0]))
+            for received, kib in samples:
+                print("%9d received  %7d KiB" % (received, kib))
+        return 0
+    wanted = [w.strip() for w in args.rows.split(",")]
+    rows = []
+    if not args.json:
+        print("%d messages per run, median of %d runs, Python %s"
+              % (args.count, args.runs, sys.version.split()[0]))
+        print("%-15s %15s %15s %7s" % ("row", "mprelay", "reference", "ratio"))
+    for name, mode, ref_kind, ref_mode, size, divisor, better in ROWS:
+        if name not in wanted:
+            continue
+        count = max(1, args.count // divisor)
+        relay_runs: List[float] = []
+        ref_runs: List[float] = []
+        dropped = 0
+        for _ in range(args.runs):  # alternate, so a burst of load hits both alike
+            figure, _, lost = run_relay(address, mode, count, size)
+            relay_runs.append(figure)
+            dropped += lost
+            if ref_kind == "direct":
+                ref_runs.append(run_direct(ref_mode, count, size)[0])
+            else:
+                ref_runs.append(run_relay(address, ref_mode, count, size)[0])
+        relay, ref = statistics.median(relay_runs), statistics.median(ref_runs)
+        ratio = relay / ref if better == "higher" else ref / relay
+        unit = "us p50" if mode == "pingpong" else "msg/s"
+        rows.append({"row": name, "unit": unit, "mprelay": relay, "reference": ref,
+                     "reference_kind": ref_kind, "ratio": ratio, "runs": relay_runs,
+                     "reference_runs": ref_runs, "dropped": dropped, "count": count})
+        if not args.json:
+            print("%-15s %9.0f %-5s %9.0f %-5s %6.2fx%s"
+                  % (name, relay, unit.split()[0], ref, unit.split()[0], ratio,
+                     "  (%d dropped)" % dropped if dropped else ""))
+    if args.json:
+        print(json.dumps({"python": sys.version.split()[0], "count": args.count, "runs": args.runs,
+                          "rows": rows}, indent=2))
+    else:
+        print("ratio: mprelay / reference for rates, reference / mprelay for round trips; "
+              "the asyncio row's reference is the blocking client's pair 64 B")
     return 0
 
 

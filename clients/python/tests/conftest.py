@@ -5,8 +5,9 @@ another binary. Each broker gets its own configuration file and log under pytest
 fixture waits for the ``ready`` log line, reads the ``listening on ...`` lines for the real
 addresses, and stops the daemon with SIGTERM (SIGKILL if it does not exit in time).
 
-Without a daemon binary the tests that need one are skipped, unless ``MPRELAY_REQUIRE_DAEMON=1``
-(as run-tests.sh sets), which makes them fail instead.
+Without a daemon binary the tests that need one are skipped, and so are tests of a feature the
+daemon refuses in its configuration, unless ``MPRELAY_REQUIRE_DAEMON=1`` (as run-tests.sh and
+``make test`` set), which makes them fail instead: there, a test never passes by skipping.
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ AUTHKEY = b"mprelay-test-key"
 TEST_WATCHDOG_SECONDS = 120
 
 Address = Union[tuple, str]
+
+
+def skip_or_fail(message: str) -> None:
+    """Skip the test, or fail it when ``MPRELAY_REQUIRE_DAEMON=1`` asks for every test to run."""
+    if os.environ.get("MPRELAY_REQUIRE_DAEMON") == "1":
+        pytest.fail(message + " (MPRELAY_REQUIRE_DAEMON=1: failing instead of skipping)")
+    pytest.skip(message)
 
 
 def daemon_binary() -> Path:
@@ -158,10 +166,7 @@ class Broker:
     def start(self, timeout: float = 15.0) -> "Broker":
         binary = daemon_binary()
         if not binary.exists():
-            message = "no mprelayd at %s (build it with `swift build`, or set MPRELAYD)" % binary
-            if os.environ.get("MPRELAY_REQUIRE_DAEMON") == "1":
-                pytest.fail(message)
-            pytest.skip(message)
+            skip_or_fail("no mprelayd at %s (build it with `swift build`, or set MPRELAYD)" % binary)
         config = self.write_config()
         self.runs += 1
         log = open(self.directory / ("mprelayd-%d.log" % self.runs), "w")
@@ -321,12 +326,13 @@ def make_broker(tmp_path: Path) -> Iterator[Any]:
              endpoints: Sequence[Union[str, Dict[str, Any]]] = ("127.0.0.1:0",),
              authkey: bytes = AUTHKEY, extra: str = "", feature: str = "") -> Broker:
         """Start a broker. With ``feature``, a daemon that refuses this configuration (one
-        built before that feature) makes the test skip instead of fail."""
+        built before that feature) makes the test skip, or fail under MPRELAY_REQUIRE_DAEMON=1."""
         b = Broker(tmp_path / ("broker%d" % (len(started) + 1)), settings, endpoints, authkey, extra)
         if feature:
             config = b.config_text()
             if not daemon_accepts(tmp_path / "probe", config):
-                pytest.skip("this mprelayd does not support %s yet" % feature)
+                skip_or_fail("this mprelayd (%s) refuses a configuration with %s"
+                             % (daemon_binary(), feature))
         started.append(b)
         return b.start()
 

@@ -105,3 +105,16 @@ def test_slow_consumer(make_broker: Any) -> None:
             while True:
                 sink.recv(timeout=5)
         assert info.value.code == 10
+
+
+def test_a_refused_feature_fails_when_the_daemon_is_required(
+    make_broker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The real mprelayd refuses an unknown key, as it would a feature newer than itself.
+    settings = {"no_such_setting": 1}
+    monkeypatch.setenv("MPRELAY_REQUIRE_DAEMON", "1")
+    with pytest.raises(pytest.fail.Exception, match="refuses a configuration with no_such_setting"):
+        make_broker(settings, feature="no_such_setting")
+    monkeypatch.setenv("MPRELAY_REQUIRE_DAEMON", "0")
+    with pytest.raises(pytest.skip.Exception, match="no_such_setting"):
+        make_broker(settings, feature="no_such_setting")

@@ -127,3 +127,26 @@ def test_loop_stays_responsive(broker: Broker, names: Any) -> None:
             assert ticks > 10  # recv() did not block the loop
 
     run(main())
+
+
+def test_batches_and_large_frames(broker: Broker, names: Any) -> None:
+    a_name, b_name = names("a"), names("b")
+    big = b"\x5a" * (8 * 1024 * 1024)  # more than a socket takes at once: written in part first
+
+    async def main() -> None:
+        async with mprelay.aio.connect(broker.address, AUTHKEY, name=a_name, timeout=5) as a, \
+                mprelay.aio.connect(broker.address, AUTHKEY, name=b_name, timeout=5) as b:
+            ids = await a.send_many(b_name, [b"%d" % i for i in range(3000)])
+            assert ids == list(range(ids[0], ids[0] + 3000))
+            for i in range(500):
+                await a.send_bytes(b_name, b"single %d" % i)
+            sender = asyncio.ensure_future(a.send_bytes(b_name, big))
+            got: List[bytes] = []
+            while len(got) < 3501:
+                batch = await b.recv_many(max=700, timeout=10)
+                assert 1 <= len(batch) <= 700
+                got += [m.data for m in batch]  # type: ignore[union-attr]
+            await sender
+            assert got == [b"%d" % i for i in range(3000)] + [b"single %d" % i for i in range(500)] + [big]
+
+    run(main())

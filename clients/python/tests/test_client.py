@@ -220,10 +220,10 @@ def test_name_taken_and_invalid(broker: Broker, names: Any) -> None:
 def test_invalid_name_in_hello_is_refused_by_the_broker(broker: Broker) -> None:
     # The client refuses bad names itself; here the HELLO goes out anyway, to check the broker
     # answers ERROR 7 (invalid name) naming it, as PROTOCOL.md section 3.2 says.
-    from mprelay.client import _handshake
+    from mprelay.link import handshake
 
     with pytest.raises(mprelay.InvalidName) as info:
-        _handshake(broker.address, AUTHKEY, b"a b", 5)
+        handshake(broker.address, AUTHKEY, b"a b", 5)
     assert info.value.code == 7 and info.value.peer == "a b"
 
 
@@ -284,7 +284,7 @@ def test_protocol_error_from_the_broker(broker: Broker, names: Any) -> None:
         # (malformed frame) and closes the connection.
         link = a._link
         assert link is not None
-        link.conn.send_bytes(P.encode_send("x", b"", options=0x80, correlation_id=1))
+        link.write(P.frame(P.encode_send("x", b"", options=0x80, correlation_id=1)))
         with pytest.raises(mprelay.ProtocolError) as info:
             a.recv(timeout=5)
         assert info.value.code == 4
@@ -297,7 +297,7 @@ def test_unexpected_envelope_from_the_client(broker: Broker, names: Any) -> None
     with broker.connect(names("a")) as a:
         link = a._link
         assert link is not None
-        link.conn.send_bytes(P.encode_hello("again"))  # a second HELLO
+        link.write(P.frame(P.encode_hello("again")))  # a second HELLO
         with pytest.raises(mprelay.UnexpectedEnvelope) as info:
             a.recv(timeout=5)
         assert info.value.code == 9 and isinstance(info.value, mprelay.ProtocolError)

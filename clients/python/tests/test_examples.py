@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -46,8 +47,12 @@ def test_chat_demo(fresh: Broker) -> None:
 
 
 def test_bench_pair(fresh: Broker) -> None:
-    out = run_example(fresh, "bench_pair.py", "--count", "2000")
-    assert "through mprelayd" in out and "direct Listener/Client" in out
+    out = run_example(fresh, "bench_pair.py", "--count", "2000", "--runs", "1", "--json")
+    rows = {row["row"]: row for row in json.loads(out)["rows"]}
+    assert sorted(rows) == sorted(["pair 64 B", "pair 4 KiB", "batch 64 B", "pickled",
+                                   "ping-pong 64 B", "asyncio 64 B"])
+    for row in rows.values():
+        assert row["mprelay"] > 0 and row["reference"] > 0 and row["dropped"] == 0, row
 
 
 def test_examples_document_how_to_run() -> None:

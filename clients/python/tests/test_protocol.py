@@ -15,7 +15,8 @@ import pytest
 
 import mprelay
 from mprelay import protocol as P
-from mprelay.client import _normalize_address, _resolve_authkey
+from mprelay.address import normalize_address as _normalize_address
+from mprelay.address import resolve_authkey as _resolve_authkey
 
 
 def hexbytes(text: str) -> bytes:
@@ -181,6 +182,16 @@ class TestErrors:
         assert (copy.code, copy.correlation_id, copy.peer, copy.text) == (6, 42, "bob", "queue full")
         assert str(copy) == str(e)
         assert "bob" in str(e) and "42" in str(e) and "queue full" in str(e)
+
+    def test_old_names_are_aliases(self) -> None:
+        for old in ("UnknownPeer", "NameTaken", "MessageTooLarge", "NotPermitted", "PeerBusy",
+                    "InvalidName", "UnsupportedVersion", "UnexpectedEnvelope", "Disconnected",
+                    "BrokerClosing", "SlowConsumer", "Kicked", "IdleTimeout", "Replaced"):
+            assert getattr(mprelay, old) is getattr(mprelay, old + "Error"), old
+            assert old in mprelay.__all__ and old + "Error" in mprelay.__all__
+        from mprelay.errors import error_for_code
+
+        assert type(error_for_code(6)).__name__ == "PeerBusyError"
 
     def test_presence_events(self) -> None:
         assert mprelay.PeerJoined("a") == mprelay.PeerJoined("a") != mprelay.PeerLeft("a")

@@ -13,26 +13,36 @@ authkey, registers a name, and sends messages to other names::
 The package is pure Python and uses only the standard library. The blocking client is
 :func:`connect` / :class:`Peer`; :mod:`mprelay.aio` is the asyncio flavour; :mod:`mprelay.protocol`
 is the envelope codec. Every error is a :class:`RelayError` (a wrong key raises
-:class:`multiprocessing.AuthenticationError`, as the standard library does).
+:class:`multiprocessing.AuthenticationError`, as the standard library does); the exception names
+end in ``Error``, and the shorter names of mprelay 0.1 (``UnknownPeer``, ``Disconnected``, ...)
+remain as aliases of the same classes.
 """
 
 from __future__ import annotations
 
 from multiprocessing import AuthenticationError
 
-from .client import (
-    AUTHKEY_ENV,
-    Address,
-    Item,
-    Message,
-    Peer,
-    PeerJoined,
-    PeerLeft,
-    PresenceEvent,
-    connect,
-    parse_address,
-)
+from .address import AUTHKEY_ENV, Address, parse_address
 from .errors import (
+    BrokerClosingError,
+    DisconnectedError,
+    IdleTimeoutError,
+    InvalidNameError,
+    KickedError,
+    MessageTooLargeError,
+    NameTakenError,
+    NotPermittedError,
+    PeerBusyError,
+    ProtocolError,
+    RelayError,
+    ReplacedError,
+    SlowConsumerError,
+    UnexpectedEnvelopeError,
+    UnknownPeerError,
+    UnsupportedVersionError,
+)
+# The exception names of mprelay 0.1, aliases of the ``...Error`` classes above.
+from .errors import (  # noqa: F401
     BrokerClosing,
     Disconnected,
     IdleTimeout,
@@ -42,14 +52,14 @@ from .errors import (
     NameTaken,
     NotPermitted,
     PeerBusy,
-    ProtocolError,
-    RelayError,
     Replaced,
     SlowConsumer,
     UnexpectedEnvelope,
     UnknownPeer,
     UnsupportedVersion,
 )
+from .message import Item, Message, PeerJoined, PeerLeft, PresenceEvent
+from .peer import Peer, connect
 from .protocol import validate_name
 
 __version__ = "0.1.0"
@@ -59,27 +69,41 @@ __all__ = [
     "Address",
     "AuthenticationError",
     "BrokerClosing",
+    "BrokerClosingError",
     "Disconnected",
+    "DisconnectedError",
     "IdleTimeout",
+    "IdleTimeoutError",
     "InvalidName",
+    "InvalidNameError",
     "Item",
     "Kicked",
+    "KickedError",
     "Message",
     "MessageTooLarge",
+    "MessageTooLargeError",
     "NameTaken",
+    "NameTakenError",
     "NotPermitted",
+    "NotPermittedError",
     "Peer",
     "PeerBusy",
+    "PeerBusyError",
     "PeerJoined",
     "PeerLeft",
     "PresenceEvent",
     "ProtocolError",
     "RelayError",
     "Replaced",
+    "ReplacedError",
     "SlowConsumer",
+    "SlowConsumerError",
     "UnexpectedEnvelope",
+    "UnexpectedEnvelopeError",
     "UnknownPeer",
+    "UnknownPeerError",
     "UnsupportedVersion",
+    "UnsupportedVersionError",
     "connect",
     "parse_address",
     "validate_name",

@@ -29,21 +29,14 @@ import functools
 import pickle
 import threading
 import time
-from typing import Any, Callable, Deque, Generator, List, Optional, TypeVar, Union
+from typing import Any, Callable, Deque, Generator, Iterable, List, Optional, TypeVar, Union
 
-from .client import (
-    _NOTHING,
-    Address,
-    Item,
-    Message,
-    Peer,
-    _clone,
-    _deadline,
-    _remaining,
-    _Waiter,
-)
 from . import protocol as P
-from .errors import Disconnected
+from .address import Address
+from .errors import DisconnectedError
+from .message import Item, Message
+from .peer import Peer
+from .waiting import NOTHING, Waiter, deadline_after, fresh_copy, time_left
 
 __all__ = ["AsyncPeer", "connect"]
 
@@ -108,9 +101,9 @@ class AsyncPeer:
                 return
             while self._demand or self._outstanding:
                 try:
-                    item: Any = self._peer._pump(self._take, None)
+                    item: Any = self._peer.pump(self._take, None)
                 except BaseException as exc:  # for the coroutine in recv()
-                    with self._peer._lock:
+                    with self._peer.lock:
                         self._demand = False
                         self._in_transit += 1
                     item = _Raised(exc)
@@ -124,50 +117,54 @@ class AsyncPeer:
                     return
 
     def _take(self) -> Any:
-        # Runs in the reading thread with the peer's lock held (see Peer._pump), so it cannot
-        # interleave with recv() checking the peer's inbox and raising the demand.
+        # Runs in the reading thread with the peer's lock held (see Peer.pump), so it cannot
+        # interleave with recv() checking the peer's inbox and raising the demand. Takes every
+        # item there, so one hand-over to the loop carries a whole read's worth.
         if self._demand:
-            item = self._peer._take_item()  # may raise: then _receive_loop hands that over
-            if item is not _NOTHING:
+            items = self._peer.take_items()  # may raise: then _receive_loop hands that over
+            if items:
                 self._demand = False
                 self._in_transit += 1
-                return item
+                return items
         elif not self._outstanding:
             return _IDLE
-        return _NOTHING
+        return NOTHING
 
     def _arrive(self, item: Any) -> None:
-        with self._peer._lock:
+        with self._peer.lock:
             self._in_transit -= 1
-        self._items.append(item)
+        if isinstance(item, list):
+            self._items.extend(item)
+        else:
+            self._items.append(item)
         self._arrived.set()
 
     async def recv(self, timeout: Optional[float] = None) -> Item:
         """Return the next message or presence event; ``TimeoutError`` after ``timeout`` seconds."""
-        deadline = _deadline(timeout)
+        deadline = deadline_after(timeout)
         async with self._recv_lock:
             while not self._items:
                 if self._stopping:
-                    raise Disconnected("this peer was closed")
+                    raise DisconnectedError("this peer was closed")
                 self._arrived.clear()
                 if not self._in_transit:
                     # Take what the peer already holds, or ask the reading thread for the next
                     # item, in one step under the peer's lock.
-                    with self._peer._lock:
+                    with self._peer.lock:
                         try:
-                            item: Any = self._peer._take_item()
+                            items: List[Any] = self._peer.take_items()
                         except BaseException as exc:
-                            item = _Raised(exc)
-                        if item is _NOTHING:
+                            items = [_Raised(exc)]
+                        if not items:
                             self._demand = True
-                    if item is not _NOTHING:
-                        self._items.append(item)
+                    if items:
+                        self._items.extend(items)
                         break
                     self._wake.set()
                 try:
-                    await asyncio.wait_for(self._arrived.wait(), _remaining(deadline))
+                    await asyncio.wait_for(self._arrived.wait(), time_left(deadline))
                 except asyncio.TimeoutError:
-                    with self._peer._lock:
+                    with self._peer.lock:
                         self._demand = False
                     if self._items:
                         break
@@ -176,13 +173,23 @@ class AsyncPeer:
                     ) from None
                 except asyncio.CancelledError:
                     # Nothing is lost: an item already on its way lands in self._items.
-                    with self._peer._lock:
+                    with self._peer.lock:
                         self._demand = False
                     raise
             item = self._items.popleft()
         if isinstance(item, _Raised):
             raise item.exc
         return item  # type: ignore[no-any-return]
+
+    async def recv_many(self, max: Optional[int] = None, timeout: Optional[float] = None) -> List[Item]:
+        """Every item already received, at least one, up to ``max``; see :meth:`mprelay.Peer.recv_many`."""
+        if max is not None and max < 1:
+            raise ValueError("max must be at least 1 or None")
+        out = [await self.recv(timeout)]
+        items = self._items
+        while items and (max is None or len(out) < max) and not isinstance(items[0], _Raised):
+            out.append(items.popleft())
+        return out
 
     async def recv_bytes(self, timeout: Optional[float] = None) -> bytes:
         """As :meth:`recv`, returning the raw payload of the next message."""
@@ -197,7 +204,7 @@ class AsyncPeer:
     async def __anext__(self) -> Item:
         try:
             return await self.recv()
-        except Disconnected:
+        except DisconnectedError:
             if self._stopping:
                 raise StopAsyncIteration from None
             raise
@@ -216,7 +223,7 @@ class AsyncPeer:
         ``answer=False``: nothing to wait for (an unconfirmed send), so the reading thread is not
         woken for it.
         """
-        deadline = _deadline(self._peer.timeout if timeout is None else timeout)
+        deadline = deadline_after(self._peer.timeout if timeout is None else timeout)
         settled = asyncio.Event()
         loop = self._loop
 
@@ -229,7 +236,7 @@ class AsyncPeer:
         if answer:
             self._outstanding += 1
             self._wake.set()
-        waiter: Optional[_Waiter] = None
+        waiter: Optional[Waiter] = None
         cid = 0
         try:
             cid, waiter, what = await self._call(begin, *args, deadline, wake)
@@ -240,17 +247,17 @@ class AsyncPeer:
                 if waiter.done:
                     break
                 try:
-                    await asyncio.wait_for(settled.wait(), _remaining(deadline))
+                    await asyncio.wait_for(settled.wait(), time_left(deadline))
                 except asyncio.TimeoutError:
                     if waiter.done:
                         break
                     raise TimeoutError("timed out waiting for %s" % what) from None
             if waiter.error is not None:
-                raise _clone(waiter.error)
+                raise fresh_copy(waiter.error)
             return cid, waiter
         except BaseException:
             if waiter is not None:
-                self._peer._forget(cid, waiter)
+                self._peer.forget(cid, waiter)
             raise
         finally:
             if answer:
@@ -272,19 +279,38 @@ class AsyncPeer:
         confirm: bool = False,
         timeout: Optional[float] = None,
     ) -> int:
-        """Send raw bytes to ``to``; see :meth:`mprelay.Peer.send_bytes`."""
+        """Send raw bytes to ``to``; see :meth:`mprelay.Peer.send_bytes`.
+
+        An unconfirmed send is written from the loop's thread when the socket takes it without
+        blocking, and in the default executor otherwise.
+        """
+        if not confirm:
+            started = self._peer.begin_nowait(to, data, flags)
+            if started is not None:
+                cid, rest, link = started
+                if rest is not None:
+                    await self._call(self._peer.finish_write, link, rest)
+                return cid
         cid, _ = await self._answer(
-            self._peer._begin_send, timeout, to, data, flags, 0, 0, confirm, False, answer=confirm
+            self._peer.begin_send, timeout, to, data, flags, 0, 0, confirm, False, answer=confirm
         )
         return cid  # type: ignore[no-any-return]
+
+    async def send_many(
+        self, to: str, payloads: Iterable[Union[bytes, bytearray, memoryview]], *, flags: int = 0,
+        timeout: Optional[float] = None,
+    ) -> List[int]:
+        """Send every payload to ``to`` in few writes; see :meth:`mprelay.Peer.send_many`."""
+        deadline = deadline_after(self._peer.timeout if timeout is None else timeout)
+        return await self._call(self._peer.write_batch, to, list(payloads), flags, deadline)
 
     async def request(self, to: str, obj: Any, *, timeout: Optional[float] = None) -> Any:
         """Send ``obj`` to ``to`` and return the reply's payload; see :meth:`mprelay.Peer.request`."""
         data = pickle.dumps(obj, protocol=self._peer.pickle_protocol)
         _, waiter = await self._answer(
-            self._peer._begin_send, timeout, to, data, P.FLAG_PICKLE, 0, 0, False, True
+            self._peer.begin_send, timeout, to, data, P.FLAG_PICKLE, 0, 0, False, True
         )
-        return waiter.value.payload
+        return self._peer.message(waiter.value).payload
 
     async def request_bytes(
         self,
@@ -296,9 +322,9 @@ class AsyncPeer:
     ) -> Message:
         """As :meth:`request` with a raw payload; returns the whole reply message."""
         _, waiter = await self._answer(
-            self._peer._begin_send, timeout, to, data, flags, 0, 0, False, True
+            self._peer.begin_send, timeout, to, data, flags, 0, 0, False, True
         )
-        return waiter.value  # type: ignore[no-any-return]
+        return self._peer.message(waiter.value)
 
     async def reply(
         self, msg: Message, obj: Any, *, confirm: bool = False, timeout: Optional[float] = None
@@ -320,7 +346,7 @@ class AsyncPeer:
         if not msg.correlation_id:
             raise ValueError("the message carries no correlation id, so it cannot be replied to")
         cid, _ = await self._answer(
-            self._peer._begin_send, timeout, msg.sender, data, flags, P.OPT_REPLY,
+            self._peer.begin_send, timeout, msg.sender, data, flags, P.OPT_REPLY,
             msg.correlation_id, confirm, False, answer=confirm,
         )
         return cid  # type: ignore[no-any-return]
@@ -328,18 +354,18 @@ class AsyncPeer:
     async def ping(self, timeout: Optional[float] = None) -> float:
         """Round-trip time to the broker, in seconds."""
         start = time.perf_counter()
-        await self._answer(self._peer._begin_control, timeout, P.Kind.PING)
+        await self._answer(self._peer.begin_control, timeout, P.Kind.PING)
         return time.perf_counter() - start
 
     async def peers(self, timeout: Optional[float] = None) -> List[str]:
         """The registered names."""
-        _, waiter = await self._answer(self._peer._begin_control, timeout, P.Kind.LIST)
+        _, waiter = await self._answer(self._peer.begin_control, timeout, P.Kind.LIST)
         return list(waiter.value)
 
     async def watch(self, enable: bool = True, *, timeout: Optional[float] = None) -> None:
         """Start (or stop) presence events; see :meth:`mprelay.Peer.watch`."""
         await self._answer(
-            functools.partial(self._peer._begin_control, enable=enable), timeout, P.Kind.WATCH
+            functools.partial(self._peer.begin_control, enable=enable), timeout, P.Kind.WATCH
         )
 
     async def unwatch(self, *, timeout: Optional[float] = None) -> None:
@@ -347,7 +373,7 @@ class AsyncPeer:
         await self.watch(False, timeout=timeout)
 
     async def close(self) -> None:
-        """Say GOODBYE and close; a pending ``recv()`` raises :class:`mprelay.Disconnected`."""
+        """Say GOODBYE and close; a pending ``recv()`` raises :class:`mprelay.DisconnectedError`."""
         self._stopping = True
         self._wake.set()
         await self._call(self._peer.close)

@@ -22,10 +22,25 @@ from typing import Any, Dict, Optional, Tuple, Type
 
 __all__ = [
     "RelayError",
+    "UnknownPeerError",
+    "NameTakenError",
+    "MessageTooLargeError",
+    "ProtocolError",
+    "NotPermittedError",
+    "PeerBusyError",
+    "InvalidNameError",
+    "UnsupportedVersionError",
+    "UnexpectedEnvelopeError",
+    "DisconnectedError",
+    "BrokerClosingError",
+    "SlowConsumerError",
+    "KickedError",
+    "IdleTimeoutError",
+    "ReplacedError",
+    "error_for_code",
     "UnknownPeer",
     "NameTaken",
     "MessageTooLarge",
-    "ProtocolError",
     "NotPermitted",
     "PeerBusy",
     "InvalidName",
@@ -37,7 +52,6 @@ __all__ = [
     "Kicked",
     "IdleTimeout",
     "Replaced",
-    "error_for_code",
 ]
 
 
@@ -101,21 +115,21 @@ def _rebuild(
     return cls(text, code=code, correlation_id=correlation_id, peer=peer)
 
 
-class UnknownPeer(RelayError):
+class UnknownPeerError(RelayError):
     """Code 1: no peer of that name is registered (``.peer`` is the destination)."""
 
     CODE = 1
     LABEL = "unknown peer"
 
 
-class NameTaken(RelayError):
+class NameTakenError(RelayError):
     """Code 2: the name given to :func:`mprelay.connect` is registered by another connection."""
 
     CODE = 2
     LABEL = "name taken"
 
 
-class MessageTooLarge(RelayError):
+class MessageTooLargeError(RelayError):
     """Code 3: the payload is larger than the broker's ``max_message_bytes``.
 
     The client checks the limit announced in the broker's WELCOME and raises this before sending
@@ -136,21 +150,21 @@ class ProtocolError(RelayError):
     LABEL = "malformed frame"
 
 
-class NotPermitted(RelayError):
+class NotPermittedError(RelayError):
     """Code 5: the broker's access rules do not allow this."""
 
     CODE = 5
     LABEL = "not permitted"
 
 
-class PeerBusy(RelayError):
+class PeerBusyError(RelayError):
     """Code 6: the receiver's outbound queue at the broker is full; this message was dropped."""
 
     CODE = 6
     LABEL = "peer busy"
 
 
-class InvalidName(RelayError, ValueError):
+class InvalidNameError(RelayError, ValueError):
     """Code 7: a peer name breaks the naming rules.
 
     A name is 1 to 255 bytes of UTF-8 with no control characters, no white space and none of
@@ -161,21 +175,21 @@ class InvalidName(RelayError, ValueError):
     LABEL = "invalid name"
 
 
-class UnsupportedVersion(ProtocolError):
+class UnsupportedVersionError(ProtocolError):
     """Code 8: the broker does not speak the protocol version of this client."""
 
     CODE = 8
     LABEL = "unsupported version"
 
 
-class UnexpectedEnvelope(ProtocolError):
+class UnexpectedEnvelopeError(ProtocolError):
     """Code 9: an envelope arrived when the protocol does not allow it."""
 
     CODE = 9
     LABEL = "unexpected envelope"
 
 
-class Disconnected(RelayError):
+class DisconnectedError(RelayError):
     """The connection to the broker is gone (closed locally, dropped, or closed by the broker).
 
     Its subclasses say why when the broker told us. Raised by every call on a peer whose connection
@@ -186,7 +200,7 @@ class Disconnected(RelayError):
     LABEL = "disconnected"
 
 
-class BrokerClosing(Disconnected):
+class BrokerClosingError(DisconnectedError):
     """The broker is shutting down (it sent GOODBYE with reason 1).
 
     Without ``reconnect`` this is raised by ``recv()`` once the messages delivered before the
@@ -196,28 +210,28 @@ class BrokerClosing(Disconnected):
     LABEL = "broker closing"
 
 
-class SlowConsumer(Disconnected):
+class SlowConsumerError(DisconnectedError):
     """Code 10: the broker closed the connection because this peer did not read its messages."""
 
     CODE = 10
     LABEL = "slow consumer"
 
 
-class Kicked(Disconnected):
+class KickedError(DisconnectedError):
     """Code 11: an operator disconnected this peer."""
 
     CODE = 11
     LABEL = "kicked"
 
 
-class IdleTimeout(Disconnected):
+class IdleTimeoutError(DisconnectedError):
     """Code 12: the broker closed the connection because this peer did not answer a PING."""
 
     CODE = 12
     LABEL = "idle timeout"
 
 
-class Replaced(Disconnected):
+class ReplacedError(DisconnectedError):
     """Code 13: another connection registered the same name and replaced this one."""
 
     CODE = 13
@@ -227,22 +241,39 @@ class Replaced(Disconnected):
 _BY_CODE: Dict[int, Type[RelayError]] = {
     cls.CODE: cls
     for cls in (
-        UnknownPeer,
-        NameTaken,
-        MessageTooLarge,
+        UnknownPeerError,
+        NameTakenError,
+        MessageTooLargeError,
         ProtocolError,
-        NotPermitted,
-        PeerBusy,
-        InvalidName,
-        UnsupportedVersion,
-        UnexpectedEnvelope,
-        SlowConsumer,
-        Kicked,
-        IdleTimeout,
-        Replaced,
+        NotPermittedError,
+        PeerBusyError,
+        InvalidNameError,
+        UnsupportedVersionError,
+        UnexpectedEnvelopeError,
+        SlowConsumerError,
+        KickedError,
+        IdleTimeoutError,
+        ReplacedError,
     )
     if cls.CODE is not None
 }
+
+# The names of mprelay 0.1, kept as aliases so code written against them keeps working; new code
+# should use the ``...Error`` names, as redis-py and nats-py users expect.
+UnknownPeer = UnknownPeerError
+NameTaken = NameTakenError
+MessageTooLarge = MessageTooLargeError
+NotPermitted = NotPermittedError
+PeerBusy = PeerBusyError
+InvalidName = InvalidNameError
+UnsupportedVersion = UnsupportedVersionError
+UnexpectedEnvelope = UnexpectedEnvelopeError
+Disconnected = DisconnectedError
+BrokerClosing = BrokerClosingError
+SlowConsumer = SlowConsumerError
+Kicked = KickedError
+IdleTimeout = IdleTimeoutError
+Replaced = ReplacedError
 
 #: Codes after which the broker closes the connection (section 3.4 of the protocol).
 CLOSING_CODES = frozenset({2, 4, 7, 8, 9, 10, 11, 12, 13})

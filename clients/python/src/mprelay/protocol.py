@@ -1,7 +1,8 @@
 """Envelopes of the mprelay wire protocol, version 1 (docs/PROTOCOL.md, section 3).
 
-This module only turns envelopes into frame bodies and back; it does no I/O. Framing and the
-handshake are :mod:`multiprocessing.connection`'s own. Every envelope kind can be encoded and
+This module only turns envelopes into frame bodies and back; it does no I/O. The envelope types
+and constants live in :mod:`mprelay.envelopes` and are re-exported here; :mod:`mprelay.framing`
+cuts frames from a stream and builds batches of SENDs with the same layouts. Every envelope kind can be encoded and
 decoded, including the broker's, so the codec can be tested (and used by tools) without a broker.
 
 All integers are big-endian. Names travel as one length byte and that many UTF-8 bytes.
@@ -9,38 +10,14 @@ All integers are big-endian. Names travel as one length byte and that many UTF-8
 
 from __future__ import annotations
 
-import enum
 import struct
-from typing import Callable, Dict, Iterable, NamedTuple, Tuple, Union
+from typing import Callable, Dict, Iterable, Tuple, Union
 
-from .errors import InvalidName, ProtocolError
+from .errors import InvalidNameError, ProtocolError
 
+# The envelope types and constants are re-exported from mprelay.envelopes (the "X as X" imports
+# below); __all__ names what this module adds.
 __all__ = [
-    "VERSION",
-    "Kind",
-    "ErrorCode",
-    "GoodbyeReason",
-    "OPT_CONFIRM",
-    "OPT_REPLY",
-    "FLAG_PICKLE",
-    "MAX_NAME_BYTES",
-    "MESSAGE_HEADER_BYTES",
-    "MAX_HEADER_BYTES",
-    "Hello",
-    "Welcome",
-    "Send",
-    "Deliver",
-    "Error",
-    "Ack",
-    "Ping",
-    "Pong",
-    "Goodbye",
-    "List",
-    "Peers",
-    "Watch",
-    "Joined",
-    "Left",
-    "Envelope",
     "validate_name",
     "encode",
     "encode_hello",
@@ -53,172 +30,33 @@ __all__ = [
     "frame",
 ]
 
-#: The protocol version this client speaks.
-VERSION = 1
-
-#: SEND option: the broker answers ACK (or ERROR) once the message is queued for its receiver.
-OPT_CONFIRM = 0x01
-#: SEND/DELIVER option: this message answers the request whose correlation id it carries.
-OPT_REPLY = 0x02
-#: Flags bit set by the Python client when the payload is a pickle.
-FLAG_PICKLE = 0x01
-
-#: The longest peer name, in UTF-8 bytes.
-MAX_NAME_BYTES = 255
-#: The fixed part of a SEND/DELIVER header (kind, options, flags, id, name length).
-MESSAGE_HEADER_BYTES = 12
-#: The largest SEND/DELIVER header: a frame body may be ``max_message_bytes`` plus this long.
-MAX_HEADER_BYTES = MESSAGE_HEADER_BYTES + MAX_NAME_BYTES
-
-
-class Kind(enum.IntEnum):
-    """The first byte of every envelope."""
-
-    HELLO = 0x01
-    WELCOME = 0x02
-    SEND = 0x03
-    DELIVER = 0x04
-    ERROR = 0x05
-    ACK = 0x06
-    PING = 0x07
-    PONG = 0x08
-    GOODBYE = 0x09
-    LIST = 0x0A
-    PEERS = 0x0B
-    WATCH = 0x0C
-    JOINED = 0x0D
-    LEFT = 0x0E
-
-
-class ErrorCode(enum.IntEnum):
-    """The error codes of ERROR envelopes (codes never change meaning)."""
-
-    UNKNOWN_PEER = 1
-    NAME_TAKEN = 2
-    MESSAGE_TOO_LARGE = 3
-    MALFORMED_FRAME = 4
-    NOT_PERMITTED = 5
-    PEER_BUSY = 6
-    INVALID_NAME = 7
-    UNSUPPORTED_VERSION = 8
-    UNEXPECTED_ENVELOPE = 9
-    SLOW_CONSUMER = 10
-    KICKED = 11
-    IDLE_TIMEOUT = 12
-    REPLACED = 13
-
-
-class GoodbyeReason(enum.IntEnum):
-    """Why a GOODBYE was sent."""
-
-    LEAVING = 0
-    SHUTTING_DOWN = 1
-
-
-class Hello(NamedTuple):
-    """HELLO, client to broker, first envelope: register ``name`` speaking ``version``."""
-
-    name: str
-    version: int = VERSION
-
-
-class Welcome(NamedTuple):
-    """WELCOME, broker to client: registered; payloads may be up to ``max_message_bytes``."""
-
-    max_message_bytes: int
-    version: int = VERSION
-
-
-class Send(NamedTuple):
-    """SEND, client to broker: deliver ``payload`` to the peer ``peer``."""
-
-    peer: str
-    payload: bytes
-    options: int = 0
-    flags: int = 0
-    correlation_id: int = 0
-
-
-class Deliver(NamedTuple):
-    """DELIVER, broker to client: ``peer`` (stamped by the broker) sent ``payload``."""
-
-    peer: str
-    payload: bytes
-    options: int = 0
-    flags: int = 0
-    correlation_id: int = 0
-
-
-class Error(NamedTuple):
-    """ERROR, broker to client: the envelope with ``correlation_id`` (0: none) failed."""
-
-    code: int
-    correlation_id: int = 0
-    peer: str = ""
-    text: str = ""
-
-
-class Ack(NamedTuple):
-    """ACK, broker to client: the confirmed SEND or the WATCH with this id took effect."""
-
-    correlation_id: int
-
-
-class Ping(NamedTuple):
-    """PING, either way: answered by a PONG with the same id."""
-
-    correlation_id: int
-
-
-class Pong(NamedTuple):
-    """PONG, either way: the answer to a PING."""
-
-    correlation_id: int
-
-
-class Goodbye(NamedTuple):
-    """GOODBYE, either way: the sender is about to close the connection."""
-
-    reason: int
-    text: str = ""
-
-
-class List(NamedTuple):
-    """LIST, client to broker: which peers are registered? Answered by PEERS."""
-
-    correlation_id: int
-
-
-class Peers(NamedTuple):
-    """PEERS, broker to client: the registered names, sorted bytewise."""
-
-    correlation_id: int
-    names: Tuple[str, ...]
-
-
-class Watch(NamedTuple):
-    """WATCH, client to broker: start (``enable``) or stop presence events. Answered by ACK."""
-
-    correlation_id: int
-    enable: bool
-
-
-class Joined(NamedTuple):
-    """JOINED, broker to watcher: a peer registered."""
-
-    name: str
-
-
-class Left(NamedTuple):
-    """LEFT, broker to watcher: a peer went away."""
-
-    name: str
-
-
-#: Any decoded envelope.
-Envelope = Union[
-    Hello, Welcome, Send, Deliver, Error, Ack, Ping, Pong, Goodbye, List, Peers, Watch, Joined, Left
-]
+from .envelopes import (
+    FLAG_PICKLE as FLAG_PICKLE,
+    MAX_HEADER_BYTES as MAX_HEADER_BYTES,
+    MAX_NAME_BYTES as MAX_NAME_BYTES,
+    MESSAGE_HEADER_BYTES as MESSAGE_HEADER_BYTES,
+    OPT_CONFIRM as OPT_CONFIRM,
+    OPT_REPLY as OPT_REPLY,
+    VERSION as VERSION,
+    Ack as Ack,
+    Deliver as Deliver,
+    Envelope as Envelope,
+    Error as Error,
+    ErrorCode as ErrorCode,
+    Goodbye as Goodbye,
+    GoodbyeReason as GoodbyeReason,
+    Hello as Hello,
+    Joined as Joined,
+    Kind as Kind,
+    Left as Left,
+    List as List,
+    Peers as Peers,
+    Ping as Ping,
+    Pong as Pong,
+    Send as Send,
+    Watch as Watch,
+    Welcome as Welcome,
+)
 
 _WHITE_SPACE = frozenset(
     "\u0009\u000a\u000b\u000c\u000d\u0020\u0085\u00a0\u1680"
@@ -249,17 +87,17 @@ def validate_name(name: str) -> bytes:
     try:
         raw = name.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidName("a peer name must be valid UTF-8", peer=name) from None
+        raise InvalidNameError("a peer name must be valid UTF-8", peer=name) from None
     if not raw:
-        raise InvalidName("a peer name cannot be empty")
+        raise InvalidNameError("a peer name cannot be empty")
     if len(raw) > MAX_NAME_BYTES:
-        raise InvalidName(
+        raise InvalidNameError(
             "a peer name is at most %d bytes, got %d" % (MAX_NAME_BYTES, len(raw)), peer=name
         )
     for ch in name:
         o = ord(ch)
         if o < 0x20 or 0x7F <= o <= 0x9F or ch in _WHITE_SPACE or ch in _RESERVED:
-            raise InvalidName(
+            raise InvalidNameError(
                 "a peer name cannot contain U+%04X (control, white space or one of * ? [ ])" % o,
                 peer=name,
             )
@@ -269,7 +107,7 @@ def validate_name(name: str) -> bytes:
 def _name_bytes(name: Union[str, bytes]) -> bytes:
     raw = validate_name(name) if isinstance(name, str) else bytes(name)
     if len(raw) > MAX_NAME_BYTES:
-        raise InvalidName("a peer name is at most %d bytes" % MAX_NAME_BYTES)
+        raise InvalidNameError("a peer name is at most %d bytes" % MAX_NAME_BYTES)
     return raw
 
 
