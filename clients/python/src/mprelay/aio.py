@@ -27,6 +27,7 @@ import asyncio
 import collections
 import functools
 import pickle
+import ssl
 import threading
 import time
 from typing import Any, Callable, Deque, Generator, Iterable, List, Optional, TypeVar, Union
@@ -426,6 +427,8 @@ def connect(
     reconnect: bool = False,
     keepalive: Optional[float] = 20.0,
     pickle_protocol: Optional[int] = None,
+    tls: Optional[ssl.SSLContext] = None,
+    server_hostname: Optional[str] = None,
 ) -> _Connecting:
     """Connect without blocking the event loop; the arguments are those of :func:`mprelay.connect`.
 
@@ -441,5 +444,7 @@ def connect(
             reconnect=reconnect,
             keepalive=keepalive,
             pickle_protocol=pickle_protocol,
+            tls=tls,
+            server_hostname=server_hostname,
         )
     )

@@ -13,6 +13,7 @@ import math
 import os
 import select
 import socket
+import ssl
 import struct
 import threading
 from multiprocessing.connection import Connection, answer_challenge, deliver_challenge
@@ -87,27 +88,67 @@ def shutdown_socket(sock: socket.socket) -> None:
         pass
 
 
+class _TLSConnection:
+    """The two calls of :class:`multiprocessing.connection.Connection` that its handshake
+    functions make, over a TLS socket (a stdlib ``Connection`` reads the raw descriptor)."""
+
+    def __init__(self, sock: ssl.SSLSocket) -> None:
+        self._sock = sock
+        self.closed = False
+
+    def send_bytes(self, data: Bytes) -> None:
+        self._sock.sendall(struct.pack("!i", len(data)) + bytes(data))
+
+    def recv_bytes(self, maxlength: Optional[int] = None) -> bytes:
+        (size,) = struct.unpack("!i", self._recv_exact(4))
+        if size < 0 or (maxlength is not None and size > maxlength):
+            raise ProtocolError("the broker sent a handshake frame of %d bytes" % size)
+        return self._recv_exact(size)
+
+    def _recv_exact(self, size: int) -> bytes:
+        data = bytearray()
+        while len(data) < size:
+            chunk = self._sock.recv(size - len(data))
+            if not chunk:
+                raise EOFError("the broker closed the connection")
+            data += chunk
+        return bytes(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+
 def handshake(
     address: SocketAddress,
     authkey: bytes,
     name: bytes,
     timeout: Optional[float],
     version: int = P.VERSION,
+    tls: Optional[ssl.SSLContext] = None,
+    server_hostname: Optional[str] = None,
 ) -> "Link":
     """Open a connection, authenticate, register ``name``; returns the link, registered.
 
     The socket is opened here rather than by ``Client`` so that ``timeout`` bounds connecting and
     the handshake, and so that IPv6 addresses work. The stdlib ``Connection`` works on a
     duplicate of the socket's descriptor, closed once the handshake is over; it reads exactly
-    one frame at a time, so nothing the broker sends after WELCOME is left in it.
+    one frame at a time, so nothing the broker sends after WELCOME is left in it. With ``tls``,
+    the socket is wrapped first (the server's certificate checked against ``server_hostname``,
+    by default the address's host) and the handshake runs inside TLS.
     """
     deadline = deadline_after(timeout)
     sock = _open_socket(address, timeout)
-    conn: Optional[Connection] = None
+    conn: Any = None
     try:
+        if tls is not None:
+            if not isinstance(address, tuple):
+                raise ValueError("TLS needs a (host, port) address, not %r" % (address,))
+            sock.settimeout(timeout)
+            sock = tls.wrap_socket(sock, server_hostname=server_hostname or address[0].strip("[]"))
+            sock.settimeout(None)
         if timeout is not None:
             _set_io_timeout(sock, time_left(deadline))
-        conn = Connection(os.dup(sock.fileno()))
+        conn = _TLSConnection(sock) if isinstance(sock, ssl.SSLSocket) else Connection(os.dup(sock.fileno()))
         answer_challenge(conn, authkey)
         deliver_challenge(conn, authkey)
         conn.send_bytes(P.encode_hello(name, version))
@@ -138,7 +179,7 @@ def handshake(
             _set_io_timeout(sock, None)
         conn.close()
         return Link(sock, env.max_message_bytes)
-    except BlockingIOError:
+    except (BlockingIOError, socket.timeout):
         sock.close()
         raise TimeoutError("timed out connecting to the mprelay broker at %r" % (address,)) from None
     except EOFError:
@@ -164,7 +205,7 @@ class Link:
     """
 
     __slots__ = (
-        "sock", "fd", "max_message_bytes", "users", "dead", "closed", "write_lock",
+        "sock", "fd", "max_message_bytes", "users", "dead", "closed", "write_lock", "tls",
         "_frames", "_poller", "_peeker", "_peek_lock", "_writer_poller",
     )
 
@@ -178,6 +219,8 @@ class Link:
         self.dead = False
         self.closed = False
         self.write_lock = threading.Lock()
+        #: Whether the socket is a TLS one: writes then go through ``sendall`` only.
+        self.tls = isinstance(sock, ssl.SSLSocket)
         self._frames = FrameBuffer()
         self._poller: Any = None
         self._peeker: Any = None
@@ -227,7 +270,15 @@ class Link:
         n = self.sock.recv_into(self._frames.space())
         if not n:
             raise EOFError("the broker closed the connection")
-        return self._frames.commit(n)
+        frames = self._frames.commit(n)
+        # A TLS socket hands out one record per call: take every decrypted byte now, so that
+        # nothing waits in the TLS layer while a caller polls the descriptor.
+        while self.tls and self.sock.pending():  # type: ignore[attr-defined]
+            n = self.sock.recv_into(self._frames.space())
+            if not n:
+                break
+            frames += self._frames.commit(n)
+        return frames
 
     def write(self, data: Bytes) -> None:
         """Write ``data`` whole; the caller holds :attr:`write_lock`."""

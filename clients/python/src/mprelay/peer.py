@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import ssl
 import time
 from typing import Any, Iterable, List, Optional, Tuple
 
@@ -59,10 +60,12 @@ class Peer(Sending):
         reconnect: bool = False,
         keepalive: Optional[float] = 20.0,
         pickle_protocol: Optional[int] = None,
+        tls: Optional[ssl.SSLContext] = None,
+        server_hostname: Optional[str] = None,
     ) -> None:
         """Connect and register; prefer :func:`mprelay.connect`, which takes the same arguments."""
         self._ready_pipe: Optional[Tuple[int, int]] = None
-        super().__init__(address, authkey, name, timeout, reconnect, keepalive, pickle_protocol)
+        super().__init__(address, authkey, name, timeout, reconnect, keepalive, pickle_protocol, tls, server_hostname)
 
     def __repr__(self) -> str:
         return "<mprelay.Peer %r at %r, %s>" % (self.name, self._address, self._state)
@@ -385,6 +388,8 @@ def connect(
     reconnect: bool = False,
     keepalive: Optional[float] = 20.0,
     pickle_protocol: Optional[int] = None,
+    tls: Optional[ssl.SSLContext] = None,
+    server_hostname: Optional[str] = None,
 ) -> Peer:
     """Connect to the mprelay broker at ``address``, register as ``name``, and return the peer.
 
@@ -415,6 +420,14 @@ def connect(
         answered while the peer is being read from.
     ``pickle_protocol``
         the protocol ``send()`` pickles with (default: :data:`pickle.DEFAULT_PROTOCOL`).
+    ``tls``
+        an :class:`ssl.SSLContext` for an endpoint with TLS (``tls_cert_file`` in the broker's
+        configuration), e.g. ``ssl.create_default_context(cafile="ca.pem")``, with
+        ``load_cert_chain(...)`` for mutual TLS. The handshake and every envelope then run inside
+        TLS. Certificate problems raise :class:`ssl.SSLError` (:class:`ssl.SSLCertVerificationError`
+        for an untrusted or misnamed server certificate).
+    ``server_hostname``
+        the name the broker's certificate must carry (default: the address's host).
     """
     return Peer(
         address,
@@ -424,4 +437,6 @@ def connect(
         reconnect=reconnect,
         keepalive=keepalive,
         pickle_protocol=pickle_protocol,
+        tls=tls,
+        server_hostname=server_hostname,
     )

@@ -303,7 +303,7 @@ class Sending(Transport):
             return None
         done = True
         try:
-            if link.closed or (not self._reading and link.arrived_for_writer()):
+            if link.closed or link.tls or (not self._reading and link.arrived_for_writer()):
                 return None
             cid = next(self._ids)
             frame = header.frame(data, size, flags, 0, cid)

@@ -17,6 +17,7 @@ import itertools
 import logging
 import pickle
 import random
+import ssl
 import threading
 import time
 import weakref
@@ -70,8 +71,12 @@ class Session:
         reconnect: bool,
         keepalive: Optional[float],
         pickle_protocol: Optional[int],
+        tls: Optional[ssl.SSLContext] = None,
+        server_hostname: Optional[str] = None,
     ) -> None:
         """Connect and register (see :func:`mprelay.connect` for the arguments)."""
+        self._tls = tls
+        self._server_hostname = server_hostname
         self._address = normalize_address(address)
         self._authkey = resolve_authkey(authkey)
         self._name_raw = P.validate_name(name)
@@ -103,7 +108,7 @@ class Session:
         self._sent = False  # a send since the keepalive last looked (cheaper than the time)
         self._stop = threading.Event()
 
-        self._install(handshake(self._address, self._authkey, self._name_raw, timeout))
+        self._install(self._handshake(timeout))
         if keepalive is not None and keepalive > 0:
             thread = threading.Thread(
                 target=_keepalive_loop,
@@ -112,6 +117,13 @@ class Session:
                 daemon=True,
             )
             thread.start()
+
+    def _handshake(self, timeout: Optional[float]) -> Link:
+        """A new registered link to the broker (inside TLS when the peer was given a context)."""
+        return handshake(
+            self._address, self._authkey, self._name_raw, timeout,
+            tls=self._tls, server_hostname=self._server_hostname,
+        )
 
     @property
     def address(self) -> SocketAddress:
@@ -232,7 +244,7 @@ class Session:
             if remaining is not None:
                 budget = remaining if budget is None else min(budget, remaining)
             try:
-                link = handshake(self._address, self._authkey, self._name_raw, budget)
+                link = self._handshake(budget)
             except (OSError, EOFError, DisconnectedError, NameTakenError) as exc:
                 self._failures += 1
                 backoff = min(_BACKOFF_MAX, _BACKOFF_FIRST * (2 ** min(self._failures - 1, 10)))
