@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIGURATION ?= debug
 BIN := .build/$(CONFIGURATION)
-APT_PACKAGES := libsystemd-dev pkg-config
+APT_PACKAGES := libsystemd-dev pkg-config nats-server
 
 .PHONY: all deps build build-tests run test test-swift test-integration test-control test-python test-systemd clean
 .PHONY: fuzz fuzz-smoke test-sanitize release

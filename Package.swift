@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "MPRelayProtocol", targets: ["MPRelayProtocol"]),
         .library(name: "MPRelayClient", targets: ["MPRelayClient"]),
         .library(name: "MPRelayConfig", targets: ["MPRelayConfig"]),
+        .library(name: "MPRelayNATS", targets: ["MPRelayNATS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -27,6 +28,8 @@ let package = Package(
             name: "MPRelayProtocol",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // A NATS client: the protocol codec (no sockets), the connection, JetStream key-value.
+        .target(name: "MPRelayNATS"),
         // The configuration model and its TOML loader. No sockets.
         .target(
             name: "MPRelayConfig",
@@ -115,6 +118,7 @@ let package = Package(
             dependencies: ["MPRelayProtocol", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Vectors")]
         ),
+        .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS"], resources: [.copy("Vectors")]),
         .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayProtocol"]),
         .testTarget(
             name: "MPRelayControlTests",
