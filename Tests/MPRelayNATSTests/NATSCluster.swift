@@ -58,20 +58,28 @@ final class NATSCluster: Sendable {
         return options
     }
 
-    /// Waits until JetStream answers `$JS.API.INFO`: a meta leader exists.
+    /// Waits until JetStream can place a stream on all three servers: a meta leader exists and
+    /// every server has joined (after a restart too). Creates and deletes a probe stream.
     func waitForJetStream(timeout: TimeInterval = 20) throws {
         let deadline = Date().addingTimeInterval(timeout)
         let connection = try NATSConnection(options: options())
         defer { connection.close() }
+        let probe = Array(#"{"name":"fixture_probe","subjects":["fixture.probe"],"storage":"memory","num_replicas":3}"#.utf8)
         var last = ""
         while Date() < deadline {
-            if let answer = try? connection.request("$JS.API.INFO", payload: [], timeout: .milliseconds(500)) {
+            do {
+                let answer = try connection.request("$JS.API.STREAM.CREATE.fixture_probe", payload: probe, timeout: .seconds(2))
                 let text = String(decoding: answer.payload, as: UTF8.self)
-                if !text.contains("\"error\"") { return }
+                if !text.contains("\"error\"") {
+                    _ = try connection.request("$JS.API.STREAM.DELETE.fixture_probe", payload: [], timeout: .seconds(2))
+                    return
+                }
                 last = text
+            } catch {
+                last = "\(error)"
             }
             usleep(100_000)
         }
-        throw FixtureError("JetStream has no meta leader after \(Int(timeout)) s: \(last)")
+        throw FixtureError("JetStream cannot place a stream on 3 servers after \(Int(timeout)) s: \(last)")
     }
 }

@@ -109,6 +109,10 @@ extension NATSClusterTests {
             try peer.flush()
             let killed = cluster.servers[0]
             killed.stop(signal: SIGKILL)
+            defer {
+                try? killed.start()
+                try? cluster.waitForJetStream()
+            }
             let reconnected = events.wait { $0.contains { if case .reconnected = $0 { return true } else { return false } } }
             #expect(reconnected.contains { if case .disconnected(let server, _) = $0 { return server.port == killed.port } else { return false } })
             #expect(mover.server.port == cluster.servers[1].port)
@@ -121,8 +125,6 @@ extension NATSClusterTests {
             #expect(delivered)
             try mover.publish("staying", payload: Array("after".utf8))
             #expect(atPeer.wait(count: 1).first?.payload == Array("after".utf8))
-            try killed.start()
-            try cluster.waitForJetStream()
         }
     }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Glibc
 import MPRelayNATS
 import Testing
 
@@ -129,6 +130,45 @@ extension NATSClusterTests {
             #expect(events.wait(count: 1) == [.initialValuesDone])
             let revision = try store.put("x", value: [9])
             #expect(events.wait(count: 2).last == .entry(NATSKeyValueEntry(bucket: store.bucket, key: "x", value: [9], revision: revision, operation: .put)))
+        }
+
+        @Test("a watcher whose server is killed goes on: later revisions in order, none twice, the last of each key")
+        func watchAcrossReconnect() throws {
+            let writer = try NATSConnection.make(cluster.options(first: 2))
+            defer { connection.close(); writer.close() }
+            // Writes wait out the election of a new stream leader when the old one was killed.
+            let writes = NATSKeyValue(bucket: store.bucket, connection: writer, timeout: .seconds(15))
+            let events = Collector<NATSKeyValueEvent>()
+            let watcher = try store.watch(on: DispatchQueue(label: "test.watch")) { events.append($0) }
+            defer { watcher.stop() }
+            var last = ["k": try writes.put("k", value: [0])]
+            events.wait(count: 2)
+            let killed = cluster.servers[0]
+            killed.stop(signal: SIGKILL)
+            defer {
+                try? killed.start()
+                try? cluster.waitForJetStream()
+            }
+            for index in 1...20 {
+                last["k\(index % 4)"] = try writes.put("k\(index % 4)", value: [UInt8(index)])
+                usleep(100_000)
+            }
+            // A bucket keeps one revision per key: a watcher that lost deliveries gets the latest.
+            let entries = { (events: [NATSKeyValueEvent]) in
+                events.compactMap { event -> NATSKeyValueEntry? in
+                    if case .entry(let entry) = event { return entry }
+                    return nil
+                }
+            }
+            let seen = events.wait(timeout: 15) { events in
+                last.allSatisfy { key, revision in entries(events).contains { $0.key == key && $0.revision == revision } }
+            }
+            let revisions = entries(seen).map(\.revision)
+            #expect(revisions == revisions.sorted() && Set(revisions).count == revisions.count, "\(revisions)")
+            for (key, revision) in last {
+                #expect(entries(seen).last { $0.key == key }?.revision == revision, "\(key)")
+            }
+            #expect(seen.filter { $0 == .initialValuesDone }.count == 1)
         }
     }
 }

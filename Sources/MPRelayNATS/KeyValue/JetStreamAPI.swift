@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// The JetStream API over core NATS: JSON requests to `$JS.API.…` subjects, JSON answers that
 /// carry either the result or `{"error":{"code","err_code","description"}}`.
@@ -43,18 +44,36 @@ enum JetStreamAPI {
 
     /// The answer to `CONSUMER.CREATE`.
     struct ConsumerInfo: Decodable {
+        struct Delivered: Decodable {
+            let consumerSequence: UInt64
+
+            enum CodingKeys: String, CodingKey {
+                case consumerSequence = "consumer_seq"
+            }
+        }
+
         let name: String
         let numPending: UInt64
+        let delivered: Delivered
 
         enum CodingKeys: String, CodingKey {
-            case name, numPending = "num_pending"
+            case name, numPending = "num_pending", delivered
         }
+
+        /// The messages the consumer had to deliver when it was created: those still pending
+        /// and those it had already pushed by the time it answered.
+        var initialCount: UInt64 { numPending + delivered.consumerSequence }
     }
 
-    /// Sends `body` to `subject` and decodes the answer as `T`.
+    /// The pause before asking again when nobody answered: a stream whose leader was lost has
+    /// none until its replicas elect another (nats.go's publish waits as long between tries).
+    static let retryWait: Duration = .milliseconds(250)
+
+    /// Sends `body` to `subject` and decodes the answer as `T`; while nobody answers, asks again
+    /// every ``retryWait`` until `timeout` has passed.
     ///
     /// - Throws: ``NATSError/jetStream(subject:code:errorCode:description:)`` for an API error,
-    ///   ``NATSError/noResponders(subject:)`` when JetStream is not there,
+    ///   ``NATSError/noResponders(subject:)`` when JetStream is still not there at the end,
     ///   ``NATSError/malformedResponse(subject:detail:)``, or the request's own failures.
     static func request<T: Decodable>(
         _ connection: NATSConnection,
@@ -64,8 +83,16 @@ enum JetStreamAPI {
         timeout: Duration,
         as type: T.Type
     ) throws(NATSError) -> T {
-        let answer = try connection.request(subject, headers: headers, payload: body, timeout: timeout)
-        return try decode(answer.payload, from: subject, as: type)
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while true {
+            do {
+                let answer = try connection.request(subject, headers: headers, payload: body, timeout: deadline - clock.now)
+                return try decode(answer.payload, from: subject, as: type)
+            } catch .noResponders where clock.now + retryWait < deadline {
+                usleep(UInt32(retryWait.milliseconds) * 1000)
+            }
+        }
     }
 
     /// Decodes an API answer, turning `{"error":…}` into ``NATSError/jetStream(subject:code:errorCode:description:)``.

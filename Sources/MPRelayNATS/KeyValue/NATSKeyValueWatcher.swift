@@ -10,7 +10,8 @@ import Synchronization
 /// Each delivery's `$JS.ACK…` reply subject carries its consumer and stream sequences and the
 /// count still pending; a gap in the consumer sequence, or heartbeats that stop (a lost server,
 /// a consumer the server dropped), makes the watcher create a new consumer from the revision after
-/// the last one it reported, so nothing is skipped or repeated.
+/// the last one it reported. A bucket keeps one revision per key, so what was missed meanwhile
+/// arrives as the latest revision of each key that changed: never an older one, never one twice.
 public final class NATSKeyValueWatcher: Sendable {
     private struct State {
         var consumer = ""
@@ -111,7 +112,7 @@ public final class NATSKeyValueWatcher: Sendable {
             state.consumer = info.name
             state.consumerSequence = 0
             state.lastActivity = .now()
-            guard !state.initialValuesDone, info.numPending == 0 else { return false }
+            guard !state.initialValuesDone, info.initialCount == 0 else { return false }
             state.initialValuesDone = true
             return true
         }
