@@ -42,3 +42,13 @@ extension NATSConnection {
         return try NATSConnection(options: options)
     }
 }
+
+/// Publishes to `subject` from `publisher` until `seen` holds a message: a subscription made on
+/// another server is known to the publisher's server only once the cluster's routes carried it.
+func awaitInterest(from publisher: NATSConnection, subject: String, seen: Collector<NATSMessage>) throws -> Bool {
+    for _ in 0..<100 {
+        try publisher.publish(subject, payload: [])
+        if !seen.wait(count: 1, timeout: 0.05).isEmpty { return true }
+    }
+    return false
+}

@@ -18,8 +18,9 @@ extension NATSClusterTests {
             let publisher = try NATSConnection.make(cluster.options(first: 2))
             defer { subscriber.close(); publisher.close() }
             let received = Collector<NATSMessage>()
-            _ = try subscriber.subscribe(to: "orders.*", on: queue) { received.append($0) }
-            try subscriber.flush()
+            let probes = Collector<NATSMessage>()
+            _ = try subscriber.subscribe(to: "orders.*", on: queue) { ($0.subject == "orders.probe" ? probes : received).append($0) }
+            #expect(try awaitInterest(from: publisher, subject: "orders.probe", seen: probes))
             let headers = NATSHeaders(["Trace": "abc"])
             for index in 0..<100 {
                 try publisher.publish("orders.\(index % 3)", headers: index % 2 == 0 ? headers : nil, payload: Array("order \(index)".utf8))
@@ -58,8 +59,9 @@ extension NATSClusterTests {
             _ = try responder.subscribe(to: "echo", on: queue) { message in
                 try? responder.publish(message.replyTo!, headers: message.headers, payload: message.payload.reversed())
             }
-            _ = try responder.subscribe(to: "silent", on: queue) { _ in }
-            try responder.flush()
+            let probes = Collector<NATSMessage>()
+            _ = try responder.subscribe(to: "silent", on: queue) { probes.append($0) }
+            #expect(try awaitInterest(from: requester, subject: "silent", seen: probes))
             let answer = try requester.request("echo", headers: NATSHeaders(["Id": "7"]), payload: [1, 2, 3], timeout: .seconds(2))
             #expect(answer.payload == [3, 2, 1] && answer.headers?["Id"] == "7")
             let started = Date()
@@ -116,13 +118,8 @@ extension NATSClusterTests {
             let reconnected = events.wait { $0.contains { if case .reconnected = $0 { return true } else { return false } } }
             #expect(reconnected.contains { if case .disconnected(let server, _) = $0 { return server.port == killed.port } else { return false } })
             #expect(mover.server.port == cluster.servers[1].port)
-            // The subscription on the new server is in place once the peer's route knows it.
-            var delivered = false
-            for attempt in 0..<50 where !delivered {
-                try peer.publish("moving", payload: [UInt8(attempt)])
-                delivered = !atMover.wait(count: 1, timeout: 0.1).isEmpty
-            }
-            #expect(delivered)
+            // The subscription on the new server is in place once the peer's server knows it.
+            #expect(try awaitInterest(from: peer, subject: "moving", seen: atMover))
             try mover.publish("staying", payload: Array("after".utf8))
             #expect(atPeer.wait(count: 1).first?.payload == Array("after".utf8))
         }

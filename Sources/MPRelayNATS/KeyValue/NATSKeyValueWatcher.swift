@@ -6,11 +6,12 @@ import Synchronization
 /// revision as it is stored, in order.
 ///
 /// An ordered push consumer: an ephemeral consumer on the bucket's stream, in memory, without
-/// acknowledgements, pushing to an inbox of this watcher, with flow control and idle heartbeats.
+/// acknowledgements, pushing to an inbox of its own, with flow control and idle heartbeats.
 /// Each delivery's `$JS.ACK…` reply subject carries its consumer and stream sequences and the
-/// count still pending; a gap in the consumer sequence, or heartbeats that stop (a lost server,
-/// a consumer the server dropped), makes the watcher create a new consumer from the revision after
-/// the last one it reported. A bucket keeps one revision per key, so what was missed meanwhile
+/// count still pending; a gap in the consumer sequence, a heartbeat that names a later one than
+/// the last received (deliveries lost on the way), or heartbeats that stop (a lost server, a
+/// consumer the server dropped) make the watcher create a new consumer, on a new inbox, from the
+/// revision after the last one it reported. A bucket keeps one revision per key, so what was missed meanwhile
 /// arrives as the latest revision of each key that changed: never an older one, never one twice.
 public final class NATSKeyValueWatcher: Sendable {
     private struct State {
@@ -20,6 +21,7 @@ public final class NATSKeyValueWatcher: Sendable {
         var initialValuesDone = false
         var lastActivity = DispatchTime.now()
         var stopped = false
+        /// The current consumer's inbox; deliveries to older ones are ignored.
         var subscription: NATSSubscription?
     }
 
@@ -29,7 +31,6 @@ public final class NATSKeyValueWatcher: Sendable {
     private let store: NATSKeyValue
     private let filter: String
     private let headersOnly: Bool
-    private let deliverSubject: String
     /// Where deliveries are checked and consumers (re)created, one at a time.
     private let queue = DispatchQueue(label: "mprelay.nats.kv-watch")
     private let handlerQueue: DispatchQueue
@@ -40,16 +41,13 @@ public final class NATSKeyValueWatcher: Sendable {
         self.store = store
         filter = store.subjectPrefix + keys
         self.headersOnly = headersOnly
-        deliverSubject = "_INBOX.kv." + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         self.handlerQueue = handlerQueue
         self.handler = handler
     }
 
-    /// Subscribes the inbox and creates the first consumer.
+    /// Creates the first consumer.
     func start() throws(NATSError) {
         _ = try NATSConnection.subject(filter, wildcards: true)
-        let subscription = try store.connection.subscribe(to: deliverSubject, on: queue) { [self] in receive($0) }
-        state.withLock { $0.subscription = subscription }
         let failure = queue.sync { () -> NATSError? in
             do throws(NATSError) {
                 try createConsumer()
@@ -79,8 +77,9 @@ public final class NATSKeyValueWatcher: Sendable {
     /// latest of each key at first). Runs on ``queue``.
     private func createConsumer() throws(NATSError) {
         dispatchPrecondition(condition: .onQueue(queue))
-        let (after, old) = state.withLock { ($0.streamSequence, $0.consumer) }
-        if !old.isEmpty { deleteConsumer(old) }
+        let after = state.withLock { $0.streamSequence }
+        let inbox = "_INBOX.kv." + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let subscription = try store.connection.subscribe(to: inbox, on: queue) { [self] in receive($0) }
         struct Config: Encodable {
             let deliver_subject: String
             let deliver_policy: String
@@ -99,23 +98,33 @@ public final class NATSKeyValueWatcher: Sendable {
             let config: Config
         }
         let config = Config(
-            deliver_subject: deliverSubject, deliver_policy: after == 0 ? "last_per_subject" : "by_start_sequence",
+            deliver_subject: inbox, deliver_policy: after == 0 ? "last_per_subject" : "by_start_sequence",
             opt_start_seq: after == 0 ? nil : after + 1, filter_subject: filter,
             idle_heartbeat: Int64(Self.heartbeat.milliseconds) * 1_000_000, headers_only: headersOnly
         )
-        let info = try JetStreamAPI.request(
-            store.connection, "$JS.API.CONSUMER.CREATE.\(store.streamName)",
-            body: JetStreamAPI.encode(Request(stream_name: store.streamName, config: config)),
-            timeout: store.timeout, as: JetStreamAPI.ConsumerInfo.self
-        )
-        let reportDone = state.withLock { state -> Bool in
+        let info: JetStreamAPI.ConsumerInfo
+        do {
+            info = try JetStreamAPI.request(
+                store.connection, "$JS.API.CONSUMER.CREATE.\(store.streamName)",
+                body: JetStreamAPI.encode(Request(stream_name: store.streamName, config: config)),
+                timeout: store.timeout, as: JetStreamAPI.ConsumerInfo.self
+            )
+        } catch {
+            subscription.unsubscribe()
+            throw error
+        }
+        let (reportDone, old) = state.withLock { state -> (Bool, (NATSSubscription?, String)) in
+            let old = (state.subscription, state.consumer)
+            state.subscription = subscription
             state.consumer = info.name
             state.consumerSequence = 0
             state.lastActivity = .now()
-            guard !state.initialValuesDone, info.initialCount == 0 else { return false }
+            guard !state.initialValuesDone, info.initialCount == 0 else { return (false, old) }
             state.initialValuesDone = true
-            return true
+            return (true, old)
         }
+        old.0?.unsubscribe()
+        if !old.1.isEmpty { deleteConsumer(old.1) }
         if reportDone { report(.initialValuesDone) }
     }
 
@@ -125,16 +134,22 @@ public final class NATSKeyValueWatcher: Sendable {
 
     /// Handles one push: a heartbeat or flow-control request, or a revision. Runs on ``queue``.
     private func receive(_ message: NATSMessage) {
+        guard state.withLock({ !$0.stopped && $0.subscription?.sid == message.sid }) else { return }
         if message.status == 100 {
-            state.withLock { $0.lastActivity = .now() }
             if let reply = message.replyTo { try? store.connection.publish(reply, payload: []) }
             if let stalled = message.headers?["Nats-Consumer-Stalled"] { try? store.connection.publish(stalled, payload: []) }
+            let behind = state.withLock { state -> Bool in
+                state.lastActivity = .now()
+                guard let last = message.headers?["Nats-Last-Consumer"].flatMap({ UInt64($0) }) else { return false }
+                return last != state.consumerSequence
+            }
+            if behind { try? createConsumer() }
             return
         }
         guard let reply = message.replyTo, let delivery = Delivery(reply), message.subject.hasPrefix(store.subjectPrefix) else { return }
         enum Next { case ignore, restart, report(done: Bool) }
         let next = state.withLock { state -> Next in
-            guard !state.stopped, delivery.consumer == state.consumer else { return .ignore }
+            guard delivery.consumer == state.consumer else { return .ignore }
             guard delivery.consumerSequence == state.consumerSequence + 1 else { return .restart }
             state.consumerSequence = delivery.consumerSequence
             state.streamSequence = delivery.streamSequence
