@@ -60,6 +60,7 @@ let package = Package(
             dependencies: [
                 "MPRelayClient",
                 "MPRelayConfig",
+                "MPRelayNATS",
                 "MPRelayProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

@@ -8,6 +8,7 @@ public enum NATSEncoder {
     static let lineEnd: [UInt8] = [0x0D, 0x0A]
     private static let ping = Array("PING\r\n".utf8)
     private static let pong = Array("PONG\r\n".utf8)
+    private static let pub = Array("PUB ".utf8)
 
     /// `CONNECT {json}`.
     public static func connect(_ payload: NATSConnectPayload, into buffer: inout [UInt8]) {
@@ -31,7 +32,7 @@ public enum NATSEncoder {
         into buffer: inout [UInt8]
     ) throws(NATSProtocolError) {
         guard let headers else {
-            buffer.append(contentsOf: [0x50, 0x55, 0x42, 0x20])  // "PUB "
+            buffer.append(contentsOf: pub)
             appendSubjects(subject, replyTo, into: &buffer)
             appendDecimal(payload.count, to: &buffer)
             buffer.append(contentsOf: lineEnd)

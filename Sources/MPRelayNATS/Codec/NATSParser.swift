@@ -91,8 +91,7 @@ public struct NATSParser: Sendable {
             if lineEnd > 0 && rest[lineEnd - 1] == 0x0D { lineEnd -= 1 }
             let line = UnsafeRawBufferPointer(rebasing: rest[..<lineEnd])
             let afterLine = newline + 1
-            switch Self.operationName(line) {
-            case "MSG", "HMSG":
+            if Self.isOperation(line, "MSG") || Self.isOperation(line, "HMSG") {
                 let header = try messageHeader(line)
                 let total = afterLine + header.totalLength + 2
                 guard rest.count >= total else { return Progress(consumed: offset, awaiting: total) }
@@ -116,15 +115,19 @@ public struct NATSParser: Sendable {
                 )))
                 offset += total
                 continue
-            case "PING": try handle(.ping)
-            case "PONG": try handle(.pong)
-            case "+OK": try handle(.ok)
-            case "-ERR": try handle(.error(Self.errorText(line)))
-            case "INFO":
+            } else if Self.isOperation(line, "PING") {
+                try handle(.ping)
+            } else if Self.isOperation(line, "PONG") {
+                try handle(.pong)
+            } else if Self.isOperation(line, "+OK") {
+                try handle(.ok)
+            } else if Self.isOperation(line, "-ERR") {
+                try handle(.error(Self.errorText(line)))
+            } else if Self.isOperation(line, "INFO") {
                 let info = try Self.decodeInfo(UnsafeRawBufferPointer(rebasing: line[4...]))
                 maxPayload = min(max(info.maxPayload, 0), maxPayloadCeiling)
                 try handle(.info(info))
-            default:
+            } else {
                 throw NATSProtocolError.unknownOperation(String(decoding: line, as: UTF8.self))
             }
             offset += afterLine
@@ -142,47 +145,60 @@ public struct NATSParser: Sendable {
         var totalLength: Int
     }
 
-    /// The operation name: the line up to the first blank, upper-cased only if it already is.
-    private static func operationName(_ line: UnsafeRawBufferPointer) -> Substring {
-        let end = line.firstIndex { $0 == 0x20 || $0 == 0x09 } ?? line.count
-        guard end <= 4 else { return "" }
-        return Substring(String(decoding: line[..<end], as: UTF8.self))
+    /// Whether `line` is the operation `name` (upper case, as servers write it), alone or
+    /// followed by a blank: compared byte by byte, since this runs once per message.
+    private static func isOperation(_ line: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+        let length = name.utf8CodeUnitCount
+        guard line.count >= length, memcmp(line.baseAddress!, name.utf8Start, length) == 0 else { return false }
+        return line.count == length || line[length] == 0x20 || line[length] == 0x09
     }
 
-    /// `MSG subject sid [reply] #bytes` or `HMSG subject sid [reply] #hdr #total`.
+    /// The next blank-separated field of `line` from `index` on, or nil at the end.
+    private static func nextField(_ line: UnsafeRawBufferPointer, _ index: inout Int) -> UnsafeRawBufferPointer? {
+        while index < line.count, line[index] == 0x20 || line[index] == 0x09 { index += 1 }
+        guard index < line.count else { return nil }
+        let start = index
+        while index < line.count, line[index] != 0x20, line[index] != 0x09 { index += 1 }
+        return UnsafeRawBufferPointer(rebasing: line[start..<index])
+    }
+
+    /// `MSG subject sid [reply] #bytes` or `HMSG subject sid [reply] #hdr #total`, read without
+    /// allocating: this runs once per message.
     private func messageHeader(_ line: UnsafeRawBufferPointer) throws(NATSProtocolError) -> MessageHeader {
         let isHMSG = line.first == UInt8(ascii: "H")
-        let operation = isHMSG ? "HMSG" : "MSG"
         func malformed() -> NATSProtocolError {
-            .malformedArguments(operation: operation, line: String(decoding: line, as: UTF8.self))
+            .malformedArguments(operation: isHMSG ? "HMSG" : "MSG", line: String(decoding: line, as: UTF8.self))
         }
-        var fields: [UnsafeRawBufferPointer] = []
-        var start = -1
-        for index in 0...line.count {
-            let blank = index == line.count || line[index] == 0x20 || line[index] == 0x09
-            if blank {
-                if start >= 0 { fields.append(UnsafeRawBufferPointer(rebasing: line[start..<index])) }
-                start = -1
-            } else if start < 0 {
-                start = index
-            }
-            guard fields.count <= 6 else { throw malformed() }
+        var index = 0
+        _ = Self.nextField(line, &index)
+        guard let subject = Self.nextField(line, &index), let sidField = Self.nextField(line, &index),
+            let sid = Self.decimal(sidField), let first = Self.nextField(line, &index)
+        else { throw malformed() }
+        let second = Self.nextField(line, &index)
+        let third = Self.nextField(line, &index)
+        guard Self.nextField(line, &index) == nil else { throw malformed() }
+        var replyTo = UnsafeRawBufferPointer(rebasing: line[0..<0])
+        let lengths: (header: UnsafeRawBufferPointer?, total: UnsafeRawBufferPointer)
+        switch (isHMSG, second, third) {
+        case (false, nil, nil): lengths = (nil, first)
+        case (false, let total?, nil):
+            replyTo = first
+            lengths = (nil, total)
+        case (true, let total?, nil): lengths = (first, total)
+        case (true, let header?, let total?):
+            replyTo = first
+            lengths = (header, total)
+        default: throw malformed()
         }
-        let numbers = isHMSG ? 2 : 1
-        guard fields.count == 3 + numbers || fields.count == 4 + numbers else { throw malformed() }
-        guard let sid = Self.decimal(fields[2]) else { throw malformed() }
-        let hasReply = fields.count == 4 + numbers
-        let lengths = fields[(fields.count - numbers)...].map { Self.decimal($0).flatMap { Int(exactly: $0) } }
-        guard let total = lengths.last!, let first = lengths.first! else { throw malformed() }
+        guard let total = Self.decimal(lengths.total).flatMap({ Int(exactly: $0) }) else { throw malformed() }
+        var headerLength: Int?
+        if let header = lengths.header {
+            guard let value = Self.decimal(header).flatMap({ Int(exactly: $0) }) else { throw malformed() }
+            headerLength = value
+        }
         guard total <= maxPayload else { throw .payloadTooLarge(announced: total, limit: maxPayload) }
-        guard first <= total else { throw .headerLongerThanMessage(header: first, total: total) }
-        return MessageHeader(
-            subject: fields[1],
-            sid: sid,
-            replyTo: hasReply ? fields[3] : UnsafeRawBufferPointer(rebasing: line[0..<0]),
-            headerLength: isHMSG ? first : nil,
-            totalLength: total
-        )
+        if let headerLength, headerLength > total { throw .headerLongerThanMessage(header: headerLength, total: total) }
+        return MessageHeader(subject: subject, sid: sid, replyTo: replyTo, headerLength: headerLength, totalLength: total)
     }
 
     /// A decimal number of at most 18 digits (more is no length a server sends).
