@@ -50,7 +50,7 @@ test-systemd: build-tests
 	Tests/systemd/run.sh
 
 # libFuzzer targets (Fuzz/, a package of its own) with AddressSanitizer: frames, handshake,
-# envelopes, configuration. Fails on any crash, with the input saved under fuzz-corpus/crashes/.
+# envelopes, configuration, the NATS protocol. Fails on any crash, with the input saved under fuzz-corpus/crashes/.
 fuzz: deps
 	SWIFT=$(SWIFT) Fuzz/run.sh $(FUZZ_SECONDS)
 
