@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIGURATION ?= debug
 BIN := .build/$(CONFIGURATION)
-APT_PACKAGES := libsystemd-dev libssl-dev openssl pkg-config
+APT_PACKAGES := libsystemd-dev libssl-dev openssl pkg-config nats-server
 
 .PHONY: all deps build build-tests run test test-swift test-toml test-integration test-conformance test-control test-python test-systemd clean
 .PHONY: fuzz fuzz-smoke test-sanitize release
@@ -63,7 +63,7 @@ test-systemd: build-tests
 	Tests/systemd/run.sh
 
 # libFuzzer targets (Fuzz/, a package of its own) with AddressSanitizer: frames, handshake,
-# envelopes, configuration. Fails on any crash, with the input saved under fuzz-corpus/crashes/.
+# envelopes, configuration, the NATS protocol. Fails on any crash, with the input saved under fuzz-corpus/crashes/.
 fuzz: deps
 	SWIFT=$(SWIFT) Fuzz/run.sh $(FUZZ_SECONDS)
 	$(SWIFT) build --product toml-decode

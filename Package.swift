@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "MPRelayClient", targets: ["MPRelayClient"]),
         .library(name: "MPRelayConfig", targets: ["MPRelayConfig"]),
         .library(name: "MPRelayTOML", targets: ["MPRelayTOML"]),
+        .library(name: "MPRelayNATS", targets: ["MPRelayNATS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -33,6 +34,8 @@ let package = Package(
         // Test support: decodes TOML documents streamed on stdin and prints each in the toml-test
         // JSON form, for the differential test against CPython's tomllib (Tests/toml-differential).
         .executableTarget(name: "toml-decode", dependencies: ["MPRelayTOML"]),
+        // A NATS client: the protocol codec (no sockets), the connection, JetStream key-value.
+        .target(name: "MPRelayNATS"),
         // The configuration model and its TOML loader. No sockets.
         .target(
             name: "MPRelayConfig",
@@ -64,6 +67,7 @@ let package = Package(
             dependencies: [
                 "MPRelayClient",
                 "MPRelayConfig",
+                "MPRelayNATS",
                 "MPRelayProtocol",
                 "MPRelayTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -132,6 +136,7 @@ let package = Package(
             dependencies: ["MPRelayProtocol", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Vectors")]
         ),
+        .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS"], resources: [.copy("Vectors")]),
         .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayProtocol"]),
         .testTarget(name: "MPRelayTLSTests", dependencies: ["MPRelayTLS"]),
         .testTarget(name: "MPRelayTOMLTests", dependencies: ["MPRelayTOML"]),

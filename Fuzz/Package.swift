@@ -1,7 +1,7 @@
 // swift-tools-version:6.2
 
 // libFuzzer targets for the parts of mprelay that read what others wrote: frames, the handshake,
-// envelopes and the configuration. A package of its own, so the root package's `swift build`
+// envelopes, the configuration and the NATS protocol. A package of its own, so the root package's `swift build`
 // never sees fuzzer flags. Build and run with `make fuzz` or `make fuzz-smoke` (Fuzz/run.sh),
 // which builds each `fuzz-*` product with `-Xswiftc -sanitize=fuzzer,address`.
 
@@ -34,6 +34,10 @@ let package = Package(
         .executableTarget(
             name: "fuzz-envelope",
             dependencies: ["FuzzSupport", .product(name: "MPRelayProtocol", package: "mprelay")]
+        ),
+        .executableTarget(
+            name: "fuzz-nats",
+            dependencies: ["FuzzSupport", .product(name: "MPRelayNATS", package: "mprelay")]
         ),
         .executableTarget(
             name: "fuzz-config",

@@ -7,6 +7,8 @@ handshake: the frames of the real CPython transcripts in
 envelope:  one frame body of every envelope kind, encoded as docs/PROTOCOL.md lays them out.
 frames:    streams of framed envelopes and handshake frames, short and long headers.
 config:    config/mprelay.toml and variants that reach every table of the loader.
+nats:      the bytes nats-server sent in Tests/MPRelayNATSTests/Vectors/*.bin, whole and in small
+           chunks, under the default limits and under small ones.
 
 Run it from anywhere after changing a layout or the vectors; it rewrites the corpus whole.
 """
@@ -263,12 +265,21 @@ def config_seeds():
         write("config", label + ".toml", text.encode())
 
 
+def nats_seeds():
+    # fuzz-nats reads [chunking] [limits] then the stream; limits 0 means the parser's defaults.
+    for vector in sorted((ROOT / "Tests/MPRelayNATSTests/Vectors").glob("*.bin")):
+        stream = vector.read_bytes()
+        write("nats", vector.stem, bytes([0, 0]) + stream)
+        write("nats", vector.stem + "-chunks-small-limits", bytes([7, 0x44]) + stream)
+
+
 def main():
     if CORPUS.exists():
         shutil.rmtree(CORPUS)
     handshake_seeds()
     envelope_and_frame_seeds()
     config_seeds()
+    nats_seeds()
     for target in sorted(p.name for p in CORPUS.iterdir()):
         files = sorted((CORPUS / target).iterdir())
         print(f"{target}: {len(files)} seeds")

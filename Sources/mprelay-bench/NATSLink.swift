@@ -1,14 +1,16 @@
 import Glibc
 import MPRelayConfig
+import MPRelayNATS
 import MPRelayProtocol
 
 /// A ``MessageLink`` speaking the NATS text protocol (core NATS, no JetStream), so the same
 /// workloads measure nats-server.
 ///
-/// The client sends `CONNECT {"verbose":false,"pedantic":false}`; a receiving link subscribes to
-/// the subject equal to its name (`SUB name 1`) and is routable once the `PONG` to its `PING`
-/// arrives. Messages go out as `PUB subject #bytes` and arrive as `MSG subject sid [reply] #bytes`;
-/// a server `PING` is answered with `PONG`.
+/// The client sends `CONNECT`; a receiving link subscribes to the subject equal to its name
+/// (`SUB name 1`) and is routable once the `PONG` to its `PING` arrives. Messages go out as
+/// `PUB subject #bytes` and arrive as `MSG subject sid [reply] #bytes`; a server `PING` is
+/// answered with `PONG`. MPRelayNATS encodes and parses every operation; the parser reads in
+/// place from this link's buffer, so a payload is never copied before it is delivered.
 final class NATSLink: MessageLink {
     let fileDescriptor: Int32
     private(set) var errorCount = 0
@@ -18,24 +20,32 @@ final class NATSLink: MessageLink {
     private var readBuffer: UnsafeMutableRawBufferPointer
     private var start = 0
     private var end = 0
+    private var parser = NATSParser()
+    /// The subject of each target sent to, validated once.
+    private var subjects: [PeerName: NATSSubject] = [:]
+    /// The last target and its subject: a sender sends to one target at a time.
+    private var lastTarget: (name: PeerName, subject: NATSSubject)?
 
-    /// The longest control line accepted (INFO carries the server's whole description).
-    private static let maxLineLength = 64 * 1024
     private static let readSize = 256 * 1024
 
     /// Connects, and subscribes to `subject` if given; messages to it are routed when this returns.
     init(address: EndpointAddress, subscribeTo subject: PeerName?) throws(BenchError) {
         fileDescriptor = try TCPConnection.open(address)
-        readBuffer = .allocate(byteCount: Self.readSize + Self.maxLineLength, alignment: 16)
+        readBuffer = .allocate(byteCount: Self.readSize + parser.maxControlLineLength, alignment: 16)
         do {
             try waitFor { if case .info = $0 { return true } else { return false } }
-            writeBuffer.append(contentsOf: Array("CONNECT {\"verbose\":false,\"pedantic\":false}\r\n".utf8))
+            var payload = NATSConnectPayload()
+            payload.headers = false
+            payload.noResponders = false
+            NATSEncoder.connect(payload, into: &writeBuffer)
             if let subject {
-                writeBuffer.append(contentsOf: Array("SUB ".utf8))
-                writeBuffer.append(contentsOf: subject.bytes)
-                writeBuffer.append(contentsOf: Array(" 1\r\n".utf8))
+                do {
+                    try NATSEncoder.subscribe(NATSSubject(subject.description), sid: 1, into: &writeBuffer)
+                } catch {
+                    throw BenchError(.setup, "\(error)")
+                }
             }
-            writeBuffer.append(contentsOf: Array("PING\r\n".utf8))
+            NATSEncoder.ping(into: &writeBuffer)
             try flush()
             // The server handles commands in order: the PONG means the SUB is in effect.
             try waitFor { if case .pong = $0 { return true } else { return false } }
@@ -54,13 +64,20 @@ final class NATSLink: MessageLink {
     var queuedByteCount: Int { writeBuffer.count }
 
     func queue(_ payload: UnsafeRawBufferPointer, to target: PeerName) {
-        writeBuffer.append(contentsOf: Self.pub)
-        writeBuffer.append(contentsOf: target.bytes)
-        writeBuffer.append(UInt8(ascii: " "))
-        Self.appendDecimal(payload.count, to: &writeBuffer)
-        writeBuffer.append(contentsOf: Self.lineEnd)
-        writeBuffer.append(contentsOf: payload)
-        writeBuffer.append(contentsOf: Self.lineEnd)
+        do {
+            let subject: NATSSubject
+            if let lastTarget, lastTarget.name == target {
+                subject = lastTarget.subject
+            } else {
+                subject = try subjects[target] ?? NATSSubject(target.description)
+                subjects[target] = subject
+                lastTarget = (target, subject)
+            }
+            try NATSEncoder.publish(subject, payload: payload, into: &writeBuffer)
+        } catch {
+            errorCount += 1
+            lastError = "\(error)"
+        }
     }
 
     func flush() throws(BenchError) {
@@ -81,48 +98,32 @@ final class NATSLink: MessageLink {
     func receive(_ deliver: (UnsafeRawBufferPointer) -> Void) throws(BenchError) {
         try readOnce()
         var pinged = false
-        try parse { item in
-            switch item {
-            case .message(let payload): deliver(payload)
+        try parse { operation in
+            switch operation {
+            case .message(let message): deliver(message.payload)
             case .ping: pinged = true
             case .error(let text):
                 errorCount += 1
-                lastError = text
-            case .pong, .info, .other: break
+                lastError = "-ERR '\(text)'"
+            case .pong, .info, .ok: break
             }
         }
         if pinged {
-            writeBuffer.append(contentsOf: Array("PONG\r\n".utf8))
+            NATSEncoder.pong(into: &writeBuffer)
             try flush()
         }
     }
 
-    // MARK: Parsing
-
-    /// One inbound item; a message's payload points into the read buffer.
-    private enum Item {
-        case message(UnsafeRawBufferPointer)
-        case ping
-        case pong
-        case info
-        case error(String)
-        /// `+OK` and anything newer servers add.
-        case other
-    }
-
-    private static let pub = Array("PUB ".utf8)
-    private static let lineEnd: [UInt8] = [0x0D, 0x0A]
-
-    /// Reads until an item satisfies `done`, answering PINGs; -ERR fails setup.
-    private func waitFor(_ done: (Item) -> Bool) throws(BenchError) {
+    /// Reads until an operation satisfies `done`, answering PINGs; -ERR fails setup.
+    private func waitFor(_ done: (NATSServerOperation) -> Bool) throws(BenchError) {
         var finished = false
         var failure: String?
         while !finished {
             try readOnce()
-            try parse { item in
-                if case .error(let text) = item { failure = text }
-                if case .ping = item { writeBuffer.append(contentsOf: Array("PONG\r\n".utf8)) }
-                if done(item) { finished = true }
+            try parse { operation in
+                if case .error(let text) = operation { failure = text }
+                if case .ping = operation { NATSEncoder.pong(into: &writeBuffer) }
+                if done(operation) { finished = true }
             }
             if let failure { throw BenchError(.setup, failure) }
             if !writeBuffer.isEmpty { try flush() }
@@ -152,48 +153,20 @@ final class NATSLink: MessageLink {
         }
     }
 
-    /// Hands every complete item in the buffer to `handle` and drops it from the buffer.
-    private func parse(_ handle: (Item) -> Void) throws(BenchError) {
-        let base = UnsafeRawBufferPointer(readBuffer)
-        while start < end {
-            let available = UnsafeRawBufferPointer(rebasing: base[start..<end])
-            guard let offset = available.firstIndex(of: 0x0A) else {
-                guard available.count <= Self.maxLineLength else {
-                    throw BenchError(.protocolViolation, "nats: a line longer than \(Self.maxLineLength) bytes")
-                }
-                return
-            }
-            let newline = start + offset
-            let lineLength = offset + 1
-            let line = UnsafeRawBufferPointer(rebasing: base[start..<newline])
-            if Self.hasPrefix(line, "MSG ") {
-                let length = try Self.messageLength(line)
-                let total = lineLength + length + 2
-                guard end - start >= total else {
-                    try makeRoom(forItemOf: total)
-                    return
-                }
-                handle(.message(UnsafeRawBufferPointer(rebasing: base[(newline + 1)..<(newline + 1 + length)])))
-                start += total
-                continue
-            }
-            if Self.hasPrefix(line, "PING") {
-                handle(.ping)
-            } else if Self.hasPrefix(line, "PONG") {
-                handle(.pong)
-            } else if Self.hasPrefix(line, "INFO") {
-                handle(.info)
-            } else if Self.hasPrefix(line, "-ERR") {
-                handle(.error(String(decoding: line, as: UTF8.self).trimmingSuffix("\r")))
-            } else {
-                handle(.other)
-            }
-            start += lineLength
+    /// Hands every complete operation in the buffer to `handle` and drops it from the buffer.
+    private func parse(_ handle: (NATSServerOperation) -> Void) throws(BenchError) {
+        let progress: NATSParser.Progress
+        do {
+            progress = try parser.parse(UnsafeRawBufferPointer(rebasing: readBuffer[start..<end]), handle)
+        } catch {
+            throw BenchError(.protocolViolation, "nats: \(error)")
         }
+        start += progress.consumed
+        if progress.awaiting > 0 { makeRoom(forItemOf: progress.awaiting) }
     }
 
     /// Grows the buffer when one message is larger than the room left for it.
-    private func makeRoom(forItemOf total: Int) throws(BenchError) {
+    private func makeRoom(forItemOf total: Int) {
         guard total > readBuffer.count - start else { return }
         let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: total + Self.readSize, alignment: 16)
         grown.baseAddress!.copyMemory(from: readBuffer.baseAddress! + start, byteCount: end - start)
@@ -201,47 +174,5 @@ final class NATSLink: MessageLink {
         readBuffer = grown
         end -= start
         start = 0
-    }
-
-    /// The `#bytes` at the end of a `MSG` line.
-    private static func messageLength(_ line: UnsafeRawBufferPointer) throws(BenchError) -> Int {
-        var last = line.count
-        if last > 0 && line[last - 1] == 0x0D { last -= 1 }
-        var first = last
-        while first > 0 && line[first - 1] != 0x20 { first -= 1 }
-        guard first < last else { throw BenchError(.protocolViolation, "nats: MSG line without a length") }
-        var length = 0
-        for index in first..<last {
-            let digit = Int(line[index]) - 0x30
-            guard (0...9).contains(digit), length < Int.max / 16 else {
-                throw BenchError(.protocolViolation, "nats: bad length in a MSG line")
-            }
-            length = length * 10 + digit
-        }
-        return length
-    }
-
-    private static func hasPrefix(_ line: UnsafeRawBufferPointer, _ prefix: StaticString) -> Bool {
-        guard line.count >= prefix.utf8CodeUnitCount else { return false }
-        return memcmp(line.baseAddress!, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0
-    }
-
-    /// Appends `value` in decimal without building a String.
-    private static func appendDecimal(_ value: Int, to buffer: inout [UInt8]) {
-        var divisor = 1
-        while divisor <= value / 10 { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            buffer.append(UInt8(0x30 + rest / divisor))
-            rest %= divisor
-            divisor /= 10
-        }
-    }
-}
-
-extension String {
-    /// The string without one trailing `suffix` character.
-    fileprivate func trimmingSuffix(_ suffix: Character) -> String {
-        last == suffix ? String(dropLast()) : self
     }
 }

@@ -74,25 +74,6 @@ private func referenceFrames(_ stream: [UInt8], limit initialLimit: Int, _ direc
     return (frames, .consumed)
 }
 
-/// Chunk sizes from a xorshift generator: reproducible for a given seed, varied enough to split
-/// headers at every offset.
-private struct ChunkSizes {
-    private var state: UInt32
-    private let largest: UInt32
-
-    init(seed: UInt8) {
-        state = UInt32(seed) &* 0x9E37_79B9 | 1
-        largest = UInt32(seed % 32) + 1
-    }
-
-    mutating func next() -> Int {
-        state ^= state << 13
-        state ^= state >> 17
-        state ^= state << 5
-        return Int(state % largest) + 1
-    }
-}
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzFrames(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     var input = FuzzInput(start, count)

@@ -1,0 +1,120 @@
+import Glibc
+
+/// A blocking TCP socket to one server, with send and receive timeouts.
+///
+/// The reader thread owns the descriptor and closes it; writers use it only under the
+/// connection's write lock while the connection says it is up, so a number the kernel has
+/// reused is never written to. ``shutdown()`` may be called from anywhere to wake the reader.
+final class NATSSocket: Sendable {
+    let descriptor: Int32
+    let address: NATSServerAddress
+
+    private init(descriptor: Int32, address: NATSServerAddress) {
+        self.descriptor = descriptor
+        self.address = address
+    }
+
+    /// Connects to `address` within `timeout`, trying each address the host resolves to.
+    static func connect(to address: NATSServerAddress, timeout: Duration, ioTimeout: Duration) throws(NATSError) -> NATSSocket {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(address.host, String(address.port), &hints, &list)
+        guard status == 0, let list else {
+            throw .handshake(url: address.description, detail: "cannot resolve the host: \(String(cString: gai_strerror(status)))")
+        }
+        defer { freeaddrinfo(list) }
+        var failure = NATSError.noServerAvailable([address.description])
+        var entry: UnsafeMutablePointer<addrinfo>? = list
+        while let current = entry {
+            entry = current.pointee.ai_next
+            let info = current.pointee
+            let descriptor = socket(info.ai_family, info.ai_socktype | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), info.ai_protocol)
+            guard descriptor >= 0 else {
+                failure = .socket(url: address.description, operation: "socket", errno: errno)
+                continue
+            }
+            if let error = waitForConnect(descriptor, info.ai_addr, info.ai_addrlen, timeout: timeout) {
+                Glibc.close(descriptor)
+                failure = .socket(url: address.description, operation: "connect", errno: error)
+                continue
+            }
+            _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+            var one: Int32 = 1
+            setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            let socket = NATSSocket(descriptor: descriptor, address: address)
+            socket.setTimeout(SO_RCVTIMEO, ioTimeout)
+            socket.setTimeout(SO_SNDTIMEO, ioTimeout)
+            return socket
+        }
+        throw failure
+    }
+
+    /// The errno of a failed non-blocking connect, nil once connected.
+    private static func waitForConnect(_ descriptor: Int32, _ address: UnsafeMutablePointer<sockaddr>?, _ length: socklen_t, timeout: Duration) -> Int32? {
+        if Glibc.connect(descriptor, address, length) == 0 { return nil }
+        guard errno == EINPROGRESS else { return errno }
+        var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+        let ready = poll(&poller, 1, Int32(timeout.milliseconds))
+        guard ready > 0 else { return ready == 0 ? ETIMEDOUT : errno }
+        var error: Int32 = 0
+        var size = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &error, &size)
+        return error == 0 ? nil : error
+    }
+
+    /// Sets the receive timeout, which paces keepalive `PING`s on an idle connection.
+    func setTimeout(_ option: Int32, _ duration: Duration) {
+        let milliseconds = duration.milliseconds
+        var value = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
+        setsockopt(descriptor, SOL_SOCKET, option, &value, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Sends all of `bytes`; fails on a timeout or a broken connection.
+    func sendAll(_ bytes: [UInt8]) throws(NATSError) {
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes.withUnsafeBytes {
+                send(descriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .socket(url: address.description, operation: "send", errno: errno)
+            }
+            offset += count
+        }
+    }
+
+    /// What one receive got.
+    enum Received {
+        case bytes(Int)
+        case timedOut
+        case closed
+        case failed(Int32)
+    }
+
+    /// One `recv` into `buffer`.
+    func receive(into buffer: UnsafeMutableRawBufferPointer) -> Received {
+        while true {
+            let count = recv(descriptor, buffer.baseAddress!, buffer.count, 0)
+            if count > 0 { return .bytes(count) }
+            if count == 0 { return .closed }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return .timedOut
+            default: return .failed(errno)
+            }
+        }
+    }
+
+    /// Wakes the reader and fails the writers; the descriptor stays open until ``close()``.
+    func shutdown() {
+        _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
+    }
+
+    /// Closes the descriptor: the reader thread's last step with this socket.
+    func close() {
+        _ = Glibc.close(descriptor)
+    }
+}
