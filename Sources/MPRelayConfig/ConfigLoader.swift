@@ -38,6 +38,7 @@ public struct ConfigLoader: Sendable {
         }
         var broker = BrokerConfig()
         var control = ControlConfig()
+        var http = HTTPConfig()
         var endpoints: [EndpointConfig] = []
         var warnings: [ConfigWarning] = []
         let principals = try readPrincipals(root["principal"], file: file, warnings: &warnings)
@@ -48,6 +49,8 @@ public struct ConfigLoader: Sendable {
                 broker = try readBroker(try field.table(), file: file)
             case "control":
                 control = try ControlConfig.read(try field.table(), file: file)
+            case "http":
+                http = try HTTPConfig.read(try field.table(), file: file)
             case "endpoint":
                 guard root[key]!.type == .array, let tables = root[key]!.array else {
                     throw field.error("write endpoints as [[endpoint]] tables")
@@ -61,7 +64,7 @@ public struct ConfigLoader: Sendable {
             case "principal":
                 break
             default:
-                throw field.error("unknown table or key: expected [broker], [control], [[principal]] or [[endpoint]]")
+                throw field.error("unknown table or key: expected [broker], [control], [http], [[principal]] or [[endpoint]]")
             }
         }
         guard !endpoints.isEmpty else {
@@ -69,7 +72,7 @@ public struct ConfigLoader: Sendable {
         }
         try broker.validate(file: file)
         try checkDistinct(endpoints, file: file)
-        return Configuration(broker: broker, endpoints: endpoints, control: control, source: file, warnings: warnings)
+        return Configuration(broker: broker, endpoints: endpoints, control: control, http: http, source: file, warnings: warnings)
     }
 
     private func readBroker(_ table: TOMLTable, file: String) throws(ConfigError) -> BrokerConfig {
