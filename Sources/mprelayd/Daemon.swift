@@ -11,6 +11,8 @@ import Synchronization
 final class Daemon: Sendable {
     let logger = Logger(label: "mprelayd")
     let broker: Broker
+    /// The reports the control socket serves.
+    private let snapshots: RelaySnapshots
     private let configuration: Configuration
     private let levelControl: LogLevelControl
     let environment: [String: String]
@@ -35,6 +37,7 @@ final class Daemon: Sendable {
         self.levelControl = levelControl
         self.environment = environment
         self.broker = Broker(configuration: configuration, logger: logger, inheritedSockets: inheritedSockets)
+        self.snapshots = RelaySnapshots(broker: broker, levelControl: levelControl, configuration: configuration)
     }
 
     /// Starts the broker and never returns: the process exits when a shutdown has drained.
@@ -66,8 +69,7 @@ final class Daemon: Sendable {
         let server = ControlServer(
             configuration: configuration,
             environment: environment,
-            broker: broker,
-            levelControl: levelControl,
+            snapshots: snapshots,
             logger: logger
         ) { [self] in
             // Serialized with SIGHUP and SIGTERM; a reload that waited behind a shutdown is refused.
@@ -141,6 +143,7 @@ final class Daemon: Sendable {
         }
         do {
             let summary = try broker.reload(new)
+            snapshots.apply(new)
             levelControl.level = new.broker.logLevel
             control.withLock { $0 }?.apply(new)
             for warning in new.warnings { logger.warning("\(new.source): \(warning)") }
