@@ -4,6 +4,7 @@ import Logging
 import MPRelayBroker
 import MPRelayConfig
 import MPRelayControl
+import MPRelayHTTP
 import MPRelaySystemd
 import Synchronization
 
@@ -11,8 +12,10 @@ import Synchronization
 final class Daemon: Sendable {
     let logger = Logger(label: "mprelayd")
     let broker: Broker
-    /// The reports the control socket serves.
+    /// The reports the control socket and the HTTP server both serve.
     private let snapshots: RelaySnapshots
+    /// The `[http]` monitoring server; listens only when `[http] listen` is set.
+    let monitoring: MonitoringServer
     private let configuration: Configuration
     private let levelControl: LogLevelControl
     let environment: [String: String]
@@ -38,6 +41,7 @@ final class Daemon: Sendable {
         self.environment = environment
         self.broker = Broker(configuration: configuration, logger: logger, inheritedSockets: inheritedSockets)
         self.snapshots = RelaySnapshots(broker: broker, levelControl: levelControl, configuration: configuration)
+        self.monitoring = MonitoringServer(snapshots: snapshots, logger: logger)
     }
 
     /// Starts the broker and never returns: the process exits when a shutdown has drained.
@@ -52,9 +56,11 @@ final class Daemon: Sendable {
             exit(1)
         }
         startControl()
+        startMonitoring(configuration.http)
         let signalSources = installSignalHandlers()
         logger.info("ready: mprelayd \(MPRelayVersion.current), pid \(getpid()), configuration \(configuration.source)")
         notify { try $0.ready(status: statusLine()) }
+        monitoring.markReady()
         let timers = startSystemdTimers(on: signalQueue)
         withExtendedLifetime((signalSources, timers)) { dispatchMain() }
     }
@@ -141,8 +147,17 @@ final class Daemon: Sendable {
             logger.error("reload rejected, the running configuration is unchanged: \(error)")
             return (false, "rejected: \(error)")
         }
+        // Bound first and put in force last, so a refused reload leaves the old listener serving.
+        let monitoringChange: MonitoringChange
+        do {
+            monitoringChange = try monitoring.prepare(new.http)
+        } catch {
+            logger.error("reload rejected, the running configuration is unchanged: \(error)")
+            return (false, "rejected: \(error)")
+        }
         do {
             let summary = try broker.reload(new)
+            monitoring.commit(monitoringChange)
             snapshots.apply(new)
             levelControl.level = new.broker.logLevel
             control.withLock { $0 }?.apply(new)
@@ -150,6 +165,7 @@ final class Daemon: Sendable {
             logger.info("reload applied from \(configurationPath): \(summary)")
             return (true, "applied: \(summary)")
         } catch {
+            monitoring.cancel(monitoringChange)
             logger.error("reload rejected, the running configuration is unchanged: \(error)")
             return (false, "rejected: \(error)")
         }
@@ -158,6 +174,7 @@ final class Daemon: Sendable {
     private func beginShutdown(_ signalNumber: Int32) {
         notify { try $0.stopping(status: "draining \(broker.connectionCount) connections") }
         control.withLock { $0.take() }?.stop()
+        monitoring.markDraining()
         logger.info("received \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): draining \(broker.connectionCount) connection(s)")
         broker.shutdown { [logger] in
             logger.info("shut down")
