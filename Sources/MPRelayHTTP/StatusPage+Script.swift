@@ -43,13 +43,23 @@ extension StatusPage {
           body.replaceWith(fresh);
         }
 
+        // The smallest of 1, 2, 2.5 or 5 times a power of ten at or above the value, so that the
+        // four grid lines fall on round numbers.
+        function niceCeiling(value) {
+          const power = Math.pow(10, Math.floor(Math.log10(value)));
+          for (const step of [1, 2, 2.5, 5, 10]) {
+            if (step * power >= value) return step * power;
+          }
+          return 10 * power;
+        }
+
         function drawChart(id, points, unit) {
           const canvas = document.getElementById(id);
           const context = canvas.getContext("2d");
           const style = getComputedStyle(document.documentElement);
           const width = canvas.width, height = canvas.height, left = 52, bottom = 18;
           context.clearRect(0, 0, width, height);
-          const maximum = Math.max(1, ...points);
+          const maximum = niceCeiling(Math.max(1, ...points));
           context.strokeStyle = style.getPropertyValue("--grid");
           context.fillStyle = style.getPropertyValue("--muted");
           context.font = "11px system-ui, sans-serif";
