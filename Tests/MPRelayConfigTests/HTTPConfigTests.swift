@@ -11,18 +11,12 @@ struct HTTPConfigTests {
         authkey = "k"
         """
 
-    private func parse(_ http: String) throws(ConfigError) -> HTTPConfig {
-        try ConfigLoader(environment: [:]).parse("[http]\n\(http)\n\(endpoint)\n", file: "test.toml").http
+    private func expectError(_ http: String, key: String, containing fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        expectConfigError(key: key, containing: fragment, sourceLocation: sourceLocation) { () throws(ConfigError) in _ = try parse(http) }
     }
 
-    private func expectError(_ http: String, key: String, containing fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        do {
-            _ = try parse(http)
-            Issue.record("expected an error for \(key)", sourceLocation: sourceLocation)
-        } catch {
-            #expect(error.key == key, sourceLocation: sourceLocation)
-            #expect(error.message.contains(fragment), "message: \(error.message)", sourceLocation: sourceLocation)
-        }
+    private func parse(_ http: String) throws(ConfigError) -> HTTPConfig {
+        try ConfigLoader(environment: [:]).parse("[http]\n\(http)\n\(endpoint)\n", file: "test.toml").http
     }
 
     @Test func withoutTheTableNothingListens() throws {

@@ -130,8 +130,9 @@ def http_relay(tmp_path):
     """http_relay(http={"listen": "127.0.0.1:0"}, **broker) -> HttpRelay."""
     started = []
     binary = mprelayd_binary()
-    if not os.access(binary, os.X_OK):
-        pytest.fail("mprelayd binary not found at %s: run `swift build` or set MPRELAYD" % binary)
+    for path, variable in ((binary, "MPRELAYD"), (mprelayctl_binary(), "MPRELAYCTL")):
+        if not os.access(path, os.X_OK):
+            pytest.fail("%s not found: run `swift build --build-tests` or set %s" % (path, variable))
 
     def start(http=None, **broker):
         directory = tempfile.mkdtemp(prefix="mph-")

@@ -2,6 +2,7 @@
 mprelayctl --json prints for the same state, /metrics is the control socket's exposition, the
 health checks, HEAD, 405 and 404."""
 
+import contextlib
 import time
 
 from relaywire import DELIVER, Peer
@@ -9,14 +10,20 @@ from relaywire import DELIVER, Peer
 from conftest import AUTHKEY
 
 
+@contextlib.contextmanager
 def exchange(relay, names=("alpha", "beta"), count=5):
-    """Registers peers, relays `count` messages from the first to the second, returns the peers."""
+    """Registers peers, relays `count` messages from the first to the second, and closes the
+    peers when the block ends."""
     peers = [Peer(relay.relay.addr, AUTHKEY, name) for name in names]
-    for i in range(count):
-        peers[0].send(names[1], b"payload %d" % i, cid=i + 1)
-    for _ in range(count):
-        peers[1].recv_kind(DELIVER)
-    return peers
+    try:
+        for i in range(count):
+            peers[0].send(names[1], b"payload %d" % i, cid=i + 1)
+        for _ in range(count):
+            peers[1].recv_kind(DELIVER)
+        yield peers
+    finally:
+        for peer in peers:
+            peer.close()
 
 
 def without(report, *keys):
@@ -25,8 +32,7 @@ def without(report, *keys):
 
 def test_json_endpoints_equal_mprelayctl(http_relay):
     relay = http_relay()
-    peers = exchange(relay)
-    try:
+    with exchange(relay):
         status = relay.get("/status")
         assert status.status == 200 and status.headers["content-type"] == "application/json"
         ctl_status = relay.ctl("status")
@@ -48,9 +54,6 @@ def test_json_endpoints_equal_mprelayctl(http_relay):
 
         endpoints = relay.get("/endpoints").json()
         assert endpoints == {"endpoints": ctl_status["result"]["endpoints"]}
-    finally:
-        for peer in peers:
-            peer.close()
 
 
 def test_unknown_peer_is_404_with_the_control_failure(http_relay):
@@ -64,8 +67,7 @@ def test_unknown_peer_is_404_with_the_control_failure(http_relay):
 
 def test_metrics_is_the_control_socket_exposition(http_relay):
     relay = http_relay()
-    peers = exchange(relay, count=3)
-    try:
+    with exchange(relay, count=3):
         answer = relay.get("/metrics")
         assert answer.status == 200
         assert answer.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
@@ -74,9 +76,6 @@ def test_metrics_is_the_control_socket_exposition(http_relay):
         assert stable == [line for line in ctl.splitlines() if "uptime" not in line and "control_clients" not in line]
         assert "mprelay_messages_relayed_total 3" in answer.text
         assert "mprelay_peers 2" in answer.text
-    finally:
-        for peer in peers:
-            peer.close()
 
 
 def test_health_and_readiness(http_relay):
