@@ -11,6 +11,7 @@ struct MonitoringResponder: HTTPResponder {
     typealias Context = BasicRequestContext
 
     let snapshots: RelaySnapshots
+    let exposition: ExpositionCache
     let health: HealthCheck
     /// The token requests must carry; replaced in place when a reload changes `token_file`.
     let token: TokenSlot
@@ -32,7 +33,7 @@ struct MonitoringResponder: HTTPResponder {
         case .pageScript: return .text(StatusPage.script, type: "text/javascript; charset=utf-8")
         case .pageStyle: return .text(StatusPage.style, type: "text/css; charset=utf-8")
         case .metrics:
-            let metrics = snapshots.metrics()
+            let metrics = exposition.current()
             return .text(metrics.text, type: metrics.contentType)
         case .health:
             guard let problem = await health.problem() else { return .text("ok\n") }

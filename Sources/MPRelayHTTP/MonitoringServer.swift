@@ -17,6 +17,7 @@ import Synchronization
 public final class MonitoringServer: Sendable {
     private let snapshots: RelaySnapshots
     private let health: HealthCheck
+    private let exposition: ExpositionCache
     private let token = TokenSlot(nil)
     private let logger: Logger
     private let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -30,6 +31,7 @@ public final class MonitoringServer: Sendable {
     public init(snapshots: RelaySnapshots, logger: Logger) {
         self.snapshots = snapshots
         self.health = HealthCheck(broker: snapshots.broker)
+        self.exposition = ExpositionCache(snapshots: snapshots)
         var logger = logger
         logger[metadataKey: MultiprocessingLogHandler.processNameKey] = "HTTP"
         self.logger = logger
@@ -57,7 +59,7 @@ public final class MonitoringServer: Sendable {
         if address == running {
             return MonitoringChange(listener: nil, replacesRunning: false, token: newToken, summary: nil)
         }
-        let responder = MonitoringResponder(snapshots: snapshots, health: health, token: token)
+        let responder = MonitoringResponder(snapshots: snapshots, exposition: exposition, health: health, token: token)
         let started = try HTTPListener(address: address, responder: responder, eventLoopGroup: eventLoopGroup, logger: logger)
         let auth = newToken == nil ? "no token" : "bearer token from \(http.tokenFile ?? "token_file")"
         return MonitoringChange(listener: started, replacesRunning: running != nil, token: newToken, summary: "listening on http://\(started.boundAddress)/ (\(auth))")

@@ -78,6 +78,16 @@ def test_metrics_is_the_control_socket_exposition(http_relay):
         assert "mprelay_peers 2" in answer.text
 
 
+def test_metrics_are_rendered_at_most_once_a_second(http_relay):
+    relay = http_relay()
+    first = relay.get("/metrics").text
+    assert relay.get("/metrics").text == first
+    time.sleep(1.2)
+    later = relay.get("/metrics").text
+    uptime = [line for line in later.splitlines() if line.startswith("mprelay_uptime_seconds ")]
+    assert uptime and uptime[0] not in first
+
+
 def test_health_and_readiness(http_relay):
     relay = http_relay()
     health = relay.get("/healthz")
