@@ -3,6 +3,7 @@ mprelayctl --json prints for the same state, /metrics is the control socket's ex
 health checks, HEAD, 405 and 404."""
 
 import contextlib
+import threading
 import time
 
 from relaywire import DELIVER, Peer
@@ -94,6 +95,23 @@ def test_health_and_readiness(http_relay):
     assert (health.status, health.text) == (200, "ok\n")
     ready = relay.get("/readyz")
     assert (ready.status, ready.text) == (200, "ready\n")
+
+
+def test_a_draining_relay_is_not_ready(http_relay):
+    relay = http_relay(drain_timeout=5.0)
+    sender, sleeper = Peer(relay.relay.addr, AUTHKEY, "sender"), Peer(relay.relay.addr, AUTHKEY, "sleeper")
+    # The sleeper never reads: what is queued to it cannot flush, so the drain lasts drain_timeout.
+    flood = threading.Thread(target=lambda: [sender.send("sleeper", b"z" * 1048576) for _ in range(32)], daemon=True)
+    flood.start()
+    time.sleep(1.0)
+    relay.relay.terminate()
+    relay.relay.wait_for_log(r"received SIGTERM")
+    ready = relay.get("/readyz")
+    assert (ready.status, ready.text) == (503, "draining\n")
+    health = relay.get("/healthz")
+    assert (health.status, health.text) == (503, "not ready: draining\n")
+    sender.close()
+    sleeper.close()
 
 
 def test_a_wedged_relay_fails_healthz_but_stays_ready(http_relay, monkeypatch):
