@@ -2,9 +2,9 @@
 SWIFT ?= swift
 CONFIGURATION ?= debug
 BIN := .build/$(CONFIGURATION)
-APT_PACKAGES := libsystemd-dev libssl-dev openssl pkg-config nats-server
+APT_PACKAGES := libsystemd-dev libssl-dev openssl pkg-config nats-server prometheus chromium wrk
 
-.PHONY: all deps build build-tests run test test-swift test-toml test-integration test-conformance test-control test-python test-systemd clean
+.PHONY: all deps build build-tests run test test-swift test-toml test-integration test-conformance test-control test-http test-python test-systemd clean
 .PHONY: fuzz fuzz-smoke test-sanitize release
 
 # Seconds each fuzz target runs for in `make fuzz`.
@@ -35,7 +35,7 @@ build-tests: deps
 run: build
 	exec $(BIN)/mprelayd
 
-test: build-tests test-swift test-toml test-integration test-conformance test-control test-python test-systemd fuzz-smoke
+test: build-tests test-swift test-toml test-integration test-conformance test-control test-http test-python test-systemd fuzz-smoke
 
 test-swift: build-tests
 	$(SWIFT) test --skip-build
@@ -55,6 +55,10 @@ test-conformance: build-tests
 # The control socket and mprelayctl against the real daemon (docs/CONTROL.md).
 test-control: build-tests
 	Tests/control/run.sh
+
+# The [http] monitoring server against the real daemon, a real Prometheus and headless Chromium.
+test-http: build-tests
+	Tests/http/run.sh
 
 test-python: build-tests
 	clients/python/run-tests.sh

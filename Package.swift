@@ -21,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // Already in the graph through Hummingbird; named for the HTTP server's own event loop.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Wire format: framing, the multiprocessing handshake, envelopes. No sockets, no clocks.
@@ -87,6 +90,20 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // The monitoring HTTP server: /metrics, /healthz, JSON snapshots and the status page.
+        .target(
+            name: "MPRelayHTTP",
+            dependencies: [
+                "MPRelayBroker",
+                "MPRelayConfig",
+                "MPRelayControl",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "mprelayctl",
             dependencies: [
@@ -102,6 +119,7 @@ let package = Package(
                 "MPRelayBroker",
                 "MPRelayConfig",
                 "MPRelayControl",
+                "MPRelayHTTP",
                 "MPRelaySystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -140,6 +158,7 @@ let package = Package(
         .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayProtocol"]),
         .testTarget(name: "MPRelayTLSTests", dependencies: ["MPRelayTLS"]),
         .testTarget(name: "MPRelayTOMLTests", dependencies: ["MPRelayTOML"]),
+        .testTarget(name: "MPRelayHTTPTests", dependencies: ["MPRelayHTTP"]),
         .testTarget(
             name: "MPRelayControlTests",
             dependencies: [

@@ -62,18 +62,10 @@ if [ "$hard" != unlimited ] && [ "$hard" -lt $((IDLE + 200)) ]; then
 fi
 ulimit -n "$([ "$hard" = unlimited ] && echo $((IDLE + 200)) || echo "$hard")"
 
-note "building release (scratch $SCRATCH)"
-for product in mprelayd mprelay-bench; do
-    swift build -c release --package-path "$ROOT" --scratch-path "$SCRATCH" --product "$product" >"$RUN/build-$product.log" 2>&1 \
-        || { tail -20 "$RUN/build-$product.log" >&2; exit 1; }
-done
-BIN=$(swift build -c release --package-path "$ROOT" --scratch-path "$SCRATCH" --show-bin-path)
+build_release mprelayd mprelay-bench
 BENCH=$BIN/mprelay-bench
 
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$RUN/authkey"
-chmod 600 "$RUN/authkey"
-export MPRELAY_AUTHKEY
-MPRELAY_AUTHKEY=$(cat "$RUN/authkey")
+make_authkey
 
 cat >"$RUN/relay.toml" <<EOF
 [broker]

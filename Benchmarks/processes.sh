@@ -1,6 +1,7 @@
 # Sourced by the comparison scripts: the servers they start are stopped on every exit, Ctrl-C
 # included. The script sets RUN (its scratch folder, removed at the end unless KEEP is set) and
-# SCRIPT (its name, for messages), and appends the PID of every server it starts to PIDS.
+# SCRIPT (its name, for messages), and appends the PID of every server it starts to PIDS. Also
+# the steps every script shares: the release build (build_release) and a fresh key (make_authkey).
 PIDS=()
 
 note() { echo "$SCRIPT: $*" >&2; }
@@ -18,3 +19,22 @@ stop_all() {
 }
 trap stop_all EXIT
 trap 'exit 130' INT TERM
+
+# Builds the release PRODUCTS into $SCRATCH (logs in $RUN) and sets BIN to their folder.
+build_release() {
+    local product
+    note "building release (scratch $SCRATCH)"
+    for product in "$@"; do
+        swift build -c release --package-path "$ROOT" --scratch-path "$SCRATCH" --product "$product" >"$RUN/build-$product.log" 2>&1 \
+            || { tail -20 "$RUN/build-$product.log" >&2; exit 1; }
+    done
+    BIN=$(swift build -c release --package-path "$ROOT" --scratch-path "$SCRATCH" --show-bin-path)
+}
+
+# Writes a random authkey to $RUN/authkey (mode 0600) and exports it as MPRELAY_AUTHKEY.
+make_authkey() {
+    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$RUN/authkey"
+    chmod 600 "$RUN/authkey"
+    export MPRELAY_AUTHKEY
+    MPRELAY_AUTHKEY=$(cat "$RUN/authkey")
+}

@@ -33,6 +33,7 @@ public struct ConfigLoader: Sendable {
         let root = try Self.document(bytes, file: file)
         var broker = BrokerConfig()
         var control = ControlConfig()
+        var http = HTTPConfig()
         var endpoints: [(config: EndpointConfig, address: TOMLField)] = []
         var warnings: [ConfigWarning] = []
         let principals = try readPrincipals(root.field("principal"), warnings: &warnings)
@@ -42,6 +43,8 @@ public struct ConfigLoader: Sendable {
                 broker = try readBroker(field)
             case "control":
                 control = try ControlConfig.read(field)
+            case "http":
+                http = try HTTPConfig.read(field)
             case "endpoint":
                 for entry in try field.elements(or: "write endpoints as [[endpoint]] tables") {
                     let endpoint = try readEndpoint(entry, principals: principals, warnings: &warnings)
@@ -50,7 +53,7 @@ public struct ConfigLoader: Sendable {
             case "principal":
                 break
             default:
-                throw field.error("unknown table or key: expected [broker], [control], [[principal]] or [[endpoint]]")
+                throw field.error("unknown table or key: expected [broker], [control], [http], [[principal]] or [[endpoint]]")
             }
         }
         guard !endpoints.isEmpty else {
@@ -58,7 +61,7 @@ public struct ConfigLoader: Sendable {
         }
         try broker.validate(root.field("broker") ?? root)
         try checkDistinct(endpoints)
-        return Configuration(broker: broker, endpoints: endpoints.map(\.config), control: control, source: file, warnings: warnings)
+        return Configuration(broker: broker, endpoints: endpoints.map(\.config), control: control, http: http, source: file, warnings: warnings)
     }
 
     /// The document as the field of its root table, positioned at its start; a syntax error

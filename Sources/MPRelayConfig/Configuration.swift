@@ -6,6 +6,8 @@ public struct Configuration: Equatable, Sendable {
     public var endpoints: [EndpointConfig]
     /// The `[control]` table.
     public var control: ControlConfig
+    /// The `[http]` table: the monitoring HTTP server, off by default.
+    public var http: HTTPConfig
     /// Where it came from: a file path, or ``Configuration/embeddedSource``.
     public var source: String
     /// Legal but risky choices, to be logged as WARNING lines.
@@ -18,12 +20,14 @@ public struct Configuration: Equatable, Sendable {
         broker: BrokerConfig = BrokerConfig(),
         endpoints: [EndpointConfig],
         control: ControlConfig = ControlConfig(),
+        http: HTTPConfig = HTTPConfig(),
         source: String,
         warnings: [ConfigWarning] = []
     ) {
         self.broker = broker
         self.endpoints = endpoints
         self.control = control
+        self.http = http
         self.source = source
         self.warnings = warnings
     }

@@ -4,6 +4,7 @@ import Logging
 import MPRelayBroker
 import MPRelayConfig
 import MPRelayControl
+import MPRelayHTTP
 import MPRelaySystemd
 import Synchronization
 
@@ -11,6 +12,10 @@ import Synchronization
 final class Daemon: Sendable {
     let logger = Logger(label: "mprelayd")
     let broker: Broker
+    /// The reports the control socket and the HTTP server both serve.
+    private let snapshots: RelaySnapshots
+    /// The `[http]` monitoring server; listens only when `[http] listen` is set.
+    let monitoring: MonitoringServer
     private let configuration: Configuration
     private let levelControl: LogLevelControl
     /// Where every log line goes; flushed before the process exits.
@@ -44,6 +49,8 @@ final class Daemon: Sendable {
         self.logOutput = logOutput
         self.environment = environment
         self.broker = Broker(configuration: configuration, logger: logger, inheritedSockets: inheritedSockets)
+        self.snapshots = RelaySnapshots(broker: broker, levelControl: levelControl, configuration: configuration)
+        self.monitoring = MonitoringServer(snapshots: snapshots, logger: logger)
     }
 
     /// Starts the broker and never returns: the process exits when a shutdown has drained.
@@ -58,9 +65,11 @@ final class Daemon: Sendable {
             exitAfterLogging(1)
         }
         startControl()
+        startMonitoring(configuration.http)
         let signalSources = installSignalHandlers()
         logger.info("ready: mprelayd \(MPRelayVersion.current), pid \(getpid()), configuration \(configuration.source)")
         notify { try $0.ready(status: statusLine()) }
+        monitoring.markReady()
         let timers = startSystemdTimers(on: signalQueue)
         withExtendedLifetime((signalSources, timers)) { SignalMask.parkMainThread() }
     }
@@ -75,8 +84,7 @@ final class Daemon: Sendable {
         let server = ControlServer(
             configuration: configuration,
             environment: environment,
-            broker: broker,
-            levelControl: levelControl,
+            snapshots: snapshots,
             logger: logger
         ) { [self] in
             reloadQueue.sync { reloadUnlessStopping() }
@@ -158,14 +166,25 @@ final class Daemon: Sendable {
             logger.error("reload rejected, the running configuration is unchanged: \(error)")
             return (false, "rejected: \(error)")
         }
+        // Bound first and put in force last, so a refused reload leaves the old listener serving.
+        let monitoringChange: MonitoringChange
+        do {
+            monitoringChange = try monitoring.prepare(new.http)
+        } catch {
+            logger.error("reload rejected, the running configuration is unchanged: \(error)")
+            return (false, "rejected: \(error)")
+        }
         do {
             let summary = try broker.reload(new)
+            monitoring.commit(monitoringChange)
+            snapshots.apply(new)
             levelControl.level = new.broker.logLevel
             control.withLock { $0 }?.apply(new)
             for warning in new.warnings { logger.warning("\(new.source): \(warning)") }
             logger.info("reload applied from \(configurationPath): \(summary)")
             return (true, "applied: \(summary)")
         } catch {
+            monitoring.cancel(monitoringChange)
             logger.error("reload rejected, the running configuration is unchanged: \(error)")
             return (false, "rejected: \(error)")
         }
@@ -176,6 +195,7 @@ final class Daemon: Sendable {
         notify { try $0.stopping(status: "draining \(broker.connectionCount) connections") }
         extendStopTimeout(until: .now() + broker.drainTimeout)
         control.withLock { $0.take() }?.stop()
+        monitoring.markDraining()
         logger.info("received \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): draining \(broker.connectionCount) connection(s)")
         broker.shutdown { [self] in
             logger.info("shut down")

@@ -31,13 +31,22 @@ struct DocumentedDefaultsTests {
     }
 
     @Test func everyControlKeyIsDocumentedWithItsRealDefaultAndBounds() throws {
-        let rows = try documentedRows("control")
-        let defaults = ControlConfig()
-        for setting in ControlConfig.settings {
-            let row = try #require(rows[setting.key], "docs/CONFIG.md has no row for control.\(setting.key)")
-            #expect(row.0 == setting.defaultValue(defaults), "default of control.\(setting.key)")
-            #expect(row.1 == setting.bounds, "bounds of control.\(setting.key)")
+        try expectDocumented("control", ControlConfig.settings, defaults: ControlConfig())
+    }
+
+    @Test func everyHTTPKeyIsDocumentedWithItsRealDefaultAndBounds() throws {
+        try expectDocumented("http", HTTPConfig.settings, defaults: HTTPConfig())
+    }
+
+    /// Every key of `settings` has a row in the `[table]` section with its real default and
+    /// bounds, and the section documents no other key.
+    private func expectDocumented<Model>(_ table: String, _ settings: [Setting<Model>], defaults: Model) throws {
+        let rows = try documentedRows(table)
+        for setting in settings {
+            let row = try #require(rows[setting.key], "docs/CONFIG.md has no row for \(table).\(setting.key)")
+            #expect(row.0 == setting.defaultValue(defaults), "default of \(table).\(setting.key)")
+            #expect(row.1 == setting.bounds, "bounds of \(table).\(setting.key)")
         }
-        #expect(Set(rows.keys) == Set(ControlConfig.settings.map(\.key)), "docs/CONFIG.md documents [control] keys the code does not have")
+        #expect(Set(rows.keys) == Set(settings.map(\.key)), "docs/CONFIG.md documents [\(table)] keys the code does not have")
     }
 }

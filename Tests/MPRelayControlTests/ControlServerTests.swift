@@ -48,7 +48,12 @@ final class ControlServerTests {
         let broker = Broker(configuration: configuration, logger: logger)
         try broker.start()
         let reloads = self.reloads
-        let server = ControlServer(configuration: configuration, environment: [:], broker: broker, levelControl: levelControl, logger: logger) {
+        let server = ControlServer(
+            configuration: configuration,
+            environment: [:],
+            snapshots: RelaySnapshots(broker: broker, levelControl: levelControl, configuration: configuration),
+            logger: logger
+        ) {
             reloads.answers.withLock { $0.append(reloadApplies) }
             return reloadApplies ? (true, "applied: 1 endpoint(s)") : (false, "rejected: test.toml: broker.max_connections: 0 is out of range")
         }

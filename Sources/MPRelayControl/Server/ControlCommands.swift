@@ -8,24 +8,25 @@ import MPRelayProtocol
 ///
 /// Reads only the broker's snapshot API (atomics and locks): no command waits on a peer's queue.
 struct ControlCommands: Sendable {
-    let broker: Broker
-    let levelControl: LogLevelControl
+    let snapshots: RelaySnapshots
     let reload: ControlServer.Reload
     let logger: Logger
-    let clock = DaemonClock()
 
-    /// Runs `request`; `configuration` is the running one and `caller` who asked, for the log.
-    func run(_ request: ControlRequest, configuration: Configuration, caller: PeerCredentials, controlClients: Int) -> [UInt8] {
+    private var broker: Broker { snapshots.broker }
+    private var levelControl: LogLevelControl { snapshots.levelControl }
+
+    /// Runs `request`; `caller` is who asked, for the log.
+    func run(_ request: ControlRequest, caller: PeerCredentials) -> [UInt8] {
         do {
             switch request {
             case .status:
-                return try line(.status, status(configuration))
+                return try line(.status, snapshots.status())
             case .peers:
-                return try line(.peers, PeerList(peers: broker.peers.map { PeerReport($0, now: clock.now) }))
+                return try line(.peers, snapshots.peers())
             case .peer(let name):
                 try validate(name)
-                guard let peer = broker.peer(named: name) else { throw unknownPeer(name) }
-                return try line(.peer, PeerReport(peer, now: clock.now))
+                guard let peer = snapshots.peer(named: name) else { throw unknownPeer(name) }
+                return try line(.peer, peer)
             case .kick(let name, let reason):
                 try validate(name)
                 let reason = reason ?? ControlRequest.defaultKickReason
@@ -40,55 +41,13 @@ struct ControlCommands: Sendable {
             case .logLevel(let level):
                 return try line(.logLevel, changeLogLevel(to: level, caller: caller))
             case .metrics:
-                let text = MetricsExposition.render(
-                    status: status(configuration),
-                    peers: broker.peers,
-                    controlClients: controlClients,
-                    logLinesDropped: LogOutput.droppedInProcess
-                )
-                return try line(.metrics, MetricsReport(text: text))
+                return try line(.metrics, snapshots.metrics())
             }
         } catch let failure as ControlFailure {
             return ControlServer.failureLine(failure, command: request.command)
         } catch {
             return ControlServer.failureLine(ControlFailure(.badRequest, "the answer could not be encoded: \(error)"), command: request.command)
         }
-    }
-
-    /// The `status` result.
-    func status(_ configuration: Configuration) -> StatusReport {
-        let statistics = broker.statistics
-        let peers = broker.peers
-        let endpoints = EndpointMatcher.reports(
-            configured: configuration.endpoints.map(\.address),
-            listening: broker.listeningAddresses,
-            peerEndpoints: peers.map(\.endpoint)
-        )
-        let errors = statistics.errorsByCode.sorted { $0.key < $1.key }.map { code, count in
-            ErrorCount(code: Int(code), name: RelayErrorCode(rawValue: code)?.description ?? "code \(code)", count: count)
-        }
-        return StatusReport(
-            version: MPRelayVersion.current,
-            pid: Int(getpid()),
-            startedAt: clock.startedAt,
-            uptimeSeconds: clock.uptime,
-            configuration: configuration.source,
-            logLevel: levelControl.level.rawValue,
-            endpoints: endpoints,
-            connections: broker.connectionCount,
-            peers: peers.count,
-            handshakesInProgress: broker.handshakesInProgress,
-            totals: RelayTotals(
-                messagesRelayed: statistics.messagesRelayed,
-                bytesRelayed: statistics.bytesRelayed,
-                authFailures: statistics.authFailures,
-                connectionsAccepted: statistics.connectionsAccepted,
-                connectionsRefused: statistics.connectionsRefused,
-                errors: errors,
-                tlsHandshakes: statistics.tlsHandshakes,
-                tlsFailures: statistics.tlsFailuresByReason
-            )
-        )
     }
 
     private func changeLogLevel(to level: LogLevel, caller: PeerCredentials) -> LogLevelReport {

@@ -22,6 +22,7 @@ public final class ControlServer: @unchecked Sendable {
     private let queue = DispatchQueue(label: "Control")
     private let logger: Logger
     private let commands: ControlCommands
+    private let snapshots: RelaySnapshots
     private let current: Mutex<Configuration>
     private let listener = Mutex<ListeningSocket?>(nil)
     private let createDirectory: Bool
@@ -38,15 +39,14 @@ public final class ControlServer: @unchecked Sendable {
     /// - Parameters:
     ///   - configuration: the running configuration; ``apply(_:)`` replaces it after a reload.
     ///   - environment: for the default socket path in the runtime directory.
-    ///   - broker: what `status`, `peers`, `peer`, `kick` and `metrics` read and act on.
-    ///   - levelControl: what `log-level` changes.
+    ///   - snapshots: what `status`, `peers`, `peer` and `metrics` answer, shared with the HTTP
+    ///     server; its broker is what `kick` acts on and its level control what `log-level` changes.
     ///   - logger: for refusals, drops and commands that change something.
     ///   - reload: what `reload` runs; the daemon's own reload, the same as SIGHUP's.
     public init(
         configuration: Configuration,
         environment: [String: String],
-        broker: Broker,
-        levelControl: LogLevelControl,
+        snapshots: RelaySnapshots,
         logger: Logger,
         reload: @escaping Reload
     ) {
@@ -56,7 +56,8 @@ public final class ControlServer: @unchecked Sendable {
         var logger = logger
         logger[metadataKey: MultiprocessingLogHandler.processNameKey] = "Control"
         self.logger = logger
-        self.commands = ControlCommands(broker: broker, levelControl: levelControl, reload: reload, logger: logger)
+        self.snapshots = snapshots
+        self.commands = ControlCommands(snapshots: snapshots, reload: reload, logger: logger)
     }
 
     /// Binds the socket file and starts accepting.
@@ -163,9 +164,13 @@ public final class ControlServer: @unchecked Sendable {
             limits: ControlLimits(settings),
             logger: logger,
             respond: { [self] client, line in respond(to: line, from: client) },
-            closed: { [self] client in clients[client.id] = nil }
+            closed: { [self] client in
+                clients[client.id] = nil
+                snapshots.setControlClients(clients.count)
+            }
         )
         clients[id] = client
+        snapshots.setControlClients(clients.count)
         client.start()
         logger.debug("control client \(caller) connected")
     }
@@ -200,7 +205,7 @@ public final class ControlServer: @unchecked Sendable {
 
     private func respond(to line: ArraySlice<UInt8>, from client: ControlClient) -> [UInt8] {
         dispatchPrecondition(condition: .onQueue(queue))
-        let configuration = current.withLock { $0 }
+        let maxAnswerBytes = current.withLock { $0.control.maxAnswerBytes }
         let request: ControlRequest
         do {
             request = try ControlRequest.parse(line)
@@ -208,9 +213,9 @@ public final class ControlServer: @unchecked Sendable {
             logger.debug("control client \(client.credentials): \(error)")
             return Self.failureLine(error, command: nil)
         }
-        let answer = commands.run(request, configuration: configuration, caller: client.credentials, controlClients: clients.count)
-        guard answer.count <= configuration.control.maxAnswerBytes else {
-            let failure = ControlFailure(.answerTooLarge, "the answer is \(answer.count) bytes, more than max_answer_bytes (\(configuration.control.maxAnswerBytes)); ask for one peer with `peer NAME`, or raise max_answer_bytes")
+        let answer = commands.run(request, caller: client.credentials)
+        guard answer.count <= maxAnswerBytes else {
+            let failure = ControlFailure(.answerTooLarge, "the answer is \(answer.count) bytes, more than max_answer_bytes (\(maxAnswerBytes)); ask for one peer with `peer NAME`, or raise max_answer_bytes")
             return Self.failureLine(failure, command: request.command)
         }
         return answer

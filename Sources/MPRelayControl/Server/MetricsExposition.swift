@@ -46,7 +46,7 @@ enum MetricsExposition {
         gauge("outbound_queued", unit: "bytes", "Bytes waiting in the outbound queues of all peers.", Double(queuedBytes))
         let listening = status.endpoints.count { $0.state == .listening }
         gauge("endpoints_listening", "Configured endpoints that are accepting connections.", Double(listening))
-        gauge("control_clients", "Clients connected to the control socket, this one included.", Double(controlClients))
+        gauge("control_clients", "Clients connected to the control socket; over it, the asking one included.", Double(controlClients))
         gauge("uptime", unit: "seconds", "Seconds since the daemon started.", status.uptimeSeconds)
         gauge("build_info", "Always 1; the label carries the mprelay version.", 1, labels: [("version", status.version)])
         return sorted(registry.emitToString())

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Does a flood of monitoring requests disturb the relay? Measures mprelayd's ping-pong RTT p99
+# (mprelay-bench latency) alone, then while wrk sends RATE requests/s to the [http] server for
+# DURATION seconds, REPEAT times each, interleaved, and prints the medians and their ratio.
+#
+# Builds mprelay in release mode (unless BIN names a folder with mprelayd and mprelay-bench),
+# starts one mprelayd on loopback with [http] on, and stops it and wrk by PID on every exit.
+# wrk has no rate option: a Lua delay() spaces each connection's requests so that CONNECTIONS
+# connections together send about RATE per second; the table reports the rate wrk reached.
+#
+# Environment knobs (defaults in brackets):
+#   REPEAT [5]  RATE [2000]  DURATION [10]  CONNECTIONS [8]  RTTS [20000]  HTTP_PATH [/metrics]
+#   BASE_PORT [17501]  SCRATCH [.build-bench]  BIN [unset]  KEEP [unset; keeps the logs]
+#   FLOOD [self]    `other` floods a second mprelayd instead of the measured one: the control
+#                   experiment, for what sharing the cores alone costs the relay's latency
+#
+# Needs: swift (unless BIN), python3, wrk (apt-get install -y wrk).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SCRATCH=${SCRATCH:-$ROOT/.build-bench}
+REPEAT=${REPEAT:-5}
+RATE=${RATE:-2000}
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-8}
+RTTS=${RTTS:-20000}
+HTTP_PATH=${HTTP_PATH:-/metrics}
+BASE_PORT=${BASE_PORT:-17501}
+RELAY_PORT=$BASE_PORT
+HTTP_PORT=$((BASE_PORT + 1))
+FLOOD=${FLOOD:-self}
+
+command -v wrk >/dev/null || { echo "http-flood.sh: wrk not found: apt-get install -y wrk" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "http-flood.sh: python3 not found" >&2; exit 1; }
+
+RUN=$(mktemp -d -t mprelay-http-flood.XXXXXX)
+SCRIPT=http-flood.sh
+# shellcheck source=Benchmarks/processes.sh
+. "$ROOT/Benchmarks/processes.sh"
+
+[ -n "${BIN:-}" ] || build_release mprelayd mprelay-bench
+
+make_authkey
+
+cat >"$RUN/relay.toml" <<TOML
+[broker]
+log_level = "warning"
+
+[http]
+listen = "127.0.0.1:$HTTP_PORT"
+
+[[endpoint]]
+address = "127.0.0.1:$RELAY_PORT"
+authkey_file = "$RUN/authkey"
+TOML
+# Starts mprelayd with config $1, log $2, and waits for its HTTP port $3; sets STARTED_PID.
+start_relay() {
+    "$BIN/mprelayd" --config "$1" >"$2" 2>&1 &
+    STARTED_PID=$!
+    PIDS+=("$STARTED_PID")
+    for _ in $(seq 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$3") 2>/dev/null && return 0
+        kill -0 "$STARTED_PID" 2>/dev/null || { cat "$2" >&2; exit 1; }
+        sleep 0.1
+    done
+}
+start_relay "$RUN/relay.toml" "$RUN/mprelayd.log" "$HTTP_PORT"
+RELAY_PID=$STARTED_PID
+FLOOD_PORT=$HTTP_PORT
+if [ "$FLOOD" = other ]; then
+    FLOOD_PORT=$((BASE_PORT + 3))
+    sed -e "s/127.0.0.1:$HTTP_PORT/127.0.0.1:$FLOOD_PORT/" -e "s/127.0.0.1:$RELAY_PORT/127.0.0.1:$((BASE_PORT + 2))/" \
+        "$RUN/relay.toml" >"$RUN/other.toml"
+    start_relay "$RUN/other.toml" "$RUN/other.log" "$FLOOD_PORT"
+fi
+
+# Each connection waits CONNECTIONS/RATE seconds between requests, less 10% for the time the
+# request itself takes, so that the rate reached is RATE or a little above.
+cat >"$RUN/pace.lua" <<LUA
+function delay()
+    return $(python3 -c "print(1000 * $CONNECTIONS / ($RATE * 1.1))")
+end
+LUA
+
+latency() {
+    timeout 120 "$BIN/mprelay-bench" latency --address "127.0.0.1:$RELAY_PORT" --count "$RTTS" --pid "$RELAY_PID" --json --quiet
+}
+
+for round in $(seq "$REPEAT"); do
+    note "round $round/$REPEAT: alone"
+    latency >>"$RUN/alone.jsonl"
+    note "round $round/$REPEAT: with $RATE requests/s to $HTTP_PATH"
+    wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$RUN/pace.lua" "http://127.0.0.1:$FLOOD_PORT$HTTP_PATH" >"$RUN/wrk-$round.txt" 2>&1 &
+    WRK_PID=$!
+    PIDS+=("$WRK_PID")
+    sleep 1
+    latency >>"$RUN/flood.jsonl"
+    wait "$WRK_PID"
+done
+
+python3 - "$RUN" "$REPEAT" "$RATE" "$DURATION" "$HTTP_PATH" "$FLOOD" <<'PY'
+import json, re, statistics, sys
+run, repeat, rate, duration, path, flooded = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+def load(name):
+    return [json.loads(line) for line in open("%s/%s.jsonl" % (run, name)) if line.strip()]
+alone, flood = load("alone"), load("flood")
+rates, errors = [], 0
+for i in range(1, repeat + 1):
+    text = open("%s/wrk-%d.txt" % (run, i)).read()
+    rates.append(float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    errors += int(bad.group(1)) if bad else 0
+def median(runs, key):
+    return statistics.median(r[key] for r in runs)
+target = "its own" if flooded == "self" else "another mprelayd's"
+print("| RTT (µs) | alone | with %s req/s to %s %s for %s s |" % (rate, target, path, duration))
+print("|---|---|---|")
+for key, label in (("p50_us", "p50"), ("p99_us", "p99"), ("p999_us", "p99.9")):
+    print("| %s | %.0f | %.0f |" % (label, median(alone, key), median(flood, key)))
+p99_alone, p99_flood = median(alone, "p99_us"), median(flood, "p99_us")
+print()
+print("p99 runs alone: %s" % ", ".join("%.0f" % r["p99_us"] for r in alone))
+print("p99 runs flooded: %s" % ", ".join("%.0f" % r["p99_us"] for r in flood))
+print("wrk requests/s reached: %s (median %.0f); non-2xx answers: %d" % (", ".join("%.0f" % r for r in rates), statistics.median(rates), errors))
+print("median p99 with the flood / alone: %.3f" % (p99_flood / p99_alone))
+PY

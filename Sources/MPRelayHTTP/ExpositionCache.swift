@@ -1,0 +1,39 @@
+import Glibc
+import MPRelayControl
+import Synchronization
+
+/// The `/metrics` answer, rendered at most once per ``lifetime`` and shared by the requests of
+/// that interval.
+///
+/// Rendering fills a fresh swift-prometheus registry and sorts it: cheap for one scrape, not for
+/// a flood of them on a machine whose cores the relay needs. Prometheus scrapes every few seconds
+/// at most, so a second-old exposition costs it nothing.
+final class ExpositionCache: Sendable {
+    /// How long one rendering is served, in seconds.
+    static let lifetime = 1.0
+
+    private let snapshots: RelaySnapshots
+    private let latest = Mutex<(renderedAt: Double, report: MetricsReport)?>(nil)
+
+    /// A cache of the exposition of `snapshots`.
+    init(snapshots: RelaySnapshots) {
+        self.snapshots = snapshots
+    }
+
+    /// The exposition rendered less than ``lifetime`` ago, or a new one.
+    func current() -> MetricsReport {
+        let now = Self.monotonicSeconds()
+        if let cached = latest.withLock({ $0 }), now - cached.renderedAt < Self.lifetime {
+            return cached.report
+        }
+        let report = snapshots.metrics()
+        latest.withLock { $0 = (now, report) }
+        return report
+    }
+
+    private static func monotonicSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}
