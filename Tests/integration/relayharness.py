@@ -168,6 +168,20 @@ class Relay:
                 raise AssertionError("log has no match for %r within %.1f s:\n%s" % (pattern, timeout, self.log()))
             time.sleep(0.02)
 
+    def wait_for_lines(self, pattern, count, timeout=5.0):
+        """The log lines matching a regular expression, once there are at least `count` of them.
+        The daemon writes its log from a thread of its own, so a line can follow the event it
+        reports by a moment: a test that counts lines waits for them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = [line for line in self.log().splitlines() if re.search(pattern, line)]
+            if len(lines) >= count:
+                return lines
+            if time.monotonic() > deadline:
+                raise AssertionError("%d log lines match %r, expected %d, within %.1f s:\n%s"
+                                     % (len(lines), pattern, count, timeout, self.log()[-4000:]))
+            time.sleep(0.02)
+
     def reload(self, broker=None, endpoints=None, principals=None, timeout=5.0):
         """Rewrites the config file (with the given parts replaced), sends SIGHUP and waits for
         the daemon to log that the reload was applied; returns that line."""

@@ -597,7 +597,7 @@ def test_min_digest_refuses_legacy_md5(start_relay, short_dir):
         assert s is None, "min_digest sha256 accepted reply %s with challenge %r" % (reply, challenge[:8])
         if reply in ("legacy", "md5"):
             assert verdict == b"#FAILURE#", (reply, verdict)
-    failures = [l for l in relay.log().splitlines() if "] authentication failed from " in l]
+    failures = relay.wait_for_lines(r"\] authentication failed from ", len(refused_forms))
     assert len(failures) == len(refused_forms), failures
     for line in failures:
         assert "min_digest" in line or "legacy" in line.lower(), "the log does not say why: %s" % line
