@@ -92,7 +92,7 @@ def test_wrong_mac_in_each_form_is_refused(start_relay):
             verdict = b""
         assert verdict in (b"#FAILURE#", b""), (reply, verdict)
         s.close()
-    assert len([l for l in relay.log().splitlines() if "] authentication failed from " in l]) == 10
+    assert len(relay.wait_for_lines(r"\] authentication failed from ", 10)) == 10
     assert "authenticated from" not in relay.log()
 
 
