@@ -106,7 +106,7 @@ def test_peers_and_peer_describe_each_peer(control_relay):
     table = relay.ctl("peers")
     assert table.code == 0, table
     lines = table.out.splitlines()
-    assert lines[0].split() == ["NAME", "CONN", "ENDPOINT", "REMOTE", "DIGEST", "CONNECTED", "MSGS", "IN", "BYTES", "IN",
+    assert lines[0].split() == ["NAME", "CONN", "ENDPOINT", "REMOTE", "DIGEST", "TLS", "CONNECTED", "MSGS", "IN", "BYTES", "IN",
                                 "MSGS", "OUT", "BYTES", "OUT", "QUEUED", "QUEUED", "BYTES"]
     assert lines[1].startswith("peer-a-unix ") and lines[2].startswith("peer-b-tcp ")
     detail = relay.ctl("peer", "peer-b-tcp")
