@@ -28,11 +28,15 @@ private struct Directives {
     let stopAfter: Int
     let changeAfter: Int
     let newLimit: Int
+    /// Pause after every this-many frames; 0: never. A pause hands out nothing differently: the
+    /// driver resumes with empty feeds, so the reference treats it as proceed.
+    let pauseEvery: Int
 
     /// What the handler answers after the `index`-th frame (1-based).
     func after(frame index: Int) -> FrameDecoder.Directive {
         if index == stopAfter { return .stop }
         if index == changeAfter { return .changeLimit(newLimit) }
+        if pauseEvery > 0 && index % pauseEvery == 0 { return .pause }
         return .proceed
     }
 }
@@ -66,7 +70,7 @@ private func referenceFrames(_ stream: [UInt8], limit initialLimit: Int, _ direc
         frames.append(Array(stream[(offset + header)..<(offset + header + body)]))
         offset += header + body
         switch directives.after(frame: frames.count) {
-        case .proceed: break
+        case .proceed, .pause: break
         case .changeLimit(let newLimit): limit = newLimit
         case .stop: return (frames, .stopped)
         }
@@ -87,7 +91,8 @@ public func fuzzFrames(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let directives = Directives(
         stopAfter: Int(directiveByte >> 4),
         changeAfter: Int(directiveByte & 0x0F),
-        newLimit: Int(newLimitByte) * 4
+        newLimit: Int(newLimitByte) * 4,
+        pauseEvery: Int(chunking >> 5)
     )
     let (expectedFrames, expectedEnding) = referenceFrames(stream, limit: limit, directives)
 
@@ -97,26 +102,28 @@ public func fuzzFrames(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     var ending: Ending?
     var sizes = ChunkSizes(seed: chunking)
     var offset = 0
+    func handle(_ body: UnsafeRawBufferPointer) -> FrameDecoder.Directive {
+        invariant(ending == nil, "a frame was handed out after the handler said stop")
+        invariant(body.count <= limitInForce, "a \(body.count)-byte frame was handed out under a limit of \(limitInForce)")
+        frames.append(Array(body))
+        let directive = directives.after(frame: frames.count)
+        switch directive {
+        case .proceed, .pause: break
+        case .changeLimit(let newLimit): limitInForce = newLimit
+        case .stop: ending = .stopped
+        }
+        return directive
+    }
     stream.withUnsafeBytes { all in
         while offset < all.count, ending == nil {
             let size = chunking == 0 ? all.count : min(sizes.next(), all.count - offset)
             let chunk = UnsafeRawBufferPointer(rebasing: all[offset..<(offset + size)])
             offset += size
             do {
-                try decoder.feed(chunk) { body in
-                    invariant(ending == nil, "a frame was handed out after the handler said stop")
-                    invariant(
-                        body.count <= limitInForce,
-                        "a \(body.count)-byte frame was handed out under a limit of \(limitInForce)"
-                    )
-                    frames.append(Array(body))
-                    let directive = directives.after(frame: frames.count)
-                    switch directive {
-                    case .proceed: break
-                    case .changeLimit(let newLimit): limitInForce = newLimit
-                    case .stop: ending = .stopped
-                    }
-                    return directive
+                try decoder.feed(chunk, handle)
+                // Held-back frames come out first, as a connection resuming after a pause does.
+                while ending == nil, decoder.holdsWholeFrame {
+                    try decoder.feed(UnsafeRawBufferPointer(start: nil, count: 0), handle)
                 }
             } catch let error as FrameError {
                 ending = .failed(error)
