@@ -38,10 +38,10 @@ def daemon(tmp_path):
     sockets = tempfile.mkdtemp(prefix="mprc-")  # AF_UNIX paths must stay under 108 bytes
     started = []
 
-    def start(principals=None, **broker):
+    def start(principals=None, tls=None, **broker):
         n = len(started)
         access = {"principals": [p["name"] for p in principals]} if principals else {"authkey": AUTHKEY.decode()}
-        endpoints = [dict(address="127.0.0.1:0", **access),
+        endpoints = [dict(address="127.0.0.1:0", **access, **(tls or {})),
                      dict(address=os.path.join(sockets, "d%d.sock" % n), **access)]
         settings = dict(DEFAULT_BROKER, **broker)
         config = tmp_path / ("conformance-%d.toml" % n)

@@ -34,8 +34,10 @@ def open_socket(address, timeout):
 class DocClient:
     """One connection to the broker. `timeout` bounds every blocking read."""
 
-    def __init__(self, address, timeout=5.0):
+    def __init__(self, address, timeout=5.0, tls=None):
         self.sock = open_socket(address, timeout)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname=address[0])
         self.timeout = timeout
         self.broker_challenge = None  # message 1, as received
         self.challenge_sent = None  # message 4, as sent
