@@ -32,14 +32,16 @@ extension ConfigLoader {
         return tls
     }
 
-    /// The path in `field`, which must name a readable regular file, and the file's mode.
+    /// The path in `field`, which must name a readable regular file of at most
+    /// ``ConfigLoader/maximumFileBytes``, and the file's mode: read through ``readFileBytes(_:limit:)``,
+    /// the one bounded, non-blocking reader every configured file goes through.
     private func readableFile(_ field: TOMLField) throws(ConfigError) -> (path: String, mode: mode_t) {
         let path = try field.string()
         guard !path.isEmpty else { throw field.error("the path is empty") }
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw field.error("cannot read \(path): \(String(cString: strerror(errno)))") }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw field.error("\(path) is not a regular file") }
-        guard access(path, R_OK) == 0 else { throw field.error("cannot read \(path): \(String(cString: strerror(errno)))") }
-        return (path, info.st_mode)
+        do {
+            return (path, try readFileBytes(path, limit: Self.maximumFileBytes).mode)
+        } catch {
+            throw field.error("cannot read \(path): \(error)")
+        }
     }
 }
