@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "mprelay-bench", targets: ["mprelay-bench"]),
         .library(name: "MPRelayProtocol", targets: ["MPRelayProtocol"]),
         .library(name: "MPRelayClient", targets: ["MPRelayClient"]),
+        .library(name: "MPRelayCore", targets: ["MPRelayCore"]),
         .library(name: "MPRelayConfig", targets: ["MPRelayConfig"]),
         .library(name: "MPRelayTOML", targets: ["MPRelayTOML"]),
         .library(name: "MPRelayNATS", targets: ["MPRelayNATS"]),
@@ -44,13 +45,17 @@ let package = Package(
             name: "MPRelayConfig",
             dependencies: ["MPRelayProtocol", "MPRelayTOML"]
         ),
+        // The relay's decisions without sockets: registry, registration, access rules, routing,
+        // queue bounds, presence. Events in, decisions out; the broker performs them.
+        .target(name: "MPRelayCore", dependencies: ["MPRelayProtocol"]),
         // The few socket calls glibc declares only under _GNU_SOURCE.
         .target(name: "CMPRelayShims"),
-        // The broker: endpoints, connections, the peer registry and routing.
+        // The broker: endpoints and connections, the I/O driver that performs the core's decisions.
         .target(
             name: "MPRelayBroker",
             dependencies: [
                 "CMPRelayShims",
+                "MPRelayCore",
                 "MPRelayProtocol",
                 "MPRelayConfig",
                 "MPRelayTLS",
@@ -154,6 +159,7 @@ let package = Package(
             dependencies: ["MPRelayProtocol", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Vectors")]
         ),
+        .testTarget(name: "MPRelayCoreTests", dependencies: ["MPRelayCore", "MPRelayProtocol"]),
         .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS"], resources: [.copy("Vectors")]),
         .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayProtocol"]),
         .testTarget(name: "MPRelayTLSTests", dependencies: ["MPRelayTLS"]),
