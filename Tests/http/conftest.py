@@ -20,7 +20,8 @@ import pytest
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(TESTS, "fixtures"), os.path.join(TESTS, "integration")]
 
-from mprelayd_harness import AUTHKEY, REPO, RelayFactory, mprelayctl_binary, report_header, require_binary  # noqa: E402,F401
+from mprelayd_harness import (AUTHKEY, REPO, RelayFactory, mprelayctl_binary,  # noqa: E402,F401
+                              report_header, require_binary)
 
 TOKEN = "http-test-token-0123456789abcdef"
 
