@@ -240,7 +240,7 @@ class AsyncPeer:
         waiter: Optional[Waiter] = None
         cid = 0
         try:
-            cid, waiter, what = await self._call(begin, *args, deadline, wake)
+            cid, waiter = await self._call(begin, *args, deadline, wake)
             if waiter is None:
                 return cid, None
             while not waiter.done:
@@ -252,7 +252,7 @@ class AsyncPeer:
                 except asyncio.TimeoutError:
                     if waiter.done:
                         break
-                    raise TimeoutError("timed out waiting for %s" % what) from None
+                    raise TimeoutError("timed out waiting for %s" % waiter.describe(cid)) from None
             if waiter.error is not None:
                 raise fresh_copy(waiter.error)
             return cid, waiter

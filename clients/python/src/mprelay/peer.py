@@ -25,7 +25,7 @@ from .framing import Delivery
 from .message import Item, Message
 from .sending import Bytes, Sending
 from .session import CLOSED, UP
-from .waiting import NOTHING, deadline_after, fresh_copy
+from .waiting import NOTHING, Waiter, deadline_after, fresh_copy
 
 __all__ = ["Peer", "connect"]
 
@@ -89,10 +89,6 @@ class Peer(Sending):
         larger than :attr:`max_message_bytes` raises ``MessageTooLargeError`` without sending.
         """
         data = pickle.dumps(obj, protocol=self.pickle_protocol)
-        if not confirm:
-            cid = self.send_fast(to, data, P.FLAG_PICKLE)
-            if cid:
-                return cid
         return self.send_envelope(to, data, P.FLAG_PICKLE, 0, 0, confirm, timeout)
 
     def send_bytes(
@@ -105,10 +101,6 @@ class Peer(Sending):
         timeout: Optional[float] = None,
     ) -> int:
         """Send raw bytes to ``to`` (no pickle flag unless ``flags`` sets it); as :meth:`send`."""
-        if not confirm:
-            cid = self.send_fast(to, data, flags)
-            if cid:
-                return cid
         return self.send_envelope(to, data, flags, 0, 0, confirm, timeout)
 
     def send_many(
@@ -145,16 +137,19 @@ class Peer(Sending):
 
     def _request(self, to: str, data: Bytes, flags: int, timeout: Optional[float]) -> Message:
         deadline = deadline_after(self.timeout if timeout is None else timeout)
-        cid, waiter, what = self.begin_send(to, data, flags, 0, 0, False, True, deadline)
+        started: Optional[Tuple[int, Optional[Waiter]]] = self.request_fast(to, data, flags)
+        if started is None:
+            started = self.begin_send(to, data, flags, 0, 0, False, True, deadline)
+        cid, waiter = started
         assert waiter is not None
-        self.wait_for(waiter, cid, deadline, what)
+        self.wait_for(waiter, cid, deadline)
         return self.message(waiter.value)
 
     # -- receiving ------------------------------------------------------------------------------
 
     def message(self, delivery: Delivery) -> Message:
         """The :class:`Message` for a DELIVER as the parser returns it, bound to this peer."""
-        return Message(delivery[0], delivery[1], delivery[2], delivery[3], delivery[4], self)
+        return Message(*delivery, self)
 
     def recv(self, timeout: Optional[float] = None) -> Item:
         """Return the next message (or presence event, after :meth:`watch`).
@@ -172,7 +167,7 @@ class Peer(Sending):
             except IndexError:  # another thread took the last one
                 pass
             else:
-                return self.message(raw) if isinstance(raw, tuple) else raw
+                return Message(*raw, self) if isinstance(raw, tuple) else raw
         item = self.pump(self.take_item, deadline_after(timeout))
         if item is NOTHING:
             raise TimeoutError("no message for %r within %s seconds" % (self.name, timeout))
@@ -261,7 +256,7 @@ class Peer(Sending):
             raise self._pending.popleft()
         if self._inbox:
             raw = self._inbox[0] if peek else self._inbox.popleft()
-            return self.message(raw) if isinstance(raw, tuple) else raw
+            return Message(*raw, self) if isinstance(raw, tuple) else raw
         return self._closed_or_nothing()
 
     def take_items(self, limit: Optional[int] = None) -> List[Any]:
@@ -316,15 +311,15 @@ class Peer(Sending):
         """Send a PING to the broker and return the round-trip time in seconds."""
         deadline = deadline_after(self.timeout if timeout is None else timeout)
         start = time.perf_counter()
-        cid, waiter, what = self.begin_control(P.Kind.PING, deadline)
-        self.wait_for(waiter, cid, deadline, what)
+        cid, waiter = self.begin_control(P.Kind.PING, deadline)
+        self.wait_for(waiter, cid, deadline)
         return time.perf_counter() - start
 
     def peers(self, timeout: Optional[float] = None) -> List[str]:
         """Return the names registered with the broker (this peer's included), sorted bytewise."""
         deadline = deadline_after(self.timeout if timeout is None else timeout)
-        cid, waiter, what = self.begin_control(P.Kind.LIST, deadline)
-        self.wait_for(waiter, cid, deadline, what)
+        cid, waiter = self.begin_control(P.Kind.LIST, deadline)
+        self.wait_for(waiter, cid, deadline)
         return list(waiter.value)
 
     def watch(self, enable: bool = True, *, timeout: Optional[float] = None) -> None:
@@ -336,8 +331,8 @@ class Peer(Sending):
         once the broker has acknowledged; a reconnect watches again.
         """
         deadline = deadline_after(self.timeout if timeout is None else timeout)
-        cid, waiter, what = self.begin_control(P.Kind.WATCH, deadline, enable=enable)
-        self.wait_for(waiter, cid, deadline, what)
+        cid, waiter = self.begin_control(P.Kind.WATCH, deadline, enable=enable)
+        self.wait_for(waiter, cid, deadline)
 
     def unwatch(self, *, timeout: Optional[float] = None) -> None:
         """Stop presence events; the same as ``watch(False)``."""
