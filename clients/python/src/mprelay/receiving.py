@@ -133,7 +133,9 @@ class Receiving(Sending):
         if self._inbox:
             raw = self._inbox[0] if peek else self._inbox.popleft()
             return Message(*raw, self) if isinstance(raw, tuple) else raw
-        return self._closed_or_nothing()
+        if self._state == CLOSED:  # as _closed_or_nothing, without a call on the hot path
+            raise self._closed_reason()
+        return NOTHING
 
     def take_items(self, limit: Optional[int] = None) -> List[Any]:
         """With :attr:`lock` held: every item there, up to ``limit``; ``[]`` if none.
