@@ -36,14 +36,9 @@ class Receiving(Sending):
         returned) raises :class:`DisconnectedError` or the subclass that says why, e.g.
         :class:`BrokerClosingError`.
         """
-        inbox = self._inbox
-        if inbox and not self._pending:
-            try:
-                raw = inbox.popleft()
-            except IndexError:  # another thread took the last one
-                pass
-            else:
-                return Message(*raw, self) if isinstance(raw, tuple) else raw
+        raw: Any = self._ready()
+        if raw is not NOTHING:
+            return self.message(raw) if isinstance(raw, tuple) else raw
         item = self.pump(self.take_item, deadline_after(timeout))
         if item is NOTHING:
             raise TimeoutError("no message for %r within %s seconds" % (self.name, timeout))
@@ -80,16 +75,11 @@ class Receiving(Sending):
         For peers that do not watch presence: if the next item is a presence event, it is left
         in place (for :meth:`recv`) and ``RuntimeError`` is raised.
         """
-        inbox = self._inbox
-        if inbox and not self._pending:
-            try:
-                raw = inbox.popleft()
-            except IndexError:  # another thread took the last one
-                pass
-            else:
-                if isinstance(raw, tuple):
-                    return raw[1]
-                inbox.appendleft(raw)  # an event: the slow path explains
+        raw = self._ready()
+        if raw is not NOTHING:
+            if isinstance(raw, tuple):
+                return raw[1]  # type: ignore[no-any-return]
+            self._inbox.appendleft(raw)  # an event: the slow path explains
 
         def take() -> Any:
             if self._pending:
@@ -121,6 +111,17 @@ class Receiving(Sending):
             return True if self.take_item(peek=True) is not NOTHING else NOTHING
 
         return self.pump(take, deadline_after(timeout)) is True
+
+    def _ready(self) -> Any:
+        """The next inbox entry, taken without the lock (the deque is thread-safe), or
+        :data:`~mprelay.waiting.NOTHING` when there is none or an error must be raised first."""
+        inbox = self._inbox
+        if inbox and not self._pending:
+            try:
+                return inbox.popleft()
+            except IndexError:  # another thread took the last one
+                pass
+        return NOTHING
 
     def take_item(self, peek: bool = False) -> Any:
         """With :attr:`lock` held: the next item, or :data:`~mprelay.waiting.NOTHING` if none.
