@@ -410,7 +410,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         if mode in PINGPONG:
             row["cpu_us"] = statistics.median(r[3] for r in relay_runs)
             row["reference_cpu_us"] = statistics.median(r[3] for r in ref_runs)
-            cpu = "  (CPU per round trip: %.0f / %.0f us)" % (row["cpu_us"], row["reference_cpu_us"])
+            cpu = "  (CPU per round trip: %.0f / %.0f us)" % (
+                row["cpu_us"], row["reference_cpu_us"])
         rows.append(row)
         if not args.json:
             print("%-21s %9.0f %-5s %9.0f %-5s %6.2fx%s%s"

@@ -93,7 +93,9 @@ class Sending(Transport):
                 err = self._closed_error
             raise fresh_copy(err or DisconnectedError("connection lost: %s" % exc)) from exc
 
-    def _fast_target(self, to: str, data: Bytes, flags: int) -> Optional[Tuple[SendHeader, Link, int]]:
+    def _fast_target(
+        self, to: str, data: Bytes, flags: int
+    ) -> Optional[Tuple[SendHeader, Link, int]]:
         """The header, link and payload size for a SEND on the common path, or None if it must
         take the general one: the destination has no header yet, an error waits to be raised,
         the flags are out of range, the payload is too large, or the connection is not up."""
