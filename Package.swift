@@ -131,7 +131,8 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
-        // TLS sessions driven with bytes, not sockets: contexts, handshakes, records.
+        // TLS sessions driven with bytes: contexts, handshakes, records; TLSStream over a blocking
+        // socket for clients.
         .target(name: "MPRelayTLS", dependencies: ["COpenSSL"]),
         // libsystemd: sd_notify, socket activation, the journal. A system library, not vendored.
         .systemLibrary(
