@@ -38,7 +38,7 @@ let package = Package(
         // JSON form, for the differential test against CPython's tomllib (Tests/toml-differential).
         .executableTarget(name: "toml-decode", dependencies: ["MPRelayTOML"]),
         // A NATS client: the protocol codec (no sockets), the connection, JetStream key-value.
-        .target(name: "MPRelayNATS"),
+        .target(name: "MPRelayNATS", dependencies: ["MPRelayTLS"]),
         // The configuration model and its TOML loader. No sockets.
         .target(
             name: "MPRelayConfig",
@@ -155,7 +155,7 @@ let package = Package(
             dependencies: ["MPRelayProtocol", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Vectors")]
         ),
-        .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS"], resources: [.copy("Vectors")]),
+        .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS", "MPRelayTLS"], resources: [.copy("Vectors")]),
         .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayProtocol"]),
         .testTarget(name: "MPRelayTLSTests", dependencies: ["MPRelayTLS"]),
         .testTarget(name: "MPRelayTOMLTests", dependencies: ["MPRelayTOML"]),
