@@ -58,12 +58,14 @@ extension NATSConnection {
     }
 
     /// After the server's first `INFO`: the socket in TLS when the server requires it, as is
-    /// when neither side asks for TLS; a TLS URL without a TLS server, or a TLS server without
-    /// ``NATSConnectionOptions/tls``, fails.
+    /// when neither side asks for TLS. A client that asks for TLS (a TLS context, or a `tls://`
+    /// URL) and a server that does not offer it fail: the `INFO` comes in clear, and whoever can
+    /// rewrite it must not be able to talk the client out of TLS. A TLS server without
+    /// ``NATSConnectionOptions/tls`` fails too.
     private static func secure(_ socket: NATSSocket, _ info: NATSServerInfo, _ options: NATSConnectionOptions) throws(NATSError) -> NATSSocket {
         let server = socket.address
         guard info.tlsRequired else {
-            guard !server.requiresTLS else { throw .tls(url: server.description, detail: "the server does not offer TLS") }
+            guard !server.requiresTLS, options.tls == nil else { throw .tls(url: server.description, detail: "the server does not offer TLS") }
             return socket
         }
         guard let context = options.tls else {

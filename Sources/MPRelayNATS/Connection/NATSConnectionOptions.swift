@@ -18,8 +18,8 @@ public struct NATSConnectionOptions: Sendable {
     /// The credentials sent in `CONNECT`.
     public var credentials: Credentials = .none
     /// A client ``TLSContext`` trusting the CA of the servers' certificates: TLS with every
-    /// server that asks for it (`tls_required` in its `INFO`) or whose URL says `tls://`. Nil:
-    /// plain TCP, and a server that requires TLS is refused.
+    /// server, and a server that does not offer it (`tls_required` in its `INFO`) is refused.
+    /// Nil: plain TCP, and a server that requires TLS, or a `tls://` URL, is refused.
     public var tls: TLSContext?
     /// The name the servers' certificates must carry; nil: the host of each server's URL.
     public var tlsServerName: String?
