@@ -39,7 +39,7 @@ let package = Package(
         // JSON form, for the differential test against CPython's tomllib (Tests/toml-differential).
         .executableTarget(name: "toml-decode", dependencies: ["MPRelayTOML"]),
         // A NATS client: the protocol codec (no sockets), the connection, JetStream key-value.
-        .target(name: "MPRelayNATS"),
+        .target(name: "MPRelayNATS", dependencies: ["MPRelayTLS"]),
         // The configuration model and its TOML loader. No sockets.
         .target(
             name: "MPRelayConfig",
@@ -136,7 +136,8 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
-        // TLS sessions driven with bytes, not sockets: contexts, handshakes, records.
+        // TLS sessions driven with bytes: contexts, handshakes, records; TLSStream over a blocking
+        // socket for clients.
         .target(name: "MPRelayTLS", dependencies: ["COpenSSL"]),
         // libsystemd: sd_notify, socket activation, the journal. A system library, not vendored.
         .systemLibrary(
@@ -160,7 +161,7 @@ let package = Package(
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "MPRelayCoreTests", dependencies: ["MPRelayCore", "MPRelayProtocol"]),
-        .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS"], resources: [.copy("Vectors")]),
+        .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS", "MPRelayTLS"], resources: [.copy("Vectors")]),
         .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayProtocol"]),
         .testTarget(name: "MPRelayTLSTests", dependencies: ["MPRelayTLS"]),
         .testTarget(name: "MPRelayTOMLTests", dependencies: ["MPRelayTOML"]),
