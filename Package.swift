@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "mprelayd", targets: ["mprelayd"]),
         .executable(name: "mprelayctl", targets: ["mprelayctl"]),
         .executable(name: "mprelay-bench", targets: ["mprelay-bench"]),
+        .library(name: "MPRelayCommon", targets: ["MPRelayCommon"]),
         .library(name: "MPRelayProtocol", targets: ["MPRelayProtocol"]),
         .library(name: "MPRelayClient", targets: ["MPRelayClient"]),
         .library(name: "MPRelayConfig", targets: ["MPRelayConfig"]),
@@ -36,21 +37,36 @@ let package = Package(
         .target(name: "MPRelayTOML"),
         // Test support: decodes TOML documents streamed on stdin and prints each in the toml-test
         // JSON form, for the differential test against CPython's tomllib (Tests/toml-differential).
-        .executableTarget(name: "toml-decode", dependencies: ["MPRelayTOML"]),
+        .executableTarget(name: "toml-decode", dependencies: ["MPRelayPOSIX", "MPRelayTOML"]),
         // A NATS client: the protocol codec (no sockets), the connection, JetStream key-value.
-        .target(name: "MPRelayNATS"),
+        .target(name: "MPRelayNATS", dependencies: ["MPRelayPOSIX"]),
         // The configuration model and its TOML loader. No sockets.
         .target(
             name: "MPRelayConfig",
-            dependencies: ["MPRelayProtocol", "MPRelayTOML"]
+            dependencies: ["MPRelayCommon", "MPRelayPOSIX", "MPRelayProtocol", "MPRelayTOML"]
         ),
         // The few socket calls glibc declares only under _GNU_SOURCE.
         .target(name: "CMPRelayShims"),
+        // The bottom layer: the one family of system-call wrappers (EINTR retried here only,
+        // EAGAIN a value, EBADF a bug), socket I/O, the bounded file reader, the stderr writer.
+        .target(name: "MPRelayPOSIX", dependencies: ["CMPRelayShims"]),
+        // What every mprelay program shares without linking the broker or the config loader:
+        // the version, endpoint addresses and their parsing, log levels. No I/O.
+        .target(name: "MPRelayCommon"),
+        // Log lines in Python's multiprocessing format, through a bounded output that never
+        // blocks the thread that logs: used by the daemon's broker, control and systemd layers.
+        .target(
+            name: "MPRelayLogging",
+            dependencies: ["MPRelayCommon", "MPRelayPOSIX", .product(name: "Logging", package: "swift-log")]
+        ),
         // The broker: endpoints, connections, the peer registry and routing.
         .target(
             name: "MPRelayBroker",
             dependencies: [
                 "CMPRelayShims",
+                "MPRelayCommon",
+                "MPRelayLogging",
+                "MPRelayPOSIX",
                 "MPRelayProtocol",
                 "MPRelayConfig",
                 "MPRelayTLS",
@@ -62,12 +78,20 @@ let package = Package(
         // A blocking Swift client, for mprelay-bench, tests and Swift programs.
         .target(
             name: "MPRelayClient",
-            dependencies: ["MPRelayProtocol", "MPRelayConfig", "MPRelayTLS", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "MPRelayCommon",
+                "MPRelayPOSIX",
+                "MPRelayProtocol",
+                "MPRelayTLS",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // The load generator: throughput, latency, fan-in, idle connections, handshakes.
         .executableTarget(
             name: "mprelay-bench",
             dependencies: [
+                "MPRelayCommon",
+                "MPRelayPOSIX",
                 "MPRelayClient",
                 "MPRelayConfig",
                 "MPRelayNATS",
@@ -82,6 +106,9 @@ let package = Package(
             name: "MPRelayControl",
             dependencies: [
                 "CMPRelayShims",
+                "MPRelayCommon",
+                "MPRelayLogging",
+                "MPRelayPOSIX",
                 "MPRelayBroker",
                 "MPRelayConfig",
                 "MPRelayProtocol",
@@ -97,6 +124,7 @@ let package = Package(
                 "MPRelayBroker",
                 "MPRelayConfig",
                 "MPRelayControl",
+                "MPRelayLogging",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -107,8 +135,10 @@ let package = Package(
         .executableTarget(
             name: "mprelayctl",
             dependencies: [
+                "MPRelayCommon",
+                "MPRelayPOSIX",
                 "MPRelayControl",
-                "MPRelayBroker",
+                // For --config: the [control] table of the daemon's configuration file.
                 "MPRelayConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -116,6 +146,9 @@ let package = Package(
         .executableTarget(
             name: "mprelayd",
             dependencies: [
+                "MPRelayCommon",
+                "MPRelayLogging",
+                "MPRelayPOSIX",
                 "MPRelayBroker",
                 "MPRelayConfig",
                 "MPRelayControl",
@@ -144,8 +177,9 @@ let package = Package(
             name: "MPRelaySystemd",
             dependencies: [
                 "CSystemd",
-                "MPRelayBroker",
-                "MPRelayConfig",
+                "MPRelayCommon",
+                "MPRelayLogging",
+                "MPRelayPOSIX",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -155,13 +189,21 @@ let package = Package(
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS"], resources: [.copy("Vectors")]),
-        .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayProtocol"]),
+        .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayCommon", "MPRelayConfig", "MPRelayProtocol"]),
+        .testTarget(name: "MPRelayCommonTests", dependencies: ["MPRelayCommon"]),
+        .testTarget(
+            name: "MPRelayLoggingTests",
+            dependencies: ["MPRelayCommon", "MPRelayLogging", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "MPRelayTLSTests", dependencies: ["MPRelayTLS"]),
         .testTarget(name: "MPRelayTOMLTests", dependencies: ["MPRelayTOML"]),
+        .testTarget(name: "MPRelayPOSIXTests", dependencies: ["MPRelayPOSIX"]),
         .testTarget(name: "MPRelayHTTPTests", dependencies: ["MPRelayHTTP"]),
         .testTarget(
             name: "MPRelayControlTests",
             dependencies: [
+                "MPRelayCommon",
+                "MPRelayLogging",
                 "MPRelayControl",
                 "MPRelayBroker",
                 "MPRelayClient",
@@ -173,6 +215,8 @@ let package = Package(
         .testTarget(
             name: "MPRelayBrokerTests",
             dependencies: [
+                "MPRelayCommon",
+                "MPRelayPOSIX",
                 "MPRelayBroker",
                 "MPRelayClient",
                 "MPRelayConfig",
@@ -184,8 +228,8 @@ let package = Package(
             name: "MPRelaySystemdTests",
             dependencies: [
                 "MPRelaySystemd",
-                "MPRelayBroker",
-                "MPRelayConfig",
+                "MPRelayCommon",
+                "MPRelayLogging",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

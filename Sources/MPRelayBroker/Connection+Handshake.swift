@@ -1,7 +1,9 @@
 import Dispatch
 import Glibc
 import Logging
+import MPRelayCommon
 import MPRelayConfig
+import MPRelayPOSIX
 import MPRelayProtocol
 import Synchronization
 

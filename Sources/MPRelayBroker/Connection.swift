@@ -2,7 +2,10 @@ import Crypto
 import Dispatch
 import Glibc
 import Logging
+import MPRelayCommon
 import MPRelayConfig
+import MPRelayLogging
+import MPRelayPOSIX
 import MPRelayProtocol
 import MPRelayTLS
 import Synchronization

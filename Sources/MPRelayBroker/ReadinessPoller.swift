@@ -1,6 +1,7 @@
 import CMPRelayShims
 import Dispatch
 import Glibc
+import MPRelayPOSIX
 import Synchronization
 
 /// Tells sockets' owners that they can read or write, and runs their handler on their own serial
@@ -185,12 +186,13 @@ final class ReadinessPoller: Sendable {
         let capacity = 64
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         while true {
-            let count = mprelay_epoll_wait(epollFD, events, Int32(capacity), -1)
-            if count < 0 {
-                precondition(errno == EINTR, "epoll_wait failed: \(String(cString: strerror(errno)))")
-                continue
+            let count: Int
+            do {
+                count = try SystemCall.epollWait(epollFD, events, capacity: Int32(capacity), timeout: -1)
+            } catch {
+                preconditionFailure("\(error)")
             }
-            for index in 0..<Int(count) {
+            for index in 0..<count {
                 let token = events[index].data.u64
                 let flags = events[index].events
                 var readiness: Readiness = []

@@ -66,16 +66,10 @@ final class ClientTLS {
 
     /// Reads once from the socket into the session; false at end of file.
     private func receiveCiphertext() throws(RelayClientError) -> Bool {
-        while true {
-            let count = incoming.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw RelayClientError(.ioFailed, "recv failed: \(String(cString: strerror(errno)))")
-            }
-            guard count > 0 else { return false }
-            incoming.withUnsafeBytes { session.receiveCiphertext(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
-            return true
-        }
+        let count = try incoming.withUnsafeMutableBytes { buffer in Result { () throws(RelayClientError) in try RelayClient.receive(fd, into: buffer) } }.get()
+        guard count > 0 else { return false }
+        incoming.withUnsafeBytes { session.receiveCiphertext(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+        return true
     }
 
     /// Writes the records the session produced.

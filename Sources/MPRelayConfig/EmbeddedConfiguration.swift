@@ -1,4 +1,5 @@
 import Glibc
+import MPRelayPOSIX
 
 extension Configuration {
     /// Where the embedded default keeps its socket and key file: `$RUNTIME_DIRECTORY` under

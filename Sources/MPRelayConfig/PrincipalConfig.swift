@@ -1,4 +1,5 @@
 import Glibc
+public import MPRelayCommon
 
 /// A `[[principal]]`: a set of keys and what a client that proves one of them may do.
 ///

@@ -2,6 +2,7 @@ public import Logging
 public import MPRelayConfig
 public import MPRelayControl
 import MPRelayBroker
+import MPRelayLogging
 import NIOPosix
 import Synchronization
 

@@ -1,7 +1,8 @@
 public import Logging
-public import MPRelayBroker
+public import MPRelayLogging
 import Glibc
-import MPRelayConfig
+import MPRelayCommon
+import MPRelayPOSIX
 
 /// A swift-log handler that writes each line to the systemd journal as a structured entry,
 /// for `log_target = "journal"`, through a ``LogOutput`` made by ``output(sink:capacity:)``, so

@@ -1,5 +1,5 @@
 import Glibc
-import MPRelayBroker
+import MPRelayPOSIX
 
 /// Unbuffered writes to stdout and stderr (Glibc's `stdout` and `stderr` globals are not
 /// usable in Swift 6 mode), so a `--watch` refresh appears at once.

@@ -2,9 +2,11 @@ import Dispatch
 import Glibc
 import Logging
 import MPRelayBroker
+import MPRelayCommon
 import MPRelayConfig
 import MPRelayControl
 import MPRelayHTTP
+import MPRelayLogging
 import MPRelaySystemd
 import Synchronization
 

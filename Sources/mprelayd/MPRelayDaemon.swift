@@ -3,7 +3,10 @@ import Dispatch
 import Glibc
 import Logging
 import MPRelayBroker
+import MPRelayCommon
 import MPRelayConfig
+import MPRelayLogging
+import MPRelayPOSIX
 import MPRelaySystemd
 
 /// `mprelayd`: loads the configuration, starts the broker and runs until SIGTERM or SIGINT.

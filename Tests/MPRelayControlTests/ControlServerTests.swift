@@ -3,8 +3,10 @@ import Glibc
 import Logging
 import MPRelayBroker
 import MPRelayClient
+import MPRelayCommon
 import MPRelayConfig
 import MPRelayControl
+import MPRelayLogging
 import MPRelayProtocol
 import Synchronization
 import Testing

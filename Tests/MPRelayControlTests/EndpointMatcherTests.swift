@@ -1,3 +1,4 @@
+import MPRelayCommon
 import MPRelayConfig
 @testable import MPRelayControl
 import Testing

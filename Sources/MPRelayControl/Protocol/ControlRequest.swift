@@ -1,5 +1,6 @@
-public import MPRelayConfig
+public import MPRelayCommon
 import Foundation
+import MPRelayConfig
 
 /// One control request: a command and its arguments.
 ///

@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import Logging
+import MPRelayPOSIX
 
 /// One accepted control connection: its input and output buffers, its deadline and its dispatch
 /// sources. Everything is confined to the server's queue.
@@ -75,7 +76,7 @@ final class ControlClient: @unchecked Sendable {
         readSource = nil
         writeSource?.cancel()
         writeSource = nil
-        if liveSources == 0 { Glibc.close(fd) }
+        if liveSources == 0 { SystemCall.close(fd) }
         closed(self)
     }
 
@@ -86,23 +87,20 @@ final class ControlClient: @unchecked Sendable {
         var budget = 65_536
         var chunk = [UInt8](repeating: 0, count: budget)
         while budget > 0, !isClosed, !closeWhenFlushed {
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count > 0 {
+            switch chunk.withUnsafeMutableBytes({ SocketIO.read(fd, into: $0) }) {
+            case .transferred(let count):
                 inbox.append(contentsOf: chunk[..<count])
                 budget -= count
                 processLines()
-            } else if count == 0 {
+            case .endOfFile:
                 endOfInput()
                 return
-            } else {
-                switch errno {
-                case EINTR: continue
-                case EAGAIN, EWOULDBLOCK: return
-                default:
-                    logger.debug("control client \(credentials): read failed: \(String(cString: strerror(errno)))")
-                    close()
-                    return
-                }
+            case .wouldBlock:
+                return
+            case .failed(let code):
+                logger.debug("control client \(credentials): read failed: \(String(cString: strerror(code)))")
+                close()
+                return
             }
         }
     }
@@ -172,21 +170,19 @@ final class ControlClient: @unchecked Sendable {
     private func flush() {
         guard outboxOffset < outbox.count else { return }
         while outboxOffset < outbox.count {
-            let count = outbox.withUnsafeBytes { bytes in
-                send(fd, bytes.baseAddress! + outboxOffset, bytes.count - outboxOffset, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+            let result = outbox.withUnsafeBytes { bytes in
+                SocketIO.write(fd, UnsafeRawBufferPointer(rebasing: bytes[outboxOffset...]), flags: Int32(MSG_DONTWAIT))
             }
-            if count >= 0 {
+            switch result {
+            case .transferred(let count):
                 outboxOffset += count
-                continue
-            }
-            switch errno {
-            case EINTR:
-                continue
-            case EAGAIN, EWOULDBLOCK:
+            case .wouldBlock:
                 waitUntilWritable()
                 return
-            default:
-                logger.debug("control client \(credentials): write failed: \(String(cString: strerror(errno)))")
+            case .endOfFile:
+                preconditionFailure("a write never reports end of file")
+            case .failed(let code):
+                logger.debug("control client \(credentials): write failed: \(String(cString: strerror(code)))")
                 close()
                 return
             }
@@ -213,7 +209,7 @@ final class ControlClient: @unchecked Sendable {
 
     private func sourceCancelled() {
         liveSources -= 1
-        if liveSources == 0 && isClosed { Glibc.close(fd) }
+        if liveSources == 0 && isClosed { SystemCall.close(fd) }
     }
 
     private func scheduleTimeoutCheck() {

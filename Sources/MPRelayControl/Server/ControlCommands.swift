@@ -1,7 +1,9 @@
 import Glibc
 import Logging
 import MPRelayBroker
+import MPRelayCommon
 import MPRelayConfig
+import MPRelayLogging
 import MPRelayProtocol
 
 /// Runs control requests against the broker and the daemon, each answer as one JSON line.

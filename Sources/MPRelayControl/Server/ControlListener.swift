@@ -1,6 +1,8 @@
 import Glibc
 import MPRelayBroker
+import MPRelayCommon
 import MPRelayConfig
+import MPRelayPOSIX
 
 /// Opens the control socket file: the broker's ``ListeningSocket`` with the control socket's
 /// backlog, after creating a missing parent directory when asked.

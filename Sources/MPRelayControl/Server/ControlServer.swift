@@ -1,9 +1,10 @@
 public import Logging
-public import MPRelayBroker
 public import MPRelayConfig
-import CMPRelayShims
+public import MPRelayPOSIX
 import Dispatch
 import Glibc
+import MPRelayBroker
+import MPRelayLogging
 import Synchronization
 
 /// The daemon's control socket: accepts `mprelayctl` and other local clients, checks who they are,
@@ -70,7 +71,7 @@ public final class ControlServer: @unchecked Sendable {
         queue.sync {
             let source = DispatchSource.makeReadSource(fileDescriptor: opened.fd, queue: queue)
             source.setEventHandler { [self] in acceptAll(opened.fd) }
-            source.setCancelHandler { Glibc.close(opened.fd) }
+            source.setCancelHandler { SystemCall.close(opened.fd) }
             acceptSource = source
             source.activate()
         }
@@ -115,23 +116,21 @@ public final class ControlServer: @unchecked Sendable {
     private func acceptAll(_ listeningFD: Int32) {
         dispatchPrecondition(condition: .onQueue(queue))
         while true {
-            let fd = mprelay_accept4(listeningFD, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
-            if fd >= 0 {
+            do throws(SystemCallError) {
+                guard let fd = try SystemCall.accept(listeningFD) else { return }
                 admit(fd)
-                continue
-            }
-            switch errno {
-            case EINTR, ECONNABORTED:
-                continue
-            case EAGAIN, EWOULDBLOCK:
-                return
-            case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                logger.error("accept on the control socket failed: \(String(cString: strerror(errno))); pausing for 100 ms")
-                pauseAccepting()
-                return
-            default:
-                logger.error("accept on the control socket failed: \(String(cString: strerror(errno)))")
-                return
+            } catch {
+                switch error.errno {
+                case ECONNABORTED:
+                    continue
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                    logger.error("accept on the control socket failed: \(String(cString: strerror(error.errno))); pausing for 100 ms")
+                    pauseAccepting()
+                    return
+                default:
+                    logger.error("accept on the control socket failed: \(String(cString: strerror(error.errno)))")
+                    return
+                }
             }
         }
     }
@@ -140,7 +139,7 @@ public final class ControlServer: @unchecked Sendable {
         let settings = current.withLock { $0.control }
         guard let caller = PeerCredentials.of(fd) else {
             logger.warning("refused a control client whose credentials the kernel would not give: \(String(cString: strerror(errno)))")
-            Glibc.close(fd)
+            SystemCall.close(fd)
             return
         }
         if let refusal = ControlAccess(daemonUID: daemonUID, configuration: settings).refusal(of: caller) {
@@ -181,12 +180,12 @@ public final class ControlServer: @unchecked Sendable {
         // it reads the answer.
         var scratch = [UInt8](repeating: 0, count: 4_096)
         var reads = 0
-        while reads < 16, scratch.withUnsafeMutableBytes({ recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }) > 0 {
+        while reads < 16, case .transferred = scratch.withUnsafeMutableBytes({ SocketIO.read(fd, into: $0) }) {
             reads += 1
         }
         Self.sendBestEffort(fd, Self.failureLine(failure, command: nil))
-        shutdown(fd, Int32(SHUT_WR))
-        Glibc.close(fd)
+        SystemCall.shutdown(fd, Int32(SHUT_WR))
+        SystemCall.close(fd)
     }
 
     /// Out of descriptors: stop the source from spinning on a backlog it cannot take, retry soon.
@@ -229,6 +228,6 @@ public final class ControlServer: @unchecked Sendable {
 
     /// One nonblocking send of `bytes`; whatever does not fit is dropped.
     static func sendBestEffort(_ fd: Int32, _ bytes: [UInt8]) {
-        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
+        _ = bytes.withUnsafeBytes { SocketIO.write(fd, $0, flags: Int32(MSG_DONTWAIT)) }
     }
 }

@@ -1,3 +1,4 @@
+import MPRelayCommon
 import MPRelayConfig
 
 /// Pairs each configured endpoint with the address the broker bound for it.

@@ -1,6 +1,8 @@
 public import MPRelayBroker
 public import MPRelayConfig
+public import MPRelayLogging
 import Glibc
+import MPRelayCommon
 import MPRelayProtocol
 import Synchronization
 

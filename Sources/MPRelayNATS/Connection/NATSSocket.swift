@@ -1,4 +1,5 @@
 import Glibc
+import MPRelayPOSIX
 
 /// A blocking TCP socket to one server, with send and receive timeouts.
 ///
@@ -75,14 +76,11 @@ final class NATSSocket: Sendable {
     func sendAll(_ bytes: [UInt8]) throws(NATSError) {
         var offset = 0
         while offset < bytes.count {
-            let count = bytes.withUnsafeBytes {
-                send(descriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            switch bytes.withUnsafeBytes({ SocketIO.write(descriptor, UnsafeRawBufferPointer(rebasing: $0[offset...])) }) {
+            case .transferred(let count): offset += count
+            case .wouldBlock, .endOfFile: throw .socket(url: address.description, operation: "send", errno: EAGAIN)
+            case .failed(let code): throw .socket(url: address.description, operation: "send", errno: code)
             }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .socket(url: address.description, operation: "send", errno: errno)
-            }
-            offset += count
         }
     }
 
@@ -96,15 +94,11 @@ final class NATSSocket: Sendable {
 
     /// One `recv` into `buffer`.
     func receive(into buffer: UnsafeMutableRawBufferPointer) -> Received {
-        while true {
-            let count = recv(descriptor, buffer.baseAddress!, buffer.count, 0)
-            if count > 0 { return .bytes(count) }
-            if count == 0 { return .closed }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return .timedOut
-            default: return .failed(errno)
-            }
+        switch SocketIO.read(descriptor, into: buffer) {
+        case .transferred(let count): return .bytes(count)
+        case .endOfFile: return .closed
+        case .wouldBlock: return .timedOut
+        case .failed(let code): return .failed(code)
         }
     }
 

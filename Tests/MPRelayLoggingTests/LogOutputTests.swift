@@ -1,7 +1,7 @@
 import Dispatch
 import Glibc
-import MPRelayBroker
-import MPRelayConfig
+import MPRelayCommon
+import MPRelayLogging
 import Synchronization
 import Testing
 

@@ -1,7 +1,7 @@
 import Glibc
 import Logging
-import MPRelayBroker
-import MPRelayConfig
+import MPRelayCommon
+import MPRelayLogging
 import Testing
 
 @Suite("Log format")

@@ -1,7 +1,8 @@
 import Glibc
 
-/// Writes whole buffers to a file descriptor, retrying `EINTR` and short writes: the one loop
-/// every mprelay program writes stderr and stdout with.
+/// Writes whole buffers to a blocking file descriptor through ``SystemCall/write(_:_:inherited:)``,
+/// short writes included: the one writer every mprelay program writes stderr and stdout with.
+/// A descriptor its parent closed is a failed write here, not a bug.
 public enum DescriptorWrite {
     /// Writes all of `bytes` to `fd`, blocking while it is full.
     ///
@@ -10,9 +11,7 @@ public enum DescriptorWrite {
     public static func all(_ bytes: UnsafeRawBufferPointer, to fd: Int32) -> Bool {
         var remaining = bytes
         while !remaining.isEmpty {
-            let written = write(fd, remaining.baseAddress, remaining.count)
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return false }
+            guard let written = try? SystemCall.write(fd, remaining, inherited: true), written > 0 else { return false }
             remaining = UnsafeRawBufferPointer(rebasing: remaining[written...])
         }
         return true
@@ -23,5 +22,11 @@ public enum DescriptorWrite {
     public static func all(_ text: String, to fd: Int32) -> Bool {
         var text = text
         return text.withUTF8 { all(UnsafeRawBufferPointer($0), to: fd) }
+    }
+
+    /// Writes `line` and a newline to stderr.
+    @discardableResult
+    public static func standardError(_ line: String) -> Bool {
+        all(line + "\n", to: STDERR_FILENO)
     }
 }

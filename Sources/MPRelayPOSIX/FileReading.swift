@@ -1,15 +1,4 @@
-import Glibc
-
-/// A file that could not be read, and why: the failed call and its errno text, or what kind of
-/// file it is instead of a regular one.
-struct FileError: Error, CustomStringConvertible {
-    let description: String
-
-    /// A failed system call, e.g. `open: No such file or directory`.
-    static func call(_ name: String, errno code: Int32) -> FileError {
-        FileError(description: "\(name): \(String(cString: strerror(code)))")
-    }
-}
+public import Glibc
 
 /// The whole contents of a regular file, at most `limit` bytes, and its permission bits.
 ///
@@ -17,28 +6,35 @@ struct FileError: Error, CustomStringConvertible {
 /// anything but a regular file (a directory, FIFO, socket or device) is refused before a read,
 /// and a file longer than `limit` is refused after reading `limit + 1` bytes, so nothing
 /// unbounded (a huge file, a pseudo-file that reports size 0) is ever held in memory.
-func readFileBytes(_ path: String, limit: Int) throws(FileError) -> (bytes: [UInt8], mode: mode_t) {
-    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-    guard fd >= 0 else { throw .call("open", errno: errno) }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else { throw .call("fstat", errno: errno) }
+///
+/// - Throws: ``FileError`` saying which call failed, or what the file is instead.
+public func readFileBytes(_ path: String, limit: Int) throws(FileError) -> (bytes: [UInt8], mode: mode_t) {
+    let fd = try failingAsFile { () throws(SystemCallError) in try SystemCall.open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY) }
+    defer { SystemCall.close(fd) }
+    let info = try failingAsFile { () throws(SystemCallError) in try SystemCall.status(fd) }
     guard info.st_mode & S_IFMT == S_IFREG else {
         throw FileError(description: "it is \(fileKind(info.st_mode)), not a regular file")
     }
     var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65_536)
+    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 1)
+    defer { chunk.deallocate() }
     while bytes.count <= limit {
-        let wanted = min(chunk.count, limit + 1 - bytes.count)
-        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, wanted) }
-        if count < 0 {
-            if errno == EINTR { continue }
-            throw .call("read", errno: errno)
-        }
+        let wanted = UnsafeMutableRawBufferPointer(rebasing: chunk[..<min(chunk.count, limit + 1 - bytes.count)])
+        // A regular file never answers EAGAIN, O_NONBLOCK or not.
+        let count = try failingAsFile { () throws(SystemCallError) in try SystemCall.read(fd, into: wanted) ?? 0 }
         if count == 0 { return (bytes, info.st_mode) }
-        bytes.append(contentsOf: chunk[..<count])
+        bytes.append(contentsOf: wanted[..<count])
     }
     throw FileError(description: "it is larger than \(limit) bytes")
+}
+
+/// The result of `body`, its failure as a ``FileError``.
+private func failingAsFile<Result>(_ body: () throws(SystemCallError) -> Result) throws(FileError) -> Result {
+    do {
+        return try body()
+    } catch {
+        throw FileError(error)
+    }
 }
 
 /// The kind of a file that is not a regular one, in words.

@@ -1,5 +1,5 @@
 public import Logging
-public import MPRelayConfig
+public import MPRelayCommon
 
 /// One log line as the handlers hand it to a ``LogOutput``: the level, the multiprocessing
 /// "process" it belongs to, the text, and the fields the journal keeps.

@@ -3,7 +3,7 @@ import Glibc
 
 /// A detached thread that runs for the life of the process: the poller's and the deadline
 /// scheduler's loops, which block in system calls and so must not borrow Dispatch's threads.
-enum ServiceThread {
+public enum ServiceThread {
     private final class Body: Sendable {
         let name: String
         let run: @Sendable () -> Void
@@ -15,7 +15,7 @@ enum ServiceThread {
     }
 
     /// Starts `body` on a new thread named `name` (as `top -H` and `perf` show it).
-    static func start(name: String, _ body: @escaping @Sendable () -> Void) {
+    public static func start(name: String, _ body: @escaping @Sendable () -> Void) {
         var thread = pthread_t()
         let argument = Unmanaged.passRetained(Body(name: name, run: body)).toOpaque()
         let status = pthread_create(&thread, nil, { argument in

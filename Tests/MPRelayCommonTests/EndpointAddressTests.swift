@@ -1,4 +1,4 @@
-import MPRelayConfig
+import MPRelayCommon
 import Testing
 
 @Suite("Endpoint addresses")

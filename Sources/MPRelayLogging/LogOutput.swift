@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
-import MPRelayConfig
+import MPRelayCommon
+import MPRelayPOSIX
 import Synchronization
 
 /// Log records on their way out (stderr, or the journal) through a bounded buffer drained by one

@@ -11,6 +11,7 @@ public struct SocketError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Extra explanation when errno alone would not tell the user what to do.
     public let detail: String?
 
+    /// An error for `operation` on `target`, failed with `errno` (0 when no call failed).
     public init(_ operation: String, target: String, errno: Int32, detail: String? = nil) {
         self.operation = operation
         self.target = target
@@ -18,6 +19,12 @@ public struct SocketError: Error, Equatable, Sendable, CustomStringConvertible {
         self.detail = detail
     }
 
+    /// A failed system call on `target`, named as the call itself.
+    public init(_ failure: SystemCallError, target: String, detail: String? = nil) {
+        self.init(failure.call, target: target, errno: failure.errno, detail: detail)
+    }
+
+    /// `operation target failed: strerror (detail)`.
     public var description: String {
         var text = "\(operation) \(target) failed"
         if errno != 0 { text += ": \(String(cString: strerror(errno)))" }

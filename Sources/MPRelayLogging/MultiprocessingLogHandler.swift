@@ -1,5 +1,5 @@
 public import Logging
-public import MPRelayConfig
+public import MPRelayCommon
 import Glibc
 import Synchronization
 

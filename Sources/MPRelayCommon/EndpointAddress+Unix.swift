@@ -13,17 +13,17 @@ extension EndpointAddress {
 
     /// Calls `body` with a `sockaddr_un` holding `sunPath` and its exact length: abstract names
     /// are not NUL-terminated, paths are.
-    public static func withUnixSocketAddress<Result>(
+    public static func withUnixSocketAddress<Result, Failure: Error>(
         _ sunPath: [UInt8],
-        _ body: (UnsafePointer<sockaddr>, socklen_t) -> Result
-    ) -> Result {
+        _ body: (UnsafePointer<sockaddr>, socklen_t) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         precondition(sunPath.count < MemoryLayout.size(ofValue: address.sun_path), "address lengths are checked when parsed")
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: sunPath) }
         let length = MemoryLayout<sa_family_t>.size + sunPath.count + (sunPath.first == 0 ? 0 : 1)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(length)) }
+        return try withUnsafePointer(to: &address) { pointer throws(Failure) in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address throws(Failure) in try body(address, socklen_t(length)) }
         }
     }
 }
