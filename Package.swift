@@ -101,9 +101,12 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
-        // The control socket: the JSON-lines protocol shared by daemon and CLI, and its server.
+        // The control socket's JSON-lines protocol, its blocking client and the text formatting:
+        // what mprelayctl needs, without the broker.
+        .target(name: "MPRelayControl", dependencies: ["MPRelayCommon", "MPRelayPOSIX"]),
+        // The control socket's server in the daemon: access checks, commands, snapshots, metrics.
         .target(
-            name: "MPRelayControl",
+            name: "MPRelayControlServer",
             dependencies: [
                 "CMPRelayShims",
                 "MPRelayCommon",
@@ -111,6 +114,7 @@ let package = Package(
                 "MPRelayPOSIX",
                 "MPRelayBroker",
                 "MPRelayConfig",
+                "MPRelayControl",
                 "MPRelayProtocol",
                 "MPRelayTLS",
                 .product(name: "Logging", package: "swift-log"),
@@ -124,6 +128,7 @@ let package = Package(
                 "MPRelayBroker",
                 "MPRelayConfig",
                 "MPRelayControl",
+                "MPRelayControlServer",
                 "MPRelayLogging",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -152,6 +157,7 @@ let package = Package(
                 "MPRelayBroker",
                 "MPRelayConfig",
                 "MPRelayControl",
+                "MPRelayControlServer",
                 "MPRelayHTTP",
                 "MPRelaySystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -180,7 +186,6 @@ let package = Package(
                 "MPRelayCommon",
                 "MPRelayLogging",
                 "MPRelayPOSIX",
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
@@ -205,6 +210,7 @@ let package = Package(
                 "MPRelayCommon",
                 "MPRelayLogging",
                 "MPRelayControl",
+                "MPRelayControlServer",
                 "MPRelayBroker",
                 "MPRelayClient",
                 "MPRelayConfig",

@@ -4,9 +4,13 @@
 /// `("::1", 6000)` is `"[::1]:6000"`. A path containing `/` is an AF_UNIX socket file; `"@name"` or
 /// Python's `"\0name"` is a Linux abstract AF_UNIX name. `\\.\pipe\NAME` (AF_PIPE) is refused.
 public enum EndpointAddress: Hashable, Sendable, CustomStringConvertible {
+    /// An IPv4 address or host name and a TCP port: `host:port`.
     case inet(host: String, port: Int)
+    /// An IPv6 address and a TCP port: `[addr]:port`.
     case inet6(host: String, port: Int)
+    /// An AF_UNIX socket file: a path containing `/`.
     case unixPath(String)
+    /// A Linux abstract AF_UNIX name, without its leading NUL: `@name`.
     case unixAbstract(String)
     /// A listening socket passed by systemd (socket activation) under `FileDescriptorName=`;
     /// written `socket = "NAME"` in an endpoint instead of `address`.
@@ -85,7 +89,9 @@ public enum EndpointAddress: Hashable, Sendable, CustomStringConvertible {
 
 /// Why an address string was refused.
 public struct AddressError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// What is wrong with the address and which forms are accepted.
     public let description: String
 
+    /// An error that says `description`.
     public init(_ description: String) { self.description = description }
 }

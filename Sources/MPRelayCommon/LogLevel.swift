@@ -13,6 +13,7 @@ public enum LogLevel: String, CaseIterable, Comparable, Sendable {
 
     private var rank: Int { Self.allCases.firstIndex(of: self)! }
 
+    /// Whether `lhs` is less severe than `rhs`.
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
 }
 

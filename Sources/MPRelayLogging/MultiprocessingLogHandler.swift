@@ -4,8 +4,8 @@ import Glibc
 import Synchronization
 
 /// A swift-log handler that writes `[LEVEL/processName] message` lines, the format of Python's
-/// `multiprocessing.log_to_stderr()`, through a ``LogOutput`` (stderr, by default), which never
-/// lets the thread that logs wait for the output's reader.
+/// `multiprocessing.log_to_stderr()`, through a ``LogOutput`` (stderr, or the journal), which
+/// never lets the thread that logs wait for the output's reader.
 ///
 /// `processName` comes from the logger's `processName` metadata (a connection's queue name,
 /// `Connection-N`), else `MainProcess`. The level is shared through a ``LogLevelControl`` so a
@@ -16,7 +16,9 @@ public struct MultiprocessingLogHandler: LogHandler {
 
     private let control: LogLevelControl
     private let output: LogOutput
+    /// Metadata attached to every line of this logger.
     public var metadata: Logger.Metadata = [:]
+    /// Metadata computed for each line.
     public var metadataProvider: Logger.MetadataProvider?
 
     /// Creates a handler whose level follows `control` and whose lines go to `output`.
@@ -25,16 +27,19 @@ public struct MultiprocessingLogHandler: LogHandler {
         self.output = output
     }
 
+    /// The least severe level written; setting it changes every logger sharing the control.
     public var logLevel: Logger.Level {
         get { control.level.swiftLogLevel }
         set { control.level = LogLevel(newValue) }
     }
 
+    /// One metadata value of this logger.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Queues `event` on the output.
     public func log(event: LogEvent) {
         output.append(LogRecord(event, metadata: metadata, provider: metadataProvider))
     }
@@ -49,6 +54,7 @@ public struct MultiprocessingLogHandler: LogHandler {
 public final class LogLevelControl: Sendable {
     private let raw: Atomic<Int>
 
+    /// A control whose level starts at `level`.
     public init(_ level: LogLevel) {
         raw = Atomic(LogLevel.allCases.firstIndex(of: level)!)
     }

@@ -52,14 +52,14 @@ final class NATSLink: MessageLink {
             // The server handles commands in order: the PONG means the SUB is in effect.
             try waitFor { if case .pong = $0 { return true } else { return false } }
         } catch {
-            close(fileDescriptor)
-            readBuffer.deallocate()
             throw BenchError(.setup, "nats-server at \(address): \(error)")
         }
     }
 
+    // Also when the initializer throws after connecting: every stored property is set by then,
+    // so deinit runs (releasing them in the initializer too closed and freed them twice).
     deinit {
-        close(fileDescriptor)
+        SystemCall.close(fileDescriptor)
         readBuffer.deallocate()
     }
 

@@ -5,6 +5,7 @@ import MPRelayBroker
 import MPRelayCommon
 import MPRelayConfig
 import MPRelayControl
+import MPRelayControlServer
 import MPRelayHTTP
 import MPRelayLogging
 import MPRelaySystemd

@@ -69,11 +69,8 @@ struct MPRelayDaemon: ParsableCommand {
         }
         let levelControl = LogLevelControl(loaded.broker.logLevel)
         let journal = loaded.broker.logTarget == .journal && JournalSink.isAvailable
-        let logOutput = journal ? JournalLogHandler.output() : LogOutput.descriptor(STDERR_FILENO)
-        LoggingSystem.bootstrap { _ in
-            if journal { return JournalLogHandler(control: levelControl, output: logOutput) }
-            return MultiprocessingLogHandler(control: levelControl, output: logOutput)
-        }
+        let logOutput = journal ? JournalOutput.make() : LogOutput.descriptor(STDERR_FILENO)
+        LoggingSystem.bootstrap { _ in MultiprocessingLogHandler(control: levelControl, output: logOutput) }
         let daemon = Daemon(
             configuration: loaded,
             path: config,

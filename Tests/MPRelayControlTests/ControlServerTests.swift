@@ -6,6 +6,7 @@ import MPRelayClient
 import MPRelayCommon
 import MPRelayConfig
 import MPRelayControl
+import MPRelayControlServer
 import MPRelayLogging
 import MPRelayProtocol
 import Synchronization

@@ -1,7 +1,6 @@
 import Foundation
 import Glibc
 import MPRelayCommon
-import MPRelayConfig
 import MPRelayPOSIX
 
 /// A blocking connection to the daemon's control socket: one request, one answer line at a time.
@@ -38,11 +37,12 @@ public final class ControlConnection {
                 try SystemCall.connect(fd, address, length)
             }
         } catch {
-            SystemCall.close(fd)
             throw ControlClientError.connect(socketPath, errno: error.errno)
         }
     }
 
+    // Also when the initializer throws after opening the socket: every stored property is set
+    // by then, so deinit runs (closing the descriptor in the initializer too closed it twice).
     deinit { SystemCall.close(fd) }
 
     /// Sends `request` and returns the answer line as received, without its newline.

@@ -1,6 +1,5 @@
 public import MPRelayCommon
 import Foundation
-import MPRelayConfig
 
 /// One control request: a command and its arguments.
 ///

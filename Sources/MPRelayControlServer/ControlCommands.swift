@@ -3,6 +3,7 @@ import Logging
 import MPRelayBroker
 import MPRelayCommon
 import MPRelayConfig
+import MPRelayControl
 import MPRelayLogging
 import MPRelayProtocol
 

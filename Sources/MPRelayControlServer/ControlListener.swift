@@ -2,6 +2,7 @@ import Glibc
 import MPRelayBroker
 import MPRelayCommon
 import MPRelayConfig
+import MPRelayControl
 import MPRelayPOSIX
 
 /// Opens the control socket file: the broker's ``ListeningSocket`` with the control socket's

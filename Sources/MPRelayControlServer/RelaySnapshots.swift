@@ -1,5 +1,6 @@
 public import MPRelayBroker
 public import MPRelayConfig
+public import MPRelayControl
 public import MPRelayLogging
 import Glibc
 import MPRelayCommon

@@ -1,5 +1,6 @@
 import Foundation
 import MPRelayBroker
+import MPRelayControl
 import MPRelayProtocol
 import MPRelayTLS
 import Prometheus

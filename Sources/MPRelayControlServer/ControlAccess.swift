@@ -1,4 +1,5 @@
 import MPRelayConfig
+import MPRelayControl
 
 /// Who may use the control socket: root and the daemon's own user always; others only when their
 /// uid is in `allow_users` or one of their groups (primary or supplementary) is in `allow_groups`.

@@ -4,6 +4,7 @@ public import MPRelayPOSIX
 import Dispatch
 import Glibc
 import MPRelayBroker
+import MPRelayControl
 import MPRelayLogging
 import Synchronization
 

@@ -1,4 +1,5 @@
 import Glibc
+import MPRelayControl
 
 /// When the daemon started serving, by the wall clock for people and the monotonic clock for
 /// the uptime (which must not jump when the wall clock is set).

@@ -1,5 +1,6 @@
 import MPRelayCommon
 import MPRelayConfig
+import MPRelayControl
 
 /// Pairs each configured endpoint with the address the broker bound for it.
 ///

@@ -1,5 +1,6 @@
 import Dispatch
 import MPRelayConfig
+import MPRelayControl
 
 /// The bounds one control client is held to, fixed when it connects.
 struct ControlLimits: Sendable {

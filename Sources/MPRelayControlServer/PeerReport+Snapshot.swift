@@ -1,4 +1,5 @@
 import MPRelayBroker
+import MPRelayControl
 import MPRelayTLS
 
 extension PeerReport {

@@ -1,5 +1,6 @@
 import CMPRelayShims
 import Glibc
+import MPRelayControl
 
 /// Who is at the other end of an accepted AF_UNIX connection, as the kernel says: SO_PEERCRED for
 /// the process, user and primary group, SO_PEERGROUPS for the supplementary groups.

@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import Logging
+import MPRelayControl
 import MPRelayPOSIX
 
 /// One accepted control connection: its input and output buffers, its deadline and its dispatch
