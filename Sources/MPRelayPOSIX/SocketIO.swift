@@ -1,10 +1,8 @@
-import Glibc
-
 /// The socket calls of the relay path as values to switch on: ``SystemCall/receive(_:into:flags:)``
 /// and ``SystemCall/send(_:_:flags:)`` with every outcome, failures included, an ``IOResult``.
 public enum SocketIO {
     /// Receives once from `fd` into `buffer`.
-    @inline(__always)
+    @inlinable
     public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> IOResult {
         do throws(SystemCallError) {
             guard let count = try SystemCall.receive(fd, into: buffer) else { return .wouldBlock }
@@ -16,7 +14,7 @@ public enum SocketIO {
 
     /// Sends once from `bytes` to `fd`, never raising SIGPIPE; `flags` adds to `MSG_NOSIGNAL`
     /// (`MSG_DONTWAIT` on a blocking socket).
-    @inline(__always)
+    @inlinable
     public static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, flags: Int32 = 0) -> IOResult {
         do throws(SystemCallError) {
             guard let count = try SystemCall.send(fd, bytes, flags: flags) else { return .wouldBlock }

@@ -22,6 +22,7 @@ extension SystemCall {
     /// the peer closed its side, or nil when there is nothing to receive yet.
     ///
     /// - Throws: ``SystemCallError`` of `recv`.
+    @inlinable
     public static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, flags: Int32 = 0) throws(SystemCallError) -> Int? {
         try retrying("recv") { Glibc.recv(fd, buffer.baseAddress, buffer.count, flags) }
     }
@@ -30,6 +31,7 @@ extension SystemCall {
     /// peer that went away is `EPIPE`, never SIGPIPE: the count sent, or nil when there is no room.
     ///
     /// - Throws: ``SystemCallError`` of `send`.
+    @inlinable
     public static func send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, flags: Int32 = 0) throws(SystemCallError) -> Int? {
         try retrying("send") { Glibc.send(fd, bytes.baseAddress, bytes.count, flags | Int32(MSG_NOSIGNAL)) }
     }

@@ -1,4 +1,4 @@
-import Glibc
+public import Glibc
 
 /// The one family of system-call wrappers every mprelay module calls the kernel through.
 ///
@@ -20,7 +20,7 @@ public enum SystemCall {
     ///     stdout, stderr), which its parent may have closed: then `EBADF` is thrown, not a bug.
     ///   - body: the call; it returns a negative value and sets errno on failure.
     /// - Throws: ``SystemCallError`` with `call` and the errno of any other failure.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func retrying<Result: FixedWidthInteger>(
         _ call: String,
         inherited: Bool = false,
@@ -46,7 +46,7 @@ public enum SystemCall {
 
     /// Runs `body` like ``retrying(_:_:)``, for calls on blocking descriptors or calls that
     /// cannot return `EAGAIN`: that errno, too, is thrown.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func blocking<Result: FixedWidthInteger>(
         _ call: String,
         _ body: () -> Result
@@ -56,7 +56,7 @@ public enum SystemCall {
     }
 
     /// Stops the process on an errno that only a bug produces.
-    @inline(__always)
+    @usableFromInline
     static func preconditionIsNotBug(_ code: Int32, in call: String) {
         precondition(code != EBADF && code != EFAULT, "\(call) failed with \(String(cString: strerror(code))): a bug in mprelay")
     }
