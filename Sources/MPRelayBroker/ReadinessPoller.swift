@@ -165,7 +165,7 @@ final class ReadinessPoller: Sendable {
                 while true { sleep(3_600) }
             }
             var byte: UInt8 = 1
-            _ = send(fds[1], &byte, 1, Int32(MSG_NOSIGNAL))
+            _ = withUnsafeBytes(of: &byte) { SocketIO.write(fds[1], $0) }
             // One at a time: a thread that took two events in one batch would leave the second.
             _ = taken.wait(timeout: .now() + 5)
         }

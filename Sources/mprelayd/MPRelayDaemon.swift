@@ -103,5 +103,5 @@ struct MPRelayDaemon: ParsableCommand {
 
 /// Writes a line to stderr (Glibc's `stderr` global is not usable in Swift 6 mode).
 func printError(_ line: String) {
-    DescriptorWrite.all(line + "\n", to: STDERR_FILENO)
+    DescriptorWrite.standardError(line)
 }
