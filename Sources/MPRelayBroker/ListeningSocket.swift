@@ -112,19 +112,11 @@ public struct ListeningSocket: Sendable {
         to address: EndpointAddress,
         _ bind: (Int32) throws(SystemCallError) -> Void
     ) throws(SocketError) -> Int32 {
-        let fd: Int32
         do {
-            fd = try SystemCall.socket(family, SOCK_STREAM, nonblocking: true)
+            return try SystemCall.socket(family, SOCK_STREAM, nonblocking: true, setUp: bind)
         } catch {
             throw SocketError(error, target: address.description)
         }
-        do {
-            try bind(fd)
-        } catch {
-            SystemCall.close(fd)
-            throw SocketError(error, target: address.description)
-        }
-        return fd
     }
 
     private static func listenOn(_ fd: Int32, boundAddress: EndpointAddress, backlog: Int32) throws(SocketError) -> ListeningSocket {

@@ -212,19 +212,11 @@ public final class RelayClient {
         to address: EndpointAddress,
         _ connect: (Int32) throws(SystemCallError) -> Void
     ) throws(RelayClientError) -> Int32 {
-        let fd: Int32
         do {
-            fd = try SystemCall.socket(family, SOCK_STREAM)
+            return try SystemCall.socket(family, SOCK_STREAM, setUp: connect)
         } catch {
-            throw RelayClientError(.connectFailed, "\(error)")
+            throw RelayClientError(.connectFailed, "\(error.call) \(address): \(String(cString: strerror(error.errno)))")
         }
-        do {
-            try connect(fd)
-        } catch {
-            SystemCall.close(fd)
-            throw RelayClientError(.connectFailed, "connect \(address): \(String(cString: strerror(error.errno)))")
-        }
-        return fd
     }
 
     private func authenticate(authkey: [UInt8]) throws(RelayClientError) {

@@ -10,6 +10,26 @@ extension SystemCall {
         return try blocking("socket") { Glibc.socket(domain, flags, 0) }
     }
 
+    /// A new socket, as ``socket(_:_:nonblocking:)`` makes it, that `setUp` binds or connects;
+    /// closed again when `setUp` fails.
+    ///
+    /// - Throws: ``SystemCallError`` of `socket`, or what `setUp` threw.
+    public static func socket(
+        _ domain: Int32,
+        _ type: __socket_type,
+        nonblocking: Bool = false,
+        setUp: (Int32) throws(SystemCallError) -> Void
+    ) throws(SystemCallError) -> Int32 {
+        let fd = try socket(domain, type, nonblocking: nonblocking)
+        do {
+            try setUp(fd)
+        } catch {
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
     /// Binds `fd` to `address` (`bind(2)`).
     ///
     /// - Throws: ``SystemCallError`` of `bind`.

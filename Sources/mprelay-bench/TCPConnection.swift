@@ -24,15 +24,11 @@ enum TCPConnection {
         defer { freeaddrinfo(results) }
         let fd: Int32
         do {
-            fd = try SystemCall.socket(family, SOCK_STREAM)
+            fd = try SystemCall.socket(family, SOCK_STREAM) { fd throws(SystemCallError) in
+                try SystemCall.connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen)
+            }
         } catch {
-            throw BenchError(.setup, "\(error)")
-        }
-        do {
-            try SystemCall.connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen)
-        } catch {
-            SystemCall.close(fd)
-            throw BenchError(.setup, "connect \(address): \(String(cString: strerror(error.errno)))")
+            throw BenchError(.setup, "\(error.call) \(address): \(String(cString: strerror(error.errno)))")
         }
         SocketOptions.setNoDelay(fd)
         SocketOptions.setTimeouts(fd, seconds: SocketOptions.ioTimeout)
