@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "mprelayd", targets: ["mprelayd"]),
         .executable(name: "mprelayctl", targets: ["mprelayctl"]),
         .executable(name: "mprelay-bench", targets: ["mprelay-bench"]),
+        .library(name: "MPRelayCommon", targets: ["MPRelayCommon"]),
         .library(name: "MPRelayProtocol", targets: ["MPRelayProtocol"]),
         .library(name: "MPRelayClient", targets: ["MPRelayClient"]),
         .library(name: "MPRelayCore", targets: ["MPRelayCore"]),
@@ -37,25 +38,40 @@ let package = Package(
         .target(name: "MPRelayTOML"),
         // Test support: decodes TOML documents streamed on stdin and prints each in the toml-test
         // JSON form, for the differential test against CPython's tomllib (Tests/toml-differential).
-        .executableTarget(name: "toml-decode", dependencies: ["MPRelayTOML"]),
+        .executableTarget(name: "toml-decode", dependencies: ["MPRelayPOSIX", "MPRelayTOML"]),
         // A NATS client: the protocol codec (no sockets), the connection, JetStream key-value.
-        .target(name: "MPRelayNATS", dependencies: ["MPRelayTLS"]),
+        .target(name: "MPRelayNATS", dependencies: ["MPRelayPOSIX", "MPRelayTLS"]),
         // The configuration model and its TOML loader. No sockets.
         .target(
             name: "MPRelayConfig",
-            dependencies: ["MPRelayProtocol", "MPRelayTOML"]
+            dependencies: ["MPRelayCommon", "MPRelayPOSIX", "MPRelayProtocol", "MPRelayTOML"]
         ),
         // The relay's decisions without sockets: registry, registration, access rules, routing,
         // queue bounds, presence. Events in, decisions out; the broker performs them.
         .target(name: "MPRelayCore", dependencies: ["MPRelayProtocol"]),
         // The few socket calls glibc declares only under _GNU_SOURCE.
         .target(name: "CMPRelayShims"),
+        // The bottom layer: the one family of system-call wrappers (EINTR retried here only,
+        // EAGAIN a value, EBADF a bug), socket I/O, the bounded file reader, the stderr writer.
+        .target(name: "MPRelayPOSIX", dependencies: ["CMPRelayShims"]),
+        // What every mprelay program shares without linking the broker or the config loader:
+        // the version, endpoint addresses and their parsing, log levels. No I/O.
+        .target(name: "MPRelayCommon"),
+        // Log lines in Python's multiprocessing format, through a bounded output that never
+        // blocks the thread that logs: used by the daemon's broker, control and systemd layers.
+        .target(
+            name: "MPRelayLogging",
+            dependencies: ["MPRelayCommon", "MPRelayPOSIX", .product(name: "Logging", package: "swift-log")]
+        ),
         // The broker: endpoints and connections, the I/O driver that performs the core's decisions.
         .target(
             name: "MPRelayBroker",
             dependencies: [
                 "CMPRelayShims",
+                "MPRelayCommon",
                 "MPRelayCore",
+                "MPRelayLogging",
+                "MPRelayPOSIX",
                 "MPRelayProtocol",
                 "MPRelayConfig",
                 "MPRelayTLS",
@@ -67,12 +83,20 @@ let package = Package(
         // A blocking Swift client, for mprelay-bench, tests and Swift programs.
         .target(
             name: "MPRelayClient",
-            dependencies: ["MPRelayProtocol", "MPRelayConfig", "MPRelayTLS", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "MPRelayCommon",
+                "MPRelayPOSIX",
+                "MPRelayProtocol",
+                "MPRelayTLS",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // The load generator: throughput, latency, fan-in, idle connections, handshakes.
         .executableTarget(
             name: "mprelay-bench",
             dependencies: [
+                "MPRelayCommon",
+                "MPRelayPOSIX",
                 "MPRelayClient",
                 "MPRelayConfig",
                 "MPRelayNATS",
@@ -82,13 +106,20 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
-        // The control socket: the JSON-lines protocol shared by daemon and CLI, and its server.
+        // The control socket's JSON-lines protocol, its blocking client and the text formatting:
+        // what mprelayctl needs, without the broker.
+        .target(name: "MPRelayControl", dependencies: ["MPRelayCommon", "MPRelayPOSIX"]),
+        // The control socket's server in the daemon: access checks, commands, snapshots, metrics.
         .target(
-            name: "MPRelayControl",
+            name: "MPRelayControlServer",
             dependencies: [
                 "CMPRelayShims",
+                "MPRelayCommon",
+                "MPRelayLogging",
+                "MPRelayPOSIX",
                 "MPRelayBroker",
                 "MPRelayConfig",
+                "MPRelayControl",
                 "MPRelayProtocol",
                 "MPRelayTLS",
                 .product(name: "Logging", package: "swift-log"),
@@ -102,6 +133,8 @@ let package = Package(
                 "MPRelayBroker",
                 "MPRelayConfig",
                 "MPRelayControl",
+                "MPRelayControlServer",
+                "MPRelayLogging",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -112,8 +145,10 @@ let package = Package(
         .executableTarget(
             name: "mprelayctl",
             dependencies: [
+                "MPRelayCommon",
+                "MPRelayPOSIX",
                 "MPRelayControl",
-                "MPRelayBroker",
+                // For --config: the [control] table of the daemon's configuration file.
                 "MPRelayConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -121,9 +156,13 @@ let package = Package(
         .executableTarget(
             name: "mprelayd",
             dependencies: [
+                "MPRelayCommon",
+                "MPRelayLogging",
+                "MPRelayPOSIX",
                 "MPRelayBroker",
                 "MPRelayConfig",
                 "MPRelayControl",
+                "MPRelayControlServer",
                 "MPRelayHTTP",
                 "MPRelaySystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -138,7 +177,7 @@ let package = Package(
         ),
         // TLS sessions driven with bytes: contexts, handshakes, records; TLSStream over a blocking
         // socket for clients.
-        .target(name: "MPRelayTLS", dependencies: ["COpenSSL"]),
+        .target(name: "MPRelayTLS", dependencies: ["COpenSSL", "MPRelayPOSIX"]),
         // libsystemd: sd_notify, socket activation, the journal. A system library, not vendored.
         .systemLibrary(
             name: "CSystemd",
@@ -150,9 +189,9 @@ let package = Package(
             name: "MPRelaySystemd",
             dependencies: [
                 "CSystemd",
-                "MPRelayBroker",
-                "MPRelayConfig",
-                .product(name: "Logging", package: "swift-log"),
+                "MPRelayCommon",
+                "MPRelayLogging",
+                "MPRelayPOSIX",
             ]
         ),
         .testTarget(
@@ -162,14 +201,23 @@ let package = Package(
         ),
         .testTarget(name: "MPRelayCoreTests", dependencies: ["MPRelayCore", "MPRelayProtocol"]),
         .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS", "MPRelayTLS"], resources: [.copy("Vectors")]),
-        .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayProtocol"]),
+        .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayCommon", "MPRelayConfig", "MPRelayProtocol"]),
+        .testTarget(name: "MPRelayCommonTests", dependencies: ["MPRelayCommon"]),
+        .testTarget(
+            name: "MPRelayLoggingTests",
+            dependencies: ["MPRelayCommon", "MPRelayLogging", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "MPRelayTLSTests", dependencies: ["MPRelayTLS"]),
         .testTarget(name: "MPRelayTOMLTests", dependencies: ["MPRelayTOML"]),
+        .testTarget(name: "MPRelayPOSIXTests", dependencies: ["MPRelayPOSIX"]),
         .testTarget(name: "MPRelayHTTPTests", dependencies: ["MPRelayHTTP"]),
         .testTarget(
             name: "MPRelayControlTests",
             dependencies: [
+                "MPRelayCommon",
+                "MPRelayLogging",
                 "MPRelayControl",
+                "MPRelayControlServer",
                 "MPRelayBroker",
                 "MPRelayClient",
                 "MPRelayConfig",
@@ -180,6 +228,8 @@ let package = Package(
         .testTarget(
             name: "MPRelayBrokerTests",
             dependencies: [
+                "MPRelayCommon",
+                "MPRelayPOSIX",
                 "MPRelayBroker",
                 "MPRelayClient",
                 "MPRelayConfig",
@@ -191,8 +241,8 @@ let package = Package(
             name: "MPRelaySystemdTests",
             dependencies: [
                 "MPRelaySystemd",
-                "MPRelayBroker",
-                "MPRelayConfig",
+                "MPRelayCommon",
+                "MPRelayLogging",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -41,7 +41,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "fuzz-config",
-            dependencies: ["FuzzSupport", .product(name: "MPRelayConfig", package: "mprelay")]
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "MPRelayCommon", package: "mprelay"),
+                .product(name: "MPRelayConfig", package: "mprelay"),
+            ]
         ),
     ]
 )

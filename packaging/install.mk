@@ -30,7 +30,7 @@ MPRELAYD_BIN ?= $(MPRELAY_TOP)/.build/release/mprelayd
 MPRELAYCTL_BIN ?= $(dir $(MPRELAYD_BIN))mprelayctl
 INSTALL ?= install
 
-MPRELAY_VERSION ?= $(shell sed -n 's/.*static let current = "\(.*\)".*/\1/p' $(MPRELAY_TOP)/Sources/MPRelayBroker/MPRelayVersion.swift)
+MPRELAY_VERSION ?= $(shell sed -n 's/.*static let current = "\(.*\)".*/\1/p' $(MPRELAY_TOP)/Sources/MPRelayCommon/MPRelayVersion.swift)
 DEB_ARCH ?= $(shell dpkg --print-architecture 2>/dev/null)
 DEB_MAINTAINER ?= mprelay maintainers <mprelay@example.org>
 DEB_DIR ?= $(MPRELAY_TOP)/.build/deb
@@ -84,7 +84,7 @@ uninstall:
 # The .deb: PREFIX=/usr, /etc/mprelay/mprelay.toml as a conffile, maintainer scripts that create
 # the user and /run/mprelay and reload systemd, and enable or start nothing.
 deb:
-	@test -n "$(MPRELAY_VERSION)" || { echo "deb: cannot read the version from Sources/MPRelayBroker/MPRelayVersion.swift" >&2; exit 1; }
+	@test -n "$(MPRELAY_VERSION)" || { echo "deb: cannot read the version from Sources/MPRelayCommon/MPRelayVersion.swift" >&2; exit 1; }
 	@test -n "$(DEB_ARCH)" || { echo "deb: dpkg --print-architecture failed: build the .deb on Debian or Ubuntu" >&2; exit 1; }
 	@if ldd "$(MPRELAYD_BIN)" 2>/dev/null | grep -q 'libswift\|libdispatch\|libFoundation'; then \
 		echo "deb: $(MPRELAYD_BIN) needs the Swift runtime libraries, which a target machine does not have:" >&2; \

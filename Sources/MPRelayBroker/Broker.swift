@@ -1,5 +1,7 @@
 public import Logging
+public import MPRelayCommon
 public import MPRelayConfig
+public import MPRelayPOSIX
 import Dispatch
 import MPRelayCore
 import MPRelayProtocol

@@ -1,8 +1,10 @@
 import Dispatch
 import Glibc
 import Logging
+import MPRelayCommon
 import MPRelayConfig
 import MPRelayCore
+import MPRelayPOSIX
 import MPRelayProtocol
 import Synchronization
 

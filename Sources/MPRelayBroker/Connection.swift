@@ -2,8 +2,11 @@ import Crypto
 import Dispatch
 import Glibc
 import Logging
+import MPRelayCommon
 import MPRelayConfig
 import MPRelayCore
+import MPRelayLogging
+import MPRelayPOSIX
 import MPRelayProtocol
 import MPRelayTLS
 import Synchronization

@@ -1,5 +1,6 @@
 import Dispatch
 import HeapModule
+import MPRelayPOSIX
 import Synchronization
 
 /// Calls owners on their own queue once a deadline they set has passed, from one thread that

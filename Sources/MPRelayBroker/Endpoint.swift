@@ -1,9 +1,10 @@
-import CMPRelayShims
 import Crypto
 import Dispatch
 import Glibc
 import Logging
+import MPRelayCommon
 import MPRelayConfig
+import MPRelayPOSIX
 import Synchronization
 
 /// One listening address: accepts connections and hands each to a new ``Connection``.
@@ -26,7 +27,7 @@ final class Endpoint: @unchecked Sendable {
         do {
             self.current = Mutex(try EndpointDescription(configured, boundAddress: socket.boundAddress, allowLegacyMD5: allowLegacyMD5))
         } catch {
-            if !socket.isInherited { close(socket.fd) }
+            if !socket.isInherited { SystemCall.close(socket.fd) }
             socket.removeFile()
             throw error
         }
@@ -79,7 +80,7 @@ final class Endpoint: @unchecked Sendable {
             if let registration {
                 ReadinessPoller.shared.cancel(registration)
                 self.registration = nil
-                if !socket.isInherited { close(socket.fd) }
+                if !socket.isInherited { SystemCall.close(socket.fd) }
             }
         }
         socket.removeFile()
@@ -98,25 +99,28 @@ final class Endpoint: @unchecked Sendable {
         for _ in 0..<Self.acceptsPerTurn {
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let fd = withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    mprelay_accept4(socket.fd, $0, &length, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+            let accepted = Result { () throws(SystemCallError) in
+                try withUnsafeMutablePointer(to: &storage) { pointer throws(SystemCallError) in
+                    try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address throws(SystemCallError) in
+                        try SystemCall.accept(socket.fd, address: address, length: &length)
+                    }
                 }
             }
-            if fd < 0 {
-                switch errno {
-                case EINTR, ECONNABORTED:
-                    continue
-                case EAGAIN, EWOULDBLOCK:
-                    return true
-                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    context.logger.error("accept on \(boundAddress) failed: \(String(cString: strerror(errno))); pausing accepts for 100 ms")
-                    pauseAccepting()
-                    return true
-                default:
-                    context.logger.error("accept on \(boundAddress) failed: \(String(cString: strerror(errno)))")
-                    return true
-                }
+            let fd: Int32
+            switch accepted {
+            case .success(let descriptor?):
+                fd = descriptor
+            case .success(nil):
+                return true
+            case .failure(let error) where error.errno == ECONNABORTED:
+                continue
+            case .failure(let error) where [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error.errno):
+                context.logger.error("accept on \(boundAddress) failed: \(String(cString: strerror(error.errno))); pausing accepts for 100 ms")
+                pauseAccepting()
+                return true
+            case .failure(let error):
+                context.logger.error("accept on \(boundAddress) failed: \(String(cString: strerror(error.errno)))")
+                return true
             }
             let (remote, origin) = SocketPeer.describe(fd: fd, address: storage)
             admit(fd, remote: remote, origin: origin, isTCP: storage.ss_family != sa_family_t(AF_UNIX))
@@ -131,14 +135,14 @@ final class Endpoint: @unchecked Sendable {
         if context.authFailures.isRefused(origin) {
             context.statistics.connectionsRefused.add(1, ordering: .relaxed)
             context.logger.debug("refused connection from \(remote) on \(boundAddress): too many failed handshakes from \(origin)")
-            close(fd)
+            SystemCall.close(fd)
             return
         }
         if isTCP { SocketIO.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1) }
         let connection = Connection(fd: fd, remote: remote, origin: origin, listener: self, context: context)
         if let refusal = context.admit(connection) {
             context.logger.warning("refused connection from \(remote) on \(boundAddress): \(refusal)")
-            close(fd)
+            SystemCall.close(fd)
             return
         }
         connection.logger.debug("accepted from \(remote) on \(boundAddress)")

@@ -1,5 +1,7 @@
 import Crypto
+import MPRelayCommon
 import MPRelayConfig
+import MPRelayPOSIX
 import MPRelayProtocol
 import MPRelayTLS
 

@@ -1,4 +1,5 @@
-public import MPRelayConfig
+public import MPRelayCommon
+public import MPRelayPOSIX
 import CMPRelayShims
 import Glibc
 
@@ -42,7 +43,7 @@ public struct ListeningSocket: Sendable {
             let fd = try bindUnix(address)
             guard chmod(path, mode_t(mode)) == 0 else {
                 let error = errno
-                close(fd)
+                SystemCall.close(fd)
                 unlink(path)
                 throw SocketError("chmod", target: path, errno: error)
             }
@@ -80,14 +81,10 @@ public struct ListeningSocket: Sendable {
             throw SocketError("resolve", target: address.description, errno: 0, detail: String(cString: gai_strerror(status)))
         }
         defer { freeaddrinfo(results) }
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw SocketError("socket", target: address.description, errno: errno) }
-        SocketIO.setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
-        if family == AF_INET6 { SocketIO.setOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 1) }
-        guard bind(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
-            let error = errno
-            close(fd)
-            throw SocketError("bind", target: address.description, errno: error)
+        let fd = try bound(family, to: address) { fd throws(SystemCallError) in
+            SocketIO.setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
+            if family == AF_INET6 { SocketIO.setOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 1) }
+            try SystemCall.bind(fd, first.pointee.ai_addr, first.pointee.ai_addrlen)
         }
         return try listenOn(fd, boundAddress: address.withPort(boundPort(fd)), backlog: backlog)
     }
@@ -102,22 +99,32 @@ public struct ListeningSocket: Sendable {
     }
 
     private static func bindUnix(_ address: EndpointAddress) throws(SocketError) -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw SocketError("socket", target: address.description, errno: errno) }
-        let result = EndpointAddress.withUnixSocketAddress(address.unixPathBytes ?? []) { bind(fd, $0, $1) }
-        guard result == 0 else {
-            let error = errno
-            close(fd)
-            throw SocketError("bind", target: address.description, errno: error)
+        try bound(AF_UNIX, to: address) { fd throws(SystemCallError) in
+            try EndpointAddress.withUnixSocketAddress(address.unixPathBytes ?? []) { pointer, length throws(SystemCallError) in
+                try SystemCall.bind(fd, pointer, length)
+            }
         }
-        return fd
+    }
+
+    /// A new nonblocking stream socket of `family` that `bind` bound to `address`.
+    private static func bound(
+        _ family: Int32,
+        to address: EndpointAddress,
+        _ bind: (Int32) throws(SystemCallError) -> Void
+    ) throws(SocketError) -> Int32 {
+        do {
+            return try SystemCall.socket(family, SOCK_STREAM, nonblocking: true, setUp: bind)
+        } catch {
+            throw SocketError(error, target: address.description)
+        }
     }
 
     private static func listenOn(_ fd: Int32, boundAddress: EndpointAddress, backlog: Int32) throws(SocketError) -> ListeningSocket {
-        guard listen(fd, backlog) == 0 else {
-            let error = errno
-            close(fd)
-            throw SocketError("listen", target: boundAddress.description, errno: error)
+        do {
+            try SystemCall.listen(fd, backlog: backlog)
+        } catch {
+            SystemCall.close(fd)
+            throw SocketError(error, target: boundAddress.description)
         }
         return ListeningSocket(fd: fd, boundAddress: boundAddress)
     }
@@ -137,10 +144,16 @@ public struct ListeningSocket: Sendable {
         guard info.st_mode & S_IFMT == S_IFSOCK else {
             throw SocketError("bind", target: path, errno: EEXIST, detail: "the path exists and is not a socket; remove it or choose another path")
         }
-        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard probe >= 0 else { throw SocketError("socket", target: path, errno: errno) }
-        defer { close(probe) }
-        let connected = EndpointAddress.withUnixSocketAddress(Array(path.utf8)) { connect(probe, $0, $1) } == 0
+        let probe: Int32
+        do {
+            probe = try SystemCall.socket(AF_UNIX, SOCK_STREAM)
+        } catch {
+            throw SocketError(error, target: path)
+        }
+        defer { SystemCall.close(probe) }
+        let connected = (try? EndpointAddress.withUnixSocketAddress(Array(path.utf8)) { pointer, length throws(SystemCallError) in
+            try SystemCall.connect(probe, pointer, length)
+        }) != nil
         if connected {
             throw SocketError("bind", target: path, errno: EADDRINUSE, detail: "another process is listening on this socket")
         }

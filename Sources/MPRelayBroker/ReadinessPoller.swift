@@ -1,6 +1,7 @@
 import CMPRelayShims
 import Dispatch
 import Glibc
+import MPRelayPOSIX
 import Synchronization
 
 /// Tells sockets' owners that they can read or write, and runs their handler on their own serial
@@ -164,7 +165,7 @@ final class ReadinessPoller: Sendable {
                 while true { sleep(3_600) }
             }
             var byte: UInt8 = 1
-            _ = send(fds[1], &byte, 1, Int32(MSG_NOSIGNAL))
+            _ = withUnsafeBytes(of: &byte) { SocketIO.write(fds[1], $0) }
             // One at a time: a thread that took two events in one batch would leave the second.
             _ = taken.wait(timeout: .now() + 5)
         }
@@ -185,12 +186,13 @@ final class ReadinessPoller: Sendable {
         let capacity = 64
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         while true {
-            let count = mprelay_epoll_wait(epollFD, events, Int32(capacity), -1)
-            if count < 0 {
-                precondition(errno == EINTR, "epoll_wait failed: \(String(cString: strerror(errno)))")
-                continue
+            let count: Int
+            do {
+                count = try SystemCall.epollWait(epollFD, events, capacity: Int32(capacity), timeout: -1)
+            } catch {
+                preconditionFailure("\(error)")
             }
-            for index in 0..<Int(count) {
+            for index in 0..<count {
                 let token = events[index].data.u64
                 let flags = events[index].events
                 var readiness: Readiness = []

@@ -1,6 +1,7 @@
 import CMPRelayShims
 import Dispatch
 import Glibc
+import MPRelayPOSIX
 import Synchronization
 
 /// The watchdog's probe along the path a message travels: a byte written into an internal
@@ -38,13 +39,13 @@ final class RelayProbe: Sendable {
         do {
             registration = try ReadinessPoller.shared.watch(local, on: queue) { _ in
                 var buffer = [UInt8](repeating: 0, count: 64)
-                while buffer.withUnsafeMutableBytes({ read(local, $0.baseAddress, $0.count) }) > 0 {}
+                while case .transferred = buffer.withUnsafeMutableBytes({ SocketIO.read(local, into: $0) }) {}
                 for completion in waiting.completions.withLock({ pending in defer { pending = [] }; return pending }) { completion() }
                 return true
             }
         } catch {
-            close(fds[0])
-            close(fds[1])
+            SystemCall.close(fds[0])
+            SystemCall.close(fds[1])
             throw error
         }
     }
@@ -54,12 +55,12 @@ final class RelayProbe: Sendable {
         waiting.completions.withLock { $0.append(completion) }
         var byte: UInt8 = 1
         // A full pair (EAGAIN) already holds bytes the handler has yet to see: nothing is lost.
-        _ = Glibc.send(remote, &byte, 1, Int32(MSG_NOSIGNAL))
+        _ = withUnsafeBytes(of: &byte) { SocketIO.write(remote, $0) }
     }
 
     deinit {
         ReadinessPoller.shared.cancel(registration)
-        close(local)
-        close(remote)
+        SystemCall.close(local)
+        SystemCall.close(remote)
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Glibc
-public import MPRelayConfig
+public import MPRelayCommon
+import MPRelayPOSIX
 public import MPRelayProtocol
 public import MPRelayTLS
 
@@ -39,19 +40,16 @@ public final class RelayClient {
     ) throws(RelayClientError) {
         self.name = name
         self.fileDescriptor = try Self.connect(address)
-        do {
-            if let context {
-                tls = try Self.startTLS(fileDescriptor, context, serverName: serverName ?? Self.host(of: address))
-            }
-            try authenticate(authkey: authkey)
-            try register()
-        } catch {
-            close(fileDescriptor)
-            throw error
+        if let context {
+            tls = try Self.startTLS(fileDescriptor, context, serverName: serverName ?? Self.host(of: address))
         }
+        try authenticate(authkey: authkey)
+        try register()
     }
 
-    deinit { close(fileDescriptor) }
+    // Also when the initializer throws after connecting: every stored property is set by then,
+    // so deinit runs (closing the descriptor in the initializer too closed it twice).
+    deinit { SystemCall.close(fileDescriptor) }
 
     /// Runs the TLS handshake: a refused certificate or version fails authentication, a broker
     /// that hangs up mid-handshake (a plain endpoint, say) closes.
@@ -112,14 +110,23 @@ public final class RelayClient {
     static func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws(RelayClientError) {
         var offset = 0
         while offset < bytes.count {
-            let count = bytes.withUnsafeBytes {
-                Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            let result = bytes.withUnsafeBytes { SocketIO.write(fd, UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+            switch result {
+            case .transferred(let count): offset += count
+            case .endOfFile: preconditionFailure("a write never reports end of file")
+            case .wouldBlock: throw RelayClientError(.ioFailed, "\(SystemCallError("send", errno: EAGAIN))")
+            case .failed(let code): throw RelayClientError(.ioFailed, "\(SystemCallError("send", errno: code))")
             }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw RelayClientError(.ioFailed, "send failed: \(String(cString: strerror(errno)))")
-            }
-            offset += count
+        }
+    }
+
+    /// Receives once from `fd` into `buffer`, blocking: the count, 0 when the broker closed.
+    static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(RelayClientError) -> Int {
+        switch SocketIO.read(fd, into: buffer) {
+        case .transferred(let count): return count
+        case .endOfFile: return 0
+        case .wouldBlock: throw RelayClientError(.ioFailed, "\(SystemCallError("recv", errno: EAGAIN))")
+        case .failed(let code): throw RelayClientError(.ioFailed, "\(SystemCallError("recv", errno: code))")
         }
     }
 
@@ -159,11 +166,7 @@ public final class RelayClient {
             case .timedOut: throw RelayClientError(.ioFailed, "recv failed: \(String(cString: strerror(EAGAIN)))")
             }
         } else {
-            count = readBuffer.withUnsafeMutableBytes { recv(fileDescriptor, $0.baseAddress, $0.count, 0) }
-        }
-        if count < 0 {
-            if errno == EINTR { return }
-            throw RelayClientError(.ioFailed, "recv failed: \(String(cString: strerror(errno)))")
+            count = try readBuffer.withUnsafeMutableBytes { buffer in Result { () throws(RelayClientError) in try Self.receive(fileDescriptor, into: buffer) } }.get()
         }
         guard count > 0 else { throw RelayClientError(.closed, "the broker closed the connection") }
         var failure: RelayClientError?
@@ -197,14 +200,11 @@ public final class RelayClient {
 
     private static func connect(_ address: EndpointAddress) throws(RelayClientError) -> Int32 {
         if let sunPath = address.unixPathBytes {
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw RelayClientError(.connectFailed, "socket: \(String(cString: strerror(errno)))") }
-            guard EndpointAddress.withUnixSocketAddress(sunPath, { Glibc.connect(fd, $0, $1) }) == 0 else {
-                let error = errno
-                close(fd)
-                throw RelayClientError(.connectFailed, "connect \(address): \(String(cString: strerror(error)))")
+            return try connected(AF_UNIX, to: address) { fd throws(SystemCallError) in
+                try EndpointAddress.withUnixSocketAddress(sunPath) { pointer, length throws(SystemCallError) in
+                    try SystemCall.connect(fd, pointer, length)
+                }
             }
-            return fd
         }
         let (host, port, family): (String, Int, Int32)
         switch address {
@@ -222,16 +222,24 @@ public final class RelayClient {
             throw RelayClientError(.connectFailed, "cannot resolve \(address)")
         }
         defer { freeaddrinfo(results) }
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw RelayClientError(.connectFailed, "socket: \(String(cString: strerror(errno)))") }
-        guard Glibc.connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
-            let error = errno
-            close(fd)
-            throw RelayClientError(.connectFailed, "connect \(address): \(String(cString: strerror(error)))")
+        let fd = try connected(family, to: address) { fd throws(SystemCallError) in
+            try SystemCall.connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen)
         }
-        var one: Int32 = 1
-        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        SocketIO.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
         return fd
+    }
+
+    /// A new blocking stream socket of `family` that `connect` connected to `address`.
+    private static func connected(
+        _ family: Int32,
+        to address: EndpointAddress,
+        _ connect: (Int32) throws(SystemCallError) -> Void
+    ) throws(RelayClientError) -> Int32 {
+        do {
+            return try SystemCall.socket(family, SOCK_STREAM, setUp: connect)
+        } catch {
+            throw RelayClientError(.connectFailed, "\(error.call) \(address): \(String(cString: strerror(error.errno)))")
+        }
     }
 
     private func authenticate(authkey: [UInt8]) throws(RelayClientError) {

@@ -1,3 +1,4 @@
+public import MPRelayCommon
 /// The `[broker]` table: limits and policies that apply to every endpoint.
 ///
 /// The property initial values are the defaults; ``BrokerConfig/settings`` lists every key with

@@ -1,3 +1,4 @@
+import MPRelayCommon
 extension ConfigLoader {
     /// Reads one `[[endpoint]]`: its address, and either a bare key (an implicit principal) or
     /// the names of `[[principal]]` tables.

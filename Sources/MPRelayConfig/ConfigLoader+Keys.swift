@@ -1,4 +1,5 @@
 import Glibc
+import MPRelayPOSIX
 import MPRelayTOML
 
 /// The keys that name where an authkey comes from.

@@ -1,4 +1,6 @@
 import Glibc
+import MPRelayCommon
+import MPRelayPOSIX
 
 extension ConfigLoader {
     /// Reads the `tls_*` keys of an endpoint: nil when none is set. Checks what can be checked

@@ -1,4 +1,6 @@
 import Glibc
+import MPRelayCommon
+import MPRelayPOSIX
 import MPRelayTOML
 
 /// Reads and validates a TOML configuration, including the key files it names, so that every

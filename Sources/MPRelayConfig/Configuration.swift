@@ -1,3 +1,4 @@
+import MPRelayCommon
 /// A whole, validated mprelayd configuration.
 public struct Configuration: Equatable, Sendable {
     /// The `[broker]` table.

@@ -1,4 +1,5 @@
 import Glibc
+import MPRelayCommon
 import MPRelayTOML
 
 /// The `[control]` table: the daemon's control socket, who may use it, and its limits.

@@ -1,4 +1,5 @@
 import Glibc
+import MPRelayPOSIX
 
 extension Configuration {
     /// Where the embedded default keeps its socket and key file: `$RUNTIME_DIRECTORY` under
@@ -40,11 +41,18 @@ extension Configuration {
             let byte: UInt8 = random.next()
             return [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
         }
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
-        guard fd >= 0 else { throw failure("cannot write a new authkey to \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        guard fchmod(fd, 0o600) == 0, key.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == key.count else {
+        let fd: Int32
+        do {
+            fd = try SystemCall.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK, mode: 0o600)
+        } catch {
+            throw failure("cannot write a new authkey to \(path): \(String(cString: strerror(error.errno)))")
+        }
+        defer { SystemCall.close(fd) }
+        guard fchmod(fd, 0o600) == 0 else {
             throw failure("cannot write a new authkey to \(path): \(String(cString: strerror(errno)))")
+        }
+        guard key.withUnsafeBytes({ DescriptorWrite.all($0, to: fd) }) else {
+            throw failure("cannot write a new authkey to \(path)")
         }
         let authkey = Authkey(bytes: key, origin: "file \(path)")
         return (

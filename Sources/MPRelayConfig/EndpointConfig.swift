@@ -1,3 +1,4 @@
+public import MPRelayCommon
 public import MPRelayProtocol
 
 /// One `[[endpoint]]` table: an address to listen on and the principals that may connect there.

@@ -1,4 +1,6 @@
 import Glibc
+public import MPRelayCommon
+import MPRelayPOSIX
 
 /// The `[http]` table: the monitoring HTTP server (`/metrics`, `/healthz`, the status page).
 ///

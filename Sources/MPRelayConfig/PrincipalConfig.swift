@@ -1,3 +1,5 @@
+public import MPRelayCommon
+
 /// A `[[principal]]`: a set of keys and what a client that proves one of them may do.
 ///
 /// Rules deny by default: a name matches no pattern unless one is listed. An endpoint configured

@@ -1,3 +1,4 @@
+import MPRelayCommon
 /// One configuration key: its name, type, bounds and default, and how to read it from TOML.
 ///
 /// The loader, the error messages and the documentation test all use the same description, so a

@@ -1,3 +1,4 @@
+import MPRelayCommon
 import MPRelayProtocol
 import MPRelayTOML
 

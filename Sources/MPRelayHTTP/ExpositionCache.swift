@@ -1,5 +1,6 @@
 import Glibc
 import MPRelayControl
+import MPRelayControlServer
 import Synchronization
 
 /// The `/metrics` answer, rendered at most once per ``lifetime`` and shared by the requests of

@@ -2,6 +2,7 @@ import Dispatch
 import Hummingbird
 import HummingbirdCore
 import Logging
+import MPRelayCommon
 import MPRelayConfig
 import NIOCore
 import NIOPosix

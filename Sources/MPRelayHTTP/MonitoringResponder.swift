@@ -1,5 +1,6 @@
 import Hummingbird
 import MPRelayControl
+import MPRelayControlServer
 import Synchronization
 
 /// Answers monitoring requests from snapshots: the same report types, built by the same code, as

@@ -1,7 +1,9 @@
 public import Logging
 public import MPRelayConfig
-public import MPRelayControl
+public import MPRelayControlServer
 import MPRelayBroker
+import MPRelayControl
+import MPRelayLogging
 import NIOPosix
 import Synchronization
 

@@ -1,4 +1,4 @@
-public import MPRelayConfig
+public import MPRelayCommon
 
 /// A journal (syslog) priority, the `PRIORITY=` field: `journalctl -p warning` shows warning
 /// and more severe.

@@ -1,4 +1,5 @@
 internal import Glibc
+internal import MPRelayPOSIX
 import Synchronization
 
 /// TLS over a connected, blocking socket: a ``TLSSession`` with the socket calls around it, for
@@ -112,26 +113,22 @@ public final class TLSStream: Sendable {
 
     /// One `recv`: the byte count, 0 at end of file, -1 when the receive timeout passed.
     private static func receiveOnce(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, TLSError> {
-        while true {
-            let count = recv(descriptor, buffer.baseAddress, buffer.count, 0)
-            if count >= 0 { return .success(count) }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return .success(-1)
-            case let error: return .failure(TLSError(.transport, "recv failed: \(String(cString: strerror(error)))"))
-            }
+        switch SocketIO.read(descriptor, into: buffer) {
+        case .transferred(let count): return .success(count)
+        case .endOfFile: return .success(0)
+        case .wouldBlock: return .success(-1)
+        case .failed(let error): return .failure(TLSError(.transport, "recv failed: \(String(cString: strerror(error)))"))
         }
     }
 
     private static func sendAll(_ descriptor: Int32, _ bytes: [UInt8]) throws(TLSError) {
         var offset = 0
         while offset < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw TLSError(.transport, "send failed: \(String(cString: strerror(errno)))")
+            switch bytes.withUnsafeBytes({ SocketIO.write(descriptor, UnsafeRawBufferPointer(rebasing: $0[offset...])) }) {
+            case .transferred(let count): offset += count
+            case .wouldBlock, .endOfFile: throw TLSError(.transport, "send failed: \(String(cString: strerror(EAGAIN)))")
+            case .failed(let error): throw TLSError(.transport, "send failed: \(String(cString: strerror(error)))")
             }
-            offset += count
         }
     }
 }

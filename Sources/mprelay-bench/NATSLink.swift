@@ -1,6 +1,8 @@
 import Glibc
+import MPRelayCommon
 import MPRelayConfig
 import MPRelayNATS
+import MPRelayPOSIX
 import MPRelayProtocol
 import MPRelayTLS
 
@@ -74,8 +76,10 @@ final class NATSLink: MessageLink {
         }
     }
 
+    // Also when the initializer throws after connecting: every stored property is set by then,
+    // so deinit runs (releasing them in the initializer too closed and freed them twice).
     deinit {
-        close(fileDescriptor)
+        SystemCall.close(fileDescriptor)
         readBuffer.deallocate()
     }
 
@@ -110,14 +114,11 @@ final class NATSLink: MessageLink {
         }
         var offset = 0
         while offset < writeBuffer.count {
-            let count = writeBuffer.withUnsafeBytes {
-                send(fileDescriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            switch writeBuffer.withUnsafeBytes({ SocketIO.write(fileDescriptor, UnsafeRawBufferPointer(rebasing: $0[offset...])) }) {
+            case .transferred(let count): offset += count
+            case .wouldBlock, .endOfFile: throw BenchError(.io, "nats: send failed: \(SystemCallError("send", errno: EAGAIN))")
+            case .failed(let code): throw BenchError(.io, "nats: send failed: \(SystemCallError("send", errno: code))")
             }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw BenchError(.io, "nats: send failed: \(String(cString: strerror(errno)))")
-            }
-            offset += count
         }
         writeBuffer.removeAll(keepingCapacity: true)
     }
@@ -179,15 +180,11 @@ final class NATSLink: MessageLink {
             end += count
             return
         }
-        while true {
-            let count = recv(fileDescriptor, readBuffer.baseAddress! + end, readBuffer.count - end, 0)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw BenchError(.io, "nats: recv failed: \(String(cString: strerror(errno)))")
-            }
-            guard count > 0 else { throw BenchError(.io, "nats: the server closed the connection") }
-            end += count
-            return
+        switch SocketIO.read(fileDescriptor, into: UnsafeMutableRawBufferPointer(rebasing: readBuffer[end...])) {
+        case .transferred(let count): end += count
+        case .endOfFile: throw BenchError(.io, "nats: the server closed the connection")
+        case .wouldBlock: throw BenchError(.io, "nats: recv failed: \(SystemCallError("recv", errno: EAGAIN))")
+        case .failed(let code): throw BenchError(.io, "nats: recv failed: \(SystemCallError("recv", errno: code))")
         }
     }
 

@@ -1,4 +1,5 @@
 import Glibc
+import MPRelayPOSIX
 
 /// What `/proc` says about a process: its resident memory and the CPU time it used.
 struct ProcessStats {
@@ -43,19 +44,10 @@ struct ProcessStats {
     }
 
     private static func readFile(_ path: String) throws(BenchError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw BenchError(.setup, "cannot open \(path): \(String(cString: strerror(errno))) (is --pid the daemon's process id?)")
+        do {
+            return String(decoding: try readFileBytes(path, limit: 1 << 20).bytes, as: UTF8.self)
+        } catch {
+            throw BenchError(.setup, "cannot read \(path): \(error) (is --pid the daemon's process id?)")
         }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            bytes.append(contentsOf: chunk[..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import MPRelayPOSIX
 
 /// Progress lines on stderr, so stdout carries only the summary (or the JSON).
 struct Progress: Sendable {
@@ -13,7 +14,6 @@ struct Progress: Sendable {
 
     /// Writes one line to stderr whatever the setting: warnings and failures.
     static func writeLine(_ line: String) {
-        let text = "mprelay-bench: " + line + "\n"
-        _ = text.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+        DescriptorWrite.standardError("mprelay-bench: " + line)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import MPRelayCommon
 import MPRelayConfig
 import MPRelayTLS
 

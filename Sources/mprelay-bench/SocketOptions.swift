@@ -1,4 +1,5 @@
 import Glibc
+import MPRelayPOSIX
 
 /// Socket settings every benchmark connection gets.
 enum SocketOptions {
@@ -15,17 +16,12 @@ enum SocketOptions {
 
     /// Disables Nagle's algorithm: every benchmark write is a whole batch, sent at once.
     static func setNoDelay(_ fd: Int32) {
-        var one: Int32 = 1
-        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        SocketIO.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
     }
 
     /// Waits until `fd` is readable or `milliseconds` pass; true if readable (or hung up).
     static func waitReadable(_ fd: Int32, milliseconds: Int32) -> Bool {
-        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        while true {
-            let ready = poll(&entry, 1, milliseconds)
-            if ready < 0 && errno == EINTR { continue }
-            return ready > 0
-        }
+        var entry = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+        return ((try? SystemCall.poll(&entry, timeout: milliseconds)) ?? 0) > 0
     }
 }

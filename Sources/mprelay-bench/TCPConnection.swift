@@ -1,5 +1,7 @@
 import Glibc
+import MPRelayCommon
 import MPRelayConfig
+import MPRelayPOSIX
 
 /// A blocking TCP connection with `TCP_NODELAY`, for servers that speak no multiprocessing handshake.
 enum TCPConnection {
@@ -20,12 +22,13 @@ enum TCPConnection {
             throw BenchError(.setup, "cannot resolve \(address)")
         }
         defer { freeaddrinfo(results) }
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw BenchError(.setup, "socket: \(String(cString: strerror(errno)))") }
-        guard connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
-            let error = errno
-            close(fd)
-            throw BenchError(.setup, "connect \(address): \(String(cString: strerror(error)))")
+        let fd: Int32
+        do {
+            fd = try SystemCall.socket(family, SOCK_STREAM) { fd throws(SystemCallError) in
+                try SystemCall.connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen)
+            }
+        } catch {
+            throw BenchError(.setup, "\(error.call) \(address): \(String(cString: strerror(error.errno)))")
         }
         SocketOptions.setNoDelay(fd)
         SocketOptions.setTimeouts(fd, seconds: SocketOptions.ioTimeout)

@@ -1,4 +1,5 @@
 import Glibc
+import MPRelayPOSIX
 import MPRelayProtocol
 
 /// The throughput engine: sets up the pairs, runs the worker threads, and sums up.
@@ -144,9 +145,10 @@ struct ThroughputRun {
                     canSend = try fill(pair, payload: payload, settings: settings, result: &result) || canSend
                 }
                 if done { break }
-                let ready = poll(&descriptors, nfds_t(descriptors.count), canSend ? 0 : 50)
-                if ready < 0 && errno != EINTR {
-                    throw BenchError(.io, "poll failed: \(String(cString: strerror(errno)))")
+                do {
+                    _ = try SystemCall.poll(&descriptors, timeout: canSend ? 0 : 50)
+                } catch {
+                    throw BenchError(.io, "\(error)")
                 }
                 var arrived = 0
                 for slot in descriptors.indices where descriptors[slot].revents != 0 {

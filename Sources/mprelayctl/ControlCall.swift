@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import MPRelayControl
+import MPRelayPOSIX
 
 /// One command sent to the daemon, its answer printed, and the exit status it calls for;
 /// repeated every `--watch` seconds where a subcommand offers that.
@@ -36,9 +37,7 @@ struct ControlCall<Result: Codable & Sendable> {
                 let header = "every \(HumanReadable.duration(interval)): mprelayctl \(request.command)  \(HumanReadable.utcTime(Double(time(nil))))\n\n"
                 Output.out(clear + header + text)
             }
-            var pause = timespec(tv_sec: Int(interval), tv_nsec: Int((interval - interval.rounded(.down)) * 1e9))
-            var remaining = timespec()
-            while nanosleep(&pause, &remaining) != 0 && errno == EINTR { pause = remaining }
+            SystemCall.sleep(seconds: interval)
         }
     }
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import MPRelayConfig
+import MPRelayCommon
 import MPRelayControl
 
 /// `mprelayctl log-level LEVEL`.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
-import MPRelayBroker
+import MPRelayCommon
+import MPRelayPOSIX
 
 /// `mprelayctl`: inspects and steers a running mprelayd through its control socket.
 @main

@@ -2,9 +2,12 @@ import Dispatch
 import Glibc
 import Logging
 import MPRelayBroker
+import MPRelayCommon
 import MPRelayConfig
 import MPRelayControl
+import MPRelayControlServer
 import MPRelayHTTP
+import MPRelayLogging
 import MPRelaySystemd
 import Synchronization
 

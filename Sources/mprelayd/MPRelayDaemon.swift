@@ -3,7 +3,10 @@ import Dispatch
 import Glibc
 import Logging
 import MPRelayBroker
+import MPRelayCommon
 import MPRelayConfig
+import MPRelayLogging
+import MPRelayPOSIX
 import MPRelaySystemd
 
 /// `mprelayd`: loads the configuration, starts the broker and runs until SIGTERM or SIGINT.
@@ -66,11 +69,8 @@ struct MPRelayDaemon: ParsableCommand {
         }
         let levelControl = LogLevelControl(loaded.broker.logLevel)
         let journal = loaded.broker.logTarget == .journal && JournalSink.isAvailable
-        let logOutput = journal ? JournalLogHandler.output() : LogOutput.descriptor(STDERR_FILENO)
-        LoggingSystem.bootstrap { _ in
-            if journal { return JournalLogHandler(control: levelControl, output: logOutput) }
-            return MultiprocessingLogHandler(control: levelControl, output: logOutput)
-        }
+        let logOutput = journal ? JournalOutput.make() : LogOutput.descriptor(STDERR_FILENO)
+        LoggingSystem.bootstrap { _ in MultiprocessingLogHandler(control: levelControl, output: logOutput) }
         let daemon = Daemon(
             configuration: loaded,
             path: config,
@@ -103,5 +103,5 @@ struct MPRelayDaemon: ParsableCommand {
 
 /// Writes a line to stderr (Glibc's `stderr` global is not usable in Swift 6 mode).
 func printError(_ line: String) {
-    DescriptorWrite.all(line + "\n", to: STDERR_FILENO)
+    DescriptorWrite.standardError(line)
 }

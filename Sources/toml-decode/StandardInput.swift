@@ -1,4 +1,5 @@
 import Glibc
+import MPRelayPOSIX
 
 /// Buffered reads from file descriptor 0: a decimal length line, then that many bytes.
 struct StandardInput {
@@ -39,10 +40,7 @@ struct StandardInput {
         if start == buffer.count {
             guard !atEnd else { return nil }
             buffer = [UInt8](repeating: 0, count: 65_536)
-            var count: Int
-            repeat {
-                count = buffer.withUnsafeMutableBytes { Glibc.read(STDIN_FILENO, $0.baseAddress, $0.count) }
-            } while count < 0 && errno == EINTR
+            let count = buffer.withUnsafeMutableBytes { try? SystemCall.read(STDIN_FILENO, into: $0, inherited: true) } ?? 0
             guard count > 0 else {
                 atEnd = true
                 buffer = []
@@ -57,8 +55,7 @@ struct StandardInput {
     }
 
     private func fail(_ message: String) -> Never {
-        let line = "toml-decode: \(message)\n"
-        _ = line.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+        DescriptorWrite.standardError("toml-decode: \(message)")
         exit(2)
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import MPRelayPOSIX
 import MPRelayTOML
 
 // Decodes TOML documents streamed on stdin and prints each as one line of JSON, for the
@@ -30,11 +31,5 @@ while let length = input.lengthLine() {
 
 /// Writes every byte to stdout, or exits when stdout is gone.
 func writeAll(_ bytes: [UInt8]) {
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes[offset...].withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
-        if written < 0 && errno == EINTR { continue }
-        guard written > 0 else { exit(1) }
-        offset += written
-    }
+    guard bytes.withUnsafeBytes({ DescriptorWrite.all($0, to: STDOUT_FILENO) }) else { exit(1) }
 }

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import MPRelayBroker
+import MPRelayCommon
 import MPRelayConfig
 import Testing
 

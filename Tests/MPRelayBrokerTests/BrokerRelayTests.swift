@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MPRelayBroker
 import MPRelayClient
+import MPRelayCommon
 import MPRelayConfig
 import MPRelayProtocol
 import Testing

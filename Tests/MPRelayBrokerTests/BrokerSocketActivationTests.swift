@@ -3,6 +3,7 @@ import Glibc
 import Logging
 import MPRelayBroker
 import MPRelayClient
+import MPRelayCommon
 import MPRelayConfig
 import MPRelayProtocol
 import Testing

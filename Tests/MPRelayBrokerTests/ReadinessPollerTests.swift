@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Glibc
 @testable import MPRelayBroker
+import MPRelayPOSIX
 import Synchronization
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import MPRelayCommon
 import MPRelayConfig
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import MPRelayCommon
 import MPRelayConfig
 import Testing
 

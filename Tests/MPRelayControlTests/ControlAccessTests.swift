@@ -1,5 +1,6 @@
 import MPRelayConfig
 @testable import MPRelayControl
+@testable import MPRelayControlServer
 import Testing
 
 /// Who the control socket answers.

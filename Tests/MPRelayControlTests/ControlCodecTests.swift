@@ -1,6 +1,8 @@
 import Foundation
+import MPRelayCommon
 import MPRelayConfig
 @testable import MPRelayControl
+@testable import MPRelayControlServer
 import Testing
 
 /// The JSON-lines codec: every request round-trips, every malformed request gets its own code,

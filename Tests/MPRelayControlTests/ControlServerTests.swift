@@ -3,8 +3,11 @@ import Glibc
 import Logging
 import MPRelayBroker
 import MPRelayClient
+import MPRelayCommon
 import MPRelayConfig
 import MPRelayControl
+import MPRelayControlServer
+import MPRelayLogging
 import MPRelayProtocol
 import Synchronization
 import Testing

@@ -1,5 +1,7 @@
+import MPRelayCommon
 import MPRelayConfig
 @testable import MPRelayControl
+@testable import MPRelayControlServer
 import Testing
 
 /// Configured endpoints paired with what the broker bound.

@@ -1,4 +1,5 @@
 @testable import MPRelayControl
+@testable import MPRelayControlServer
 import Testing
 
 /// The Prometheus exposition: every family typed and documented, sorted, every ERROR code listed.

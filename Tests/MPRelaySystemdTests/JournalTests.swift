@@ -1,7 +1,7 @@
 import Glibc
 import Logging
-import MPRelayBroker
-import MPRelayConfig
+import MPRelayCommon
+import MPRelayLogging
 import MPRelaySystemd
 import Testing
 
@@ -90,11 +90,11 @@ struct JournalSinkTests {
             line: 42,
             function: "entriesReachJournaldWithTheirFields()"
         )
-        let output = JournalLogHandler.output()
-        var logger = Logger(label: "mprelayd") { _ in JournalLogHandler(control: LogLevelControl(.debug), output: output) }
+        let output = JournalOutput.make()
+        var logger = Logger(label: "mprelayd") { _ in MultiprocessingLogHandler(control: LogLevelControl(.debug), output: output) }
         logger[metadataKey: MultiprocessingLogHandler.processNameKey] = "Connection-7"
-        logger[metadataKey: JournalLogHandler.connectionKey] = "7"
-        logger[metadataKey: JournalLogHandler.peerKey] = "worker-1"
+        logger[metadataKey: LogRecord.connectionKey] = "7"
+        logger[metadataKey: LogRecord.peerKey] = "worker-1"
         logger.error("handler \(mark)")
         logger.trace("dropped \(mark)")
         #expect(output.flush(within: 5))

@@ -1,4 +1,5 @@
 import FuzzSupport
+import MPRelayCommon
 import MPRelayConfig
 
 // Parses the input as a configuration file: ConfigLoader must throw a ConfigError or return a

@@ -1,6 +1,7 @@
-import MPRelayConfig
 import Foundation
 import Glibc
+import MPRelayCommon
+import MPRelayPOSIX
 
 /// A blocking connection to the daemon's control socket: one request, one answer line at a time.
 ///
@@ -24,20 +25,25 @@ public final class ControlConnection {
         guard socketPath.utf8.count <= EndpointAddress.maxUnixPathLength else {
             throw ControlClientError(.unreachable, socketPath: socketPath, message: "the socket path is longer than \(EndpointAddress.maxUnixPathLength) bytes: \(socketPath)")
         }
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw ControlClientError.connect(socketPath, errno: errno) }
-        var interval = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1e6))
-        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
-        _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
-        let connected = EndpointAddress.withUnixSocketAddress(Array(socketPath.utf8)) { Glibc.connect(fd, $0, $1) }
-        guard connected == 0 else {
-            let error = errno
-            Glibc.close(fd)
-            throw ControlClientError.connect(socketPath, errno: error)
+        do throws(SystemCallError) {
+            fd = try SystemCall.socket(AF_UNIX, SOCK_STREAM)
+        } catch {
+            throw ControlClientError.connect(socketPath, errno: error.errno)
+        }
+        do throws(SystemCallError) {
+            try SystemCall.setTimeout(fd, name: SO_RCVTIMEO, seconds: timeout)
+            try SystemCall.setTimeout(fd, name: SO_SNDTIMEO, seconds: timeout)
+            try EndpointAddress.withUnixSocketAddress(Array(socketPath.utf8)) { address, length throws(SystemCallError) in
+                try SystemCall.connect(fd, address, length)
+            }
+        } catch {
+            throw ControlClientError.connect(socketPath, errno: error.errno)
         }
     }
 
-    deinit { Glibc.close(fd) }
+    // Also when the initializer throws after opening the socket: every stored property is set
+    // by then, so deinit runs (closing the descriptor in the initializer too closed it twice).
+    deinit { SystemCall.close(fd) }
 
     /// Sends `request` and returns the answer line as received, without its newline.
     ///
@@ -65,20 +71,17 @@ public final class ControlConnection {
     private func write(_ bytes: [UInt8]) throws(ControlClientError) {
         var offset = 0
         while offset < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
-            if count >= 0 {
+            switch bytes.withUnsafeBytes({ SocketIO.write(fd, UnsafeRawBufferPointer(rebasing: $0[offset...])) }) {
+            case .transferred(let count):
                 offset += count
-                continue
-            }
-            switch errno {
-            case EINTR:
-                continue
-            case EPIPE, ECONNRESET:
+            case .failed(EPIPE), .failed(ECONNRESET):
                 return  // refused before it read the request; its answer is waiting to be read
-            case EAGAIN, EWOULDBLOCK:
+            case .wouldBlock:
                 throw ControlClientError(.unreachable, socketPath: socketPath, message: "mprelayd did not take the request in time; is mprelayd running? socket: \(socketPath)")
-            default:
-                throw ControlClientError(.unreachable, socketPath: socketPath, message: "cannot send to \(socketPath): \(String(cString: strerror(errno))); is mprelayd running? socket: \(socketPath)")
+            case .endOfFile:
+                preconditionFailure("a write never reports end of file")
+            case .failed(let code):
+                throw ControlClientError(.unreachable, socketPath: socketPath, message: "cannot send to \(socketPath): \(String(cString: strerror(code))); is mprelayd running? socket: \(socketPath)")
             }
         }
     }
@@ -94,16 +97,18 @@ public final class ControlConnection {
             guard buffered.count <= Self.maxAnswerBytes else {
                 throw ControlClientError(.badAnswer, socketPath: socketPath, message: "the answer from \(socketPath) is longer than \(Self.maxAnswerBytes) bytes")
             }
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count > 0 {
+            let reason: String
+            switch chunk.withUnsafeMutableBytes({ SocketIO.read(fd, into: $0) }) {
+            case .transferred(let count):
                 buffered.append(contentsOf: chunk[..<count])
                 continue
-            }
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+            case .wouldBlock:
                 throw ControlClientError(.unreachable, socketPath: socketPath, message: "no answer within the timeout; is mprelayd running? socket: \(socketPath)")
+            case .endOfFile:
+                reason = "it closed the connection"
+            case .failed(let code):
+                reason = String(cString: strerror(code))
             }
-            let reason = count == 0 ? "it closed the connection" : String(cString: strerror(errno))
             throw ControlClientError(.unreachable, socketPath: socketPath, message: "the daemon at \(socketPath) did not answer: \(reason); is mprelayd running? socket: \(socketPath)")
         }
     }

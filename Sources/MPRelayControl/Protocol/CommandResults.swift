@@ -1,3 +1,4 @@
+import MPRelayCommon
 /// The result of `peers`: every registered peer, sorted by name.
 public struct PeerList: Codable, Equatable, Sendable {
     /// The peers.

@@ -1,4 +1,4 @@
-public import MPRelayConfig
+public import MPRelayCommon
 import Foundation
 
 /// One control request: a command and its arguments.

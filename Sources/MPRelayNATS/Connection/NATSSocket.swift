@@ -1,4 +1,5 @@
 import Glibc
+import MPRelayPOSIX
 import MPRelayTLS
 
 /// A blocking TCP socket to one server, with send and receive timeouts, in TLS once
@@ -100,14 +101,11 @@ final class NATSSocket: Sendable {
         }
         var offset = 0
         while offset < bytes.count {
-            let count = bytes.withUnsafeBytes {
-                send(descriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            switch bytes.withUnsafeBytes({ SocketIO.write(descriptor, UnsafeRawBufferPointer(rebasing: $0[offset...])) }) {
+            case .transferred(let count): offset += count
+            case .wouldBlock, .endOfFile: throw .socket(url: address.description, operation: "send", errno: EAGAIN)
+            case .failed(let code): throw .socket(url: address.description, operation: "send", errno: code)
             }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .socket(url: address.description, operation: "send", errno: errno)
-            }
-            offset += count
         }
     }
 
@@ -132,15 +130,11 @@ final class NATSSocket: Sendable {
                 return .failed("TLS: \(error)")
             }
         }
-        while true {
-            let count = recv(descriptor, buffer.baseAddress!, buffer.count, 0)
-            if count > 0 { return .bytes(count) }
-            if count == 0 { return .closed }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return .timedOut
-            case let error: return .failed("recv failed: \(String(cString: strerror(error)))")
-            }
+        switch SocketIO.read(descriptor, into: buffer) {
+        case .transferred(let count): return .bytes(count)
+        case .endOfFile: return .closed
+        case .wouldBlock: return .timedOut
+        case .failed(let code): return .failed("recv failed: \(String(cString: strerror(code)))")
         }
     }
 
