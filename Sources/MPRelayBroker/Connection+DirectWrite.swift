@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import MPRelayCore
+import MPRelayPOSIX
 import Synchronization
 
 extension Connection {

@@ -1,5 +1,5 @@
 import Dispatch
-
+import MPRelayCommon
 import MPRelayConfig
 import MPRelayCore
 import MPRelayProtocol

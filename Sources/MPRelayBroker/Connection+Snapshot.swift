@@ -1,3 +1,4 @@
+import MPRelayCommon
 import MPRelayConfig
 import MPRelayCore
 import MPRelayProtocol

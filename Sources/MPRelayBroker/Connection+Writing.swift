@@ -1,6 +1,7 @@
 import Dispatch
 import Logging
 import MPRelayCore
+import MPRelayPOSIX
 import MPRelayProtocol
 import Synchronization
 
