@@ -39,10 +39,11 @@ let package = Package(
         .executableTarget(name: "toml-decode", dependencies: ["MPRelayTOML"]),
         // A NATS client: the protocol codec (no sockets), the connection, JetStream key-value.
         .target(name: "MPRelayNATS"),
-        // The configuration model and its TOML loader. No sockets.
+        // The configuration model and its TOML loader. No sockets; the NATS module only for its
+        // server addresses and credentials, the [cluster] table's types.
         .target(
             name: "MPRelayConfig",
-            dependencies: ["MPRelayProtocol", "MPRelayTOML"]
+            dependencies: ["MPRelayNATS", "MPRelayProtocol", "MPRelayTOML"]
         ),
         // The few socket calls glibc declares only under _GNU_SOURCE.
         .target(name: "CMPRelayShims"),
@@ -155,7 +156,7 @@ let package = Package(
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS"], resources: [.copy("Vectors")]),
-        .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayProtocol"]),
+        .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayNATS", "MPRelayProtocol"]),
         .testTarget(name: "MPRelayTLSTests", dependencies: ["MPRelayTLS"]),
         .testTarget(name: "MPRelayTOMLTests", dependencies: ["MPRelayTOML"]),
         .testTarget(name: "MPRelayHTTPTests", dependencies: ["MPRelayHTTP"]),
