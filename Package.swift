@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "MPRelayConfig", targets: ["MPRelayConfig"]),
         .library(name: "MPRelayTOML", targets: ["MPRelayTOML"]),
         .library(name: "MPRelayNATS", targets: ["MPRelayNATS"]),
+        .library(name: "MPRelayCluster", targets: ["MPRelayCluster"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -44,6 +45,12 @@ let package = Package(
         .target(
             name: "MPRelayConfig",
             dependencies: ["MPRelayNATS", "MPRelayProtocol", "MPRelayTOML"]
+        ),
+        // Nodes joined through NATS: the frames nodes exchange, the bucket's keys and claims, and
+        // the replica of the bucket that answers lookups. The pure parts do no I/O.
+        .target(
+            name: "MPRelayCluster",
+            dependencies: ["MPRelayConfig", "MPRelayNATS", "MPRelayProtocol"]
         ),
         // The few socket calls glibc declares only under _GNU_SOURCE.
         .target(name: "CMPRelayShims"),
@@ -156,6 +163,7 @@ let package = Package(
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS"], resources: [.copy("Vectors")]),
+        .testTarget(name: "MPRelayClusterTests", dependencies: ["MPRelayCluster", "MPRelayNATS", "MPRelayProtocol"]),
         .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayNATS", "MPRelayProtocol"]),
         .testTarget(name: "MPRelayTLSTests", dependencies: ["MPRelayTLS"]),
         .testTarget(name: "MPRelayTOMLTests", dependencies: ["MPRelayTOML"]),
