@@ -46,8 +46,8 @@ let package = Package(
             name: "MPRelayConfig",
             dependencies: ["MPRelayNATS", "MPRelayProtocol", "MPRelayTOML"]
         ),
-        // Nodes joined through NATS: the frames nodes exchange, the bucket's keys and claims, and
-        // the replica of the bucket that answers lookups. The pure parts do no I/O.
+        // Nodes joined through NATS: the frames nodes exchange, the bucket's keys and claims, the
+        // replica of the bucket that answers lookups (pure, no I/O), and the node that does the I/O.
         .target(
             name: "MPRelayCluster",
             dependencies: ["MPRelayConfig", "MPRelayNATS", "MPRelayProtocol"]
@@ -162,8 +162,14 @@ let package = Package(
             dependencies: ["MPRelayProtocol", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Vectors")]
         ),
-        .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS"], resources: [.copy("Vectors")]),
-        .testTarget(name: "MPRelayClusterTests", dependencies: ["MPRelayCluster", "MPRelayNATS", "MPRelayProtocol"]),
+        // Test support: three nats-servers with JetStream on 127.0.0.1, started and stopped by PID,
+        // for every suite that talks to a real NATS cluster.
+        .target(name: "NATSTestSupport", dependencies: ["MPRelayNATS"], path: "Tests/NATSTestSupport"),
+        .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS", "NATSTestSupport"], resources: [.copy("Vectors")]),
+        .testTarget(
+            name: "MPRelayClusterTests",
+            dependencies: ["MPRelayCluster", "MPRelayConfig", "MPRelayNATS", "MPRelayProtocol", "NATSTestSupport"]
+        ),
         .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayConfig", "MPRelayNATS", "MPRelayProtocol"]),
         .testTarget(name: "MPRelayTLSTests", dependencies: ["MPRelayTLS"]),
         .testTarget(name: "MPRelayTOMLTests", dependencies: ["MPRelayTOML"]),
