@@ -33,7 +33,7 @@ import time
 from typing import Any, Callable, Deque, Generator, Iterable, List, Optional, TypeVar, Union
 
 from . import protocol as P
-from .address import Address
+from .address import Addresses
 from .errors import DisconnectedError
 from .message import Item, Message
 from .peer import Peer
@@ -419,7 +419,7 @@ class _Connecting:
 
 
 def connect(
-    address: Address,
+    address: Addresses,
     authkey: Optional[Union[bytes, bytearray, memoryview]] = None,
     *,
     name: str,
