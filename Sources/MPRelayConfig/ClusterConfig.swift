@@ -56,16 +56,18 @@ public struct ClusterConfig: Equatable, Sendable {
     /// Whether `text` can be a node id or cluster name: 1 to ``maxTokenLength`` bytes of
     /// ``tokenCharacters``, so it is one token of a NATS subject and of a key-value key.
     public static func isToken(_ text: String) -> Bool {
-        (1...maxTokenLength).contains(text.utf8.count)
-            && text.utf8.allSatisfy { byte in
-                switch byte {
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
-                    return true
-                default:
-                    return false
-                }
-            }
+        (1...maxTokenLength).contains(text.utf8.count) && text.utf8.allSatisfy(isTokenByte)
+    }
+
+    /// Whether `byte` is one of ``tokenCharacters``.
+    public static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
+            return true
+        default:
+            return false
+        }
     }
 
     /// Why a reload from `running` to `new` must be refused, or nil when the `[cluster]` table

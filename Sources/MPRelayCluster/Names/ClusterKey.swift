@@ -37,14 +37,9 @@ public enum ClusterKey: Hashable, Sendable, CustomStringConvertible {
 
     private static let hexDigits = Array("0123456789ABCDEF".utf8)
 
+    /// Bytes written as they are: those of a node id, which every key token may hold.
     private static func isPlain(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
-            return true
-        default:
-            return false
-        }
+        ClusterConfig.isTokenByte(byte)
     }
 
     private static func escape(_ bytes: [UInt8]) -> String {

@@ -29,6 +29,7 @@ extension ClusterFrame {
     /// - Throws: ``ClusterFrameError`` naming the field at fault.
     public init(decoding bytes: [UInt8]) throws(ClusterFrameError) {
         guard let kind = bytes.first else { throw .empty }
+        guard kind == Self.deliveryKind || kind == Self.outcomeKind else { throw .unknownKind(kind) }
         var offset = 1
         let connection = try Self.connection(bytes, at: &offset)
         switch kind {
