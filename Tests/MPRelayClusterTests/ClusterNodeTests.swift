@@ -139,11 +139,13 @@ final class ClusterNodeTests {
     @Test func framesReachTheNodeTheyArePublishedTo() throws {
         let a = try start("a", server: 0)
         let reports = Reports()
-        _ = try start("b", server: 1, reports: reports)
+        let b = try start("b", server: 1, reports: reports)
         // b subscribed on another server: the routes carry its interest to a's in a moment.
         let probe = ClusterFrame.outcome(DeliveryOutcome(senderConnection: 1, envelope: .ack(correlationID: 0)))
+        var published = 0
         for _ in 0..<100 where reports.frames.all.isEmpty {
             try a.publish(probe, to: "b")
+            published += 1
             reports.frames.wait(count: 1, timeout: 0.05)
         }
         let probes = reports.frames.all.count
@@ -158,5 +160,14 @@ final class ClusterNodeTests {
         reports.frames.wait(count: probes + 1_000)
         let received = reports.frames.all.drop { $0 == probe }
         #expect(Array(received) == sent, "in order, none lost")
+        #expect(a.counters.framesSent == UInt64(published + 1_000))
+        #expect(b.counters.framesReceived == UInt64(reports.frames.all.count))
+        // Bytes that are no frame are counted and reported, never handed on.
+        let raw = try NATSConnection(options: cluster.options(first: 1))
+        defer { raw.close() }
+        try raw.publish("mprelay.\(name).node.b", payload: [0x07])
+        reports.events.wait { $0.contains(.malformedFrame(.unknownKind(7))) }
+        #expect(b.counters.frameErrors == 1)
+        #expect(reports.events.all.contains(.malformedFrame(.unknownKind(7))))
     }
 }

@@ -32,6 +32,7 @@ public final class ClusterNode: Sendable {
     private let watcher = Mutex<NATSKeyValueWatcher?>(nil)
     private let subscription = Mutex<NATSSubscription?>(nil)
     private let stopped = Atomic<Bool>(false)
+    private let meters: ClusterMeters
 
     private init(config: ClusterConfig, handlers: ClusterNodeHandlers) throws(NATSError) {
         self.config = config
@@ -39,6 +40,8 @@ public final class ClusterNode: Sendable {
         incarnation = UInt64.random(in: 1...UInt64.max)
         subjects = ClusterSubjects(cluster: config.name)
         replica = Mutex(ClusterReplica(localNode: config.node))
+        let meters = ClusterMeters()
+        self.meters = meters
         queue = DispatchQueue(label: "mprelay.cluster.\(config.node)")
         leaseQueue = DispatchQueue(label: "mprelay.cluster.\(config.node).lease")
         var options = NATSConnectionOptions(servers: config.nats)
@@ -47,7 +50,10 @@ public final class ClusterNode: Sendable {
         options.connectTimeout = Self.duration(config.natsTimeout)
         options.maxPendingBytes = config.maxPendingBytes
         options.eventQueue = queue
-        options.onEvent = { handlers.event(.nats($0)) }
+        options.onEvent = { event in
+            if case .reconnected = event { ClusterMeters.count(meters.natsReconnects) }
+            handlers.event(.nats(event))
+        }
         connection = try NATSConnection(options: options)
         bucket = NATSKeyValue(bucket: config.bucket, connection: connection, timeout: Self.duration(config.natsTimeout))
     }
@@ -103,8 +109,12 @@ public final class ClusterNode: Sendable {
         _ = try bucket.put(ClusterKey.node(config.node).description, value: Array(String(incarnation, radix: 16).utf8))
         let subscribed = try connection.subscribe(to: subjects.node(config.node), on: queue) { [self] message in
             switch Result(catching: { () throws(ClusterFrameError) in try ClusterFrame(decoding: message.payload) }) {
-            case .success(let frame): handlers.frame(frame)
-            case .failure(let error): handlers.event(.malformedFrame(error))
+            case .success(let frame):
+                ClusterMeters.count(meters.framesReceived)
+                handlers.frame(frame)
+            case .failure(let error):
+                ClusterMeters.count(meters.frameErrors)
+                handlers.event(.malformedFrame(error))
             }
         }
         subscription.withLock { $0 = subscribed }
@@ -201,6 +211,9 @@ public final class ClusterNode: Sendable {
     /// The other nodes whose lease is current.
     public var liveNodes: [String] { replica.withLock { $0.liveNodes } }
 
+    /// The cross-node traffic and NATS reconnects since the node started.
+    public var counters: ClusterCounters { meters.snapshot }
+
     /// The NATS server connected to now, or last.
     public var server: NATSServerAddress { connection.server }
 
@@ -211,7 +224,9 @@ public final class ClusterNode: Sendable {
     public func publish(_ frame: ClusterFrame, to node: String) throws(ClusterError) {
         do {
             try connection.publish(subjects.node(node), payload: frame.encoded())
+            ClusterMeters.count(meters.framesSent)
         } catch {
+            ClusterMeters.count(meters.frameErrors)
             throw .unavailable(error, node: config.node)
         }
     }
