@@ -77,6 +77,7 @@ let package = Package(
             name: "mprelay-bench",
             dependencies: [
                 "MPRelayClient",
+                "MPRelayCluster",
                 "MPRelayConfig",
                 "MPRelayNATS",
                 "MPRelayProtocol",
