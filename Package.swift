@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "mprelay-bench", targets: ["mprelay-bench"]),
         .library(name: "MPRelayProtocol", targets: ["MPRelayProtocol"]),
         .library(name: "MPRelayClient", targets: ["MPRelayClient"]),
+        .library(name: "MPRelayCore", targets: ["MPRelayCore"]),
         .library(name: "MPRelayConfig", targets: ["MPRelayConfig"]),
         .library(name: "MPRelayTOML", targets: ["MPRelayTOML"]),
         .library(name: "MPRelayNATS", targets: ["MPRelayNATS"]),
@@ -52,13 +53,17 @@ let package = Package(
             name: "MPRelayCluster",
             dependencies: ["MPRelayConfig", "MPRelayNATS", "MPRelayProtocol"]
         ),
+        // The relay's decisions without sockets: registry, registration, access rules, routing,
+        // queue bounds, presence. Events in, decisions out; the broker performs them.
+        .target(name: "MPRelayCore", dependencies: ["MPRelayProtocol"]),
         // The few socket calls glibc declares only under _GNU_SOURCE.
         .target(name: "CMPRelayShims"),
-        // The broker: endpoints, connections, the peer registry and routing.
+        // The broker: endpoints and connections, the I/O driver that performs the core's decisions.
         .target(
             name: "MPRelayBroker",
             dependencies: [
                 "CMPRelayShims",
+                "MPRelayCore",
                 "MPRelayProtocol",
                 "MPRelayConfig",
                 "MPRelayTLS",
@@ -163,6 +168,7 @@ let package = Package(
             dependencies: ["MPRelayProtocol", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Vectors")]
         ),
+        .testTarget(name: "MPRelayCoreTests", dependencies: ["MPRelayCore", "MPRelayProtocol"]),
         // Test support: three nats-servers with JetStream on 127.0.0.1, started and stopped by PID,
         // for every suite that talks to a real NATS cluster.
         .target(name: "NATSTestSupport", dependencies: ["MPRelayNATS"], path: "Tests/NATSTestSupport"),

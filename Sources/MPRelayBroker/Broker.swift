@@ -1,6 +1,7 @@
 public import Logging
 public import MPRelayConfig
 import Dispatch
+import MPRelayCore
 import MPRelayProtocol
 import Synchronization
 
@@ -130,7 +131,7 @@ public final class Broker: Sendable {
 
     /// Every registered peer, read without entering any connection's queue, sorted by name.
     public var peers: [PeerSnapshot] {
-        context.registry.connections().compactMap(\.snapshot).sorted { $0.name < $1.name }
+        context.registry.peers().compactMap(\.snapshot).sorted { $0.name < $1.name }
     }
 
     /// One registered peer, or nil.

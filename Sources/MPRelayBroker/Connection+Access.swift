@@ -1,28 +1,32 @@
 import Logging
 import MPRelayConfig
+import MPRelayCore
 import MPRelayProtocol
 import MPRelayTLS
 
 extension Connection {
     /// The handshake proved a key: binds the principal that owns it and takes one of its
-    /// connection slots. Returns false (and closes) when the principal is at its limit.
-    func bindPrincipal(_ outcome: HandshakeOutcome) -> Bool {
+    /// connection slots. Returns the principal as configured, or nil (and closes) when the
+    /// principal is at its limit.
+    func bindPrincipal(_ outcome: HandshakeOutcome) -> PrincipalConfig? {
         guard let bound = endpoint.principal(ofKey: outcome.keyIndex, in: listener.description.principals) else {
             authenticationFailed("proved a key that a reload removed while the handshake was in progress")
-            return false
+            return nil
         }
         guard bound.acceptsCertificate(subject: tlsPeer?.subject, alternativeNames: tlsPeer?.alternativeNames ?? []) else {
             authenticationFailed("proved a key of principal \(bound.name), but its client certificate (\(tlsPeer?.subject ?? "none")) is not one of the principal's tls_subjects")
-            return false
+            return nil
         }
-        principal = bound
+        let rules = PrincipalRules(bound)
+        principal = rules
+        router.setAccess(rules.access)
         logger[metadataKey: "principal"] = "\(bound.name)"
         guard context.principalUsage.claim(.connections, for: bound.name, limit: bound.maxConnections) else {
             fail(.notPermitted, text: "principal \(bound.name) already has max_connections (\(bound.maxConnections ?? 0)) connections")
-            return false
+            return nil
         }
         holdsPrincipalConnection = true
-        return true
+        return bound
     }
 
     /// Gives back what this connection held of its principal's quota.
@@ -34,26 +38,11 @@ extension Connection {
         holdsPrincipalName = false
     }
 
-    /// Whether the principal may register `name`; logs and answers a refusal.
-    func mayRegister(_ name: PeerName) -> Bool {
-        guard let principal else { return false }
-        if PrincipalConfig.firstMatch(of: name.description, in: principal.mayRegister) != nil { return true }
-        deny("register \"\(name)\"", rule: "may_register \(principal.mayRegister)", peer: name.bytes)
-        return false
-    }
-
-    /// Whether the principal may send to `name`. Not logged here: the route cache remembers it.
-    func maySend(to name: UnsafeRawBufferPointer) -> Bool {
-        guard let principal else { return false }
-        if principal.maySendTo.contains("*") { return true }
-        return PrincipalConfig.firstMatch(of: String(decoding: name, as: UTF8.self), in: principal.maySendTo) != nil
-    }
-
     /// Whether the principal may list peers and watch presence; logs and answers a refusal.
     func mayList(_ action: String, id: UInt64) -> Bool {
         guard let principal else { return false }
-        if principal.mayList { return true }
-        deny(action, rule: "may_list = false", id: id)
+        guard case .denied(let rule) = principal.access.list() else { return true }
+        deny(action, rule: rule, id: id)
         return false
     }
 
@@ -61,7 +50,7 @@ extension Connection {
     /// `not permitted`.
     func deny(_ action: String, rule: String, id: UInt64 = 0, peer: [UInt8] = []) {
         let principalName = principal?.name ?? "none"
-        let (log, suppressed) = denialLog.shouldLog()
+        let (log, suppressed) = denialLog.shouldLog(now: Self.uptime())
         if log {
             let more = suppressed > 0 ? " (\(suppressed) more refusals not logged)" : ""
             logger.warning("not permitted: principal \(principalName)\(peerSuffix) may not \(action) (rule: \(rule))\(more)")

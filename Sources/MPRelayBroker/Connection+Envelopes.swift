@@ -1,6 +1,6 @@
 import Dispatch
 import Logging
-import MPRelayConfig
+import MPRelayCore
 import MPRelayProtocol
 import Synchronization
 
@@ -78,39 +78,23 @@ extension Connection {
     /// Registers the name, or refuses and closes.
     private func hello(version: UInt8, name: PeerName) -> FrameDecoder.Directive {
         nameBytes = name.bytes
-        guard version == Envelope.protocolVersion else {
-            fail(.unsupportedVersion, peer: name.bytes, text: "protocol version \(version) is not supported; this broker speaks \(Envelope.protocolVersion)")
-            return .stop
-        }
         guard case .awaitingHello(let outcome) = phase, let principal else { return .stop }
-        guard mayRegister(name) else {
+        let previous: Connection?
+        let presence: [PresenceNotice<Connection>]
+        switch context.registrar.hello(version: version, name: name, peer: self, principal: principal) {
+        case .refused(.forbidden(let rule)):
+            deny("register \"\(name)\"", rule: rule, peer: name.bytes)
             closeAfterFlush(reason: "not permitted to register \(name)")
             return .stop
-        }
-        let holder = context.registry.lookup(name)
-        let replacing = holder != nil && principal.onNameConflict == .replace
-        // Replacing a holder of the same principal frees its name slot a moment later, at its
-        // teardown: let the newcomer take it now.
-        let handover = replacing && holder?.meters.identity?.principal == principal.name ? 1 : 0
-        guard context.principalUsage.claim(.names, for: principal.name, limit: principal.maxNames.map { $0 + handover }) else {
-            fail(.notPermitted, peer: name.bytes, text: "principal \(principal.name) already has max_names (\(principal.maxNames ?? 0)) names registered")
+        case .refused(let refusal):
+            fail(refusal.code, peer: name.bytes, text: refusal.text(for: name))
             return .stop
+        case .registered(let replaced, let notices):
+            (previous, presence) = (replaced, notices)
         }
         holdsPrincipalName = true
-        let watchers: [Connection]
-        if let free = context.registry.register(name, self) {
-            watchers = free
-        } else if principal.onNameConflict == .replace {
-            let (previous, current) = context.registry.replace(name, with: self)
-            watchers = current
-            previous?.queue.async { [remote] in
-                previous?.fail(.replaced, peer: name.bytes, text: "the name \"\(name)\" was taken over by principal \(principal.name) from \(remote)")
-            }
-            let left = Envelope.peerLeft(name).encodedFrame()
-            for watcher in watchers { watcher.enqueuePresence(left) }
-        } else {
-            fail(.nameTaken, peer: name.bytes, text: "the name \"\(name)\" is already registered")
-            return .stop
+        previous?.queue.async { [remote] in
+            previous?.fail(.replaced, peer: name.bytes, text: "the name \"\(name)\" was taken over by principal \(principal.name) from \(remote)")
         }
         phase = .registered(name, outcome)
         isRelaying = true
@@ -124,8 +108,7 @@ extension Connection {
         logger[metadataKey: "peer"] = "\(name)"
         logger.info("registered as \(name) from \(remote)")
         sendToSelf(Envelope.welcome(version: Envelope.protocolVersion, maxMessageBytes: UInt64(limits.maxMessageBytes)).encodedFrame())
-        let joined = Envelope.peerJoined(name).encodedFrame()
-        for watcher in watchers { watcher.enqueuePresence(joined) }
+        for notice in presence { announce(notice) }
         armIdleCheck()
         return .proceed
     }
@@ -145,23 +128,22 @@ extension Connection {
             return .stop
         }
         let id = message.correlationID
-        guard message.payload.count <= limits.maxMessageBytes else {
+        let receiver: Connection
+        switch router.decide(destination: message.peer, payloadLength: message.payload.count, limits: limits) {
+        case .route(.local(let found)):
+            receiver = found
+        case .tooLarge:
             report(.messageTooLarge, id: id, peer: message.peer, text: "payload of \(message.payload.count) bytes is over max_message_bytes (\(limits.maxMessageBytes))")
             return .proceed
-        }
-        let receiver: Connection
-        switch findRoute(message.peer) {
-        case .deliver(let found):
-            receiver = found
-        case .unknownPeer:
+        case .route(.unknownPeer):
             report(.unknownPeer, id: id, peer: message.peer, text: "no peer named \"\(String(decoding: message.peer, as: UTF8.self))\" is registered")
             return .proceed
-        case .forbidden:
-            deny("send to \"\(String(decoding: message.peer, as: UTF8.self))\"", rule: "may_send_to \(principal?.maySendTo ?? [])", id: id, peer: Array(message.peer))
+        case .route(.forbidden):
+            deny("send to \"\(String(decoding: message.peer, as: UTF8.self))\"", rule: router.access?.sendRule ?? "no principal", id: id, peer: Array(message.peer))
             return .proceed
         }
         let frameLength = MessageView.frameLength(peerLength: nameBytes.count, payloadLength: message.payload.count)
-        let queued = frameLength >= DeliveryStaging.largeFrameLength
+        let queued = frameLength >= DeliveryStaging<Connection>.largeFrameLength
             ? queueDirectly(message, frameLength: frameLength, to: receiver)
             : stage(message, frameLength: frameLength, for: receiver)
         if queued && traceEnabled {
@@ -175,14 +157,15 @@ extension Connection {
     private func stage(_ message: MessageView, frameLength: Int, for receiver: Connection) -> Bool {
         if staging.receiver !== receiver || !staging.fits(frameLength) {
             commitStaging()
-            let wanted = DeliveryStaging.reservation(for: frameLength, bound: limits.maxOutboundBytes)
+            let wanted = DeliveryStaging<Connection>.reservation(for: frameLength, bound: limits.maxOutboundBytes)
             let reservation = receiver.outbound.withLock {
                 $0.reserve(
                     bytes: wanted,
                     minimum: frameLength,
-                    frames: DeliveryStaging.framesPerReservation,
+                    frames: DeliveryStaging<Connection>.framesPerReservation,
                     bound: limits.maxOutboundBytes,
-                    maxFrames: limits.maxOutboundMessages
+                    maxFrames: limits.maxOutboundMessages,
+                    now: Self.uptime
                 )
             }
             switch reservation {
@@ -254,24 +237,8 @@ extension Connection {
 
     /// The receiver closed after the route was found: ERROR `unknown peer`.
     private func refuseGone(_ message: MessageView) {
-        route.forget()
+        router.forget()
         report(.unknownPeer, id: message.correlationID, peer: message.peer, text: "the peer disconnected before the message could be queued")
-    }
-
-    /// The access rules first, so a forbidden sender learns nothing about who is registered.
-    private func findRoute(_ name: UnsafeRawBufferPointer) -> Route {
-        let generation = context.registry.generation
-        if let cached = route.route(for: name, generation: generation) { return cached }
-        let found: Route
-        if !maySend(to: name) {
-            found = .forbidden
-        } else if let receiver = context.registry.lookup(name) {
-            found = .deliver(receiver)
-        } else {
-            found = .unknownPeer
-        }
-        route.remember(name, found, generation: generation)
-        return found
     }
 
     /// Queues a presence event, from any queue. Like a delivery it respects the outbound bound:
@@ -279,6 +246,11 @@ extension Connection {
     func enqueuePresence(_ frame: [UInt8]) {
         let outcome = enqueue(frameLength: frame.count, bound: context.limits.maxOutboundBytes) { $0.append(contentsOf: frame) }
         if outcome == .queuedNeedsFlush { scheduleFlush() }
+    }
+
+    /// Queues a presence event for each of its watchers.
+    func announce(_ notice: PresenceNotice<Connection>) {
+        for watcher in notice.watchers { watcher.enqueuePresence(notice.frame) }
     }
 
     /// Sends an ERROR that does not end the connection, and counts it.
@@ -311,7 +283,7 @@ extension Connection {
             batch.bytes += staging.payloadBytes
             for id in staging.confirmations { sendToSelf(Envelope.ack(correlationID: id).encodedFrame()) }
         case .closed, .full:
-            route.forget()
+            router.forget()
             let destination = staging.destination
             for id in staging.ids {
                 destination.withUnsafeBytes {

@@ -2,6 +2,7 @@ import Dispatch
 import Glibc
 import Logging
 import MPRelayConfig
+import MPRelayCore
 import MPRelayProtocol
 import Synchronization
 
@@ -33,8 +34,8 @@ extension Connection {
             acknowledgeNow()
             releaseHandshakeSlot()
             phase = .awaitingHello(outcome)
-            guard bindPrincipal(outcome) else { return .stop }
-            let principalNote = principal.map { $0.isImplicit ? "" : " as principal \($0.name)" } ?? ""
+            guard let bound = bindPrincipal(outcome) else { return .stop }
+            let principalNote = bound.isImplicit ? "" : " as principal \(bound.name)"
             logger.info("authenticated from \(remote) on \(endpoint.address)\(principalNote) (\(outcome.digestDescription))")
             return .changeLimit(limits.maxFrameBodyLength)
         }

@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import MPRelayCore
 import MPRelayProtocol
 import MPRelayTLS
 import Synchronization

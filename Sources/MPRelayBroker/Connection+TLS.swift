@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import Logging
+import MPRelayCore
 import MPRelayProtocol
 import MPRelayTLS
 import Synchronization

@@ -3,6 +3,7 @@ import Dispatch
 import Glibc
 import Logging
 import MPRelayConfig
+import MPRelayCore
 import MPRelayProtocol
 import MPRelayTLS
 import Synchronization
@@ -54,13 +55,14 @@ final class Connection: @unchecked Sendable {
     /// Whether per-message SUBDEBUG lines are wanted, read once per read batch.
     @exclusivity(unchecked) var traceEnabled = false
     var pendingFlushes: [Connection] = []
-    @exclusivity(unchecked) var route = RouteCache()
+    /// Where this peer's SENDs go: its access rules and its cached routes.
+    @exclusivity(unchecked) var router: SendRouter<Connection>
     /// DELIVERs written for one receiver under a reservation, not yet handed over.
-    @exclusivity(unchecked) var staging = DeliveryStaging()
+    @exclusivity(unchecked) var staging = DeliveryStaging<Connection>()
     /// The buffer this connection lends when it writes a receiver's frames directly.
     var directWriteSpare: [UInt8] = []
     /// The principal the handshake bound this connection to, and what of its quota it holds.
-    var principal: PrincipalConfig?
+    var principal: PrincipalRules?
     var holdsPrincipalConnection = false
     /// Whether this connection still counts against `max_handshakes` (taken at accept).
     var holdsHandshakeSlot = true
@@ -68,18 +70,18 @@ final class Connection: @unchecked Sendable {
     /// Refusals are logged at most once a second per connection; this counts the ones in between.
     var denialLog = DenialLogThrottle()
     var batch = PeerCounters()
-    private var inflightFrames = 0
+    var inflightFrames = 0
     var lastHeard = DispatchTime.now()
     /// An answer took this connection's own queue to the outbound bound: the decoder pauses after
     /// the frame being handled.
     @exclusivity(unchecked) var answersAtBound = false
     var pingOutstanding = false
     /// The socket's registration with the ``ReadinessPoller``, from start to teardown.
-    private var registration: ReadinessPoller.Registration?
+    var registration: ReadinessPoller.Registration?
     /// Whether this connection takes envelopes from its peer (not once closing or shutting down).
     var isReading = false
     /// A write would have blocked: the next writable event flushes.
-    private var awaitingRoom = false
+    var awaitingRoom = false
     /// The connection's registration with the ``DeadlineScheduler``, from start to teardown.
     private var deadlines: DeadlineScheduler.Registration?
     /// The handshake deadline, then the idle check, then the drain limit; see ``armTimer(after:)``.
@@ -87,16 +89,18 @@ final class Connection: @unchecked Sendable {
     /// Bytes being written: the frames of one batch, or for TLS their records (and handshake
     /// records), of which `inflightOffset` are written.
     var inflight: [UInt8] = []
-    private var inflightOffset = 0
+    var inflightOffset = 0
     /// The queued bytes `inflight` stands for: its length, but for TLS the plaintext's.
-    private var inflightPlainBytes = 0
+    var inflightPlainBytes = 0
     /// The TLS session, from start to teardown; nil for plain connections.
     var tls: TLSSession?
     /// What the TLS handshake agreed on, once it is complete.
     var tlsPeer: TLSPeerInfo?
     /// A read turn during the TLS handshake was handed on to a queued turn.
     private var tlsTurnDeferred = false
-    private var tornDown = false
+    var tornDown = false
+    /// Why the connection is closing, for the line its teardown logs.
+    var closeReason: String?
 
     init(fd: Int32, remote: String, origin: String, listener: Endpoint, context: RelayContext) {
         let endpoint = listener.description
@@ -110,6 +114,7 @@ final class Connection: @unchecked Sendable {
         self.isTLS = endpoint.tls != nil
         self.context = context
         self.limits = context.limits
+        self.router = SendRouter(registry: context.registry)
         var logger = context.logger
         logger[metadataKey: MultiprocessingLogHandler.processNameKey] = "Connection-\(id)"
         logger[metadataKey: "connection"] = "\(id)"
@@ -156,7 +161,7 @@ final class Connection: @unchecked Sendable {
 
     /// Asks the poller for writable events while a write is pending, and stops them once it is
     /// done; a registration the kernel refuses to change closes this connection alone.
-    private func expectRoom(_ wanted: Bool) {
+    func expectRoom(_ wanted: Bool) {
         guard let registration else { return }
         do {
             try ReadinessPoller.shared.expectRoom(registration, wanted)
@@ -219,7 +224,7 @@ final class Connection: @unchecked Sendable {
         let pausing: Bool? = outbound.withLock { state in
             guard state.queuedBytes >= bound else { return nil }
             defer { state.resumeReadingBelow = bound }
-            if state.fullSince == nil { state.fullSince = DispatchTime.now().uptimeNanoseconds }
+            if state.fullSince == nil { state.fullSince = Self.uptime() }
             return state.resumeReadingBelow == nil
         }
         guard let pausing else { return false }
@@ -283,134 +288,7 @@ final class Connection: @unchecked Sendable {
         return false
     }
 
-    // MARK: Writing
-
-    /// Queues a frame for this connection from any queue. `bound` defaults to the outbound limit.
-    func enqueue(frameLength: Int, bound: Int, maxFrames: Int = .max, _ write: (inout [UInt8]) -> Void) -> Outbound.AppendOutcome {
-        outbound.withLock { $0.append(frameLength: frameLength, bound: bound, maxFrames: maxFrames, write) }
-    }
-
-    /// Called by a sender whose frame did not fit: disconnects this receiver once it has been
-    /// full for longer than `slow_consumer_timeout`.
-    /// The first refusal also sets this receiver's timer, so that it is dropped on time even if
-    /// nobody sends to it again.
-    func refusedFrame(timeout: Double) {
-        guard timeout > 0 else { return }
-        let (since, arm): (UInt64?, Bool) = outbound.withLock { state in
-            defer { if state.fullSince != nil { state.slowConsumerCheckArmed = true } }
-            return (state.fullSince, !state.slowConsumerCheckArmed)
-        }
-        guard let since else { return }
-        let stuck = Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9
-        if stuck > timeout {
-            queue.async { [self] in
-                guard case .registered = phase else { return }
-                failSlowConsumer(timeout: timeout)
-            }
-        } else if arm {
-            queue.async { [self] in armTimer(notAfter: timeout - stuck + 0.001) }
-        }
-    }
-
-    /// How long this connection's queue has been full without a batch of it being written: since
-    /// a sender was first refused, or since reading paused at the bound. Nil when it is not full.
-    func secondsFull() -> Double? {
-        guard let since = outbound.withLock({ $0.fullSince }) else { return nil }
-        return Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9
-    }
-
-    /// ERROR `slow consumer` behind what is queued, and the close once it is written.
-    func failSlowConsumer(timeout: Double) {
-        fail(.slowConsumer, text: "the outbound queue stayed full for more than slow_consumer_timeout (\(timeout) s)")
-    }
-
-    /// Queues a frame this connection sends about itself (handshake, replies, errors) and flushes it
-    /// at the end of the current batch. Once the queue reaches the outbound bound the decoder
-    /// pauses after the frame being handled, so answers overshoot the bound by at most one
-    /// frame's worth; a queue at twice the bound means a peer that cannot be paused, and is
-    /// disconnected.
-    func sendToSelf(_ frame: [UInt8]) {
-        let bound = limits.maxOutboundBytes
-        let (outcome, queuedBytes) = outbound.withLock { state in
-            (state.append(frameLength: frame.count, bound: 2 * bound) { $0.append(contentsOf: frame) }, state.queuedBytes)
-        }
-        switch outcome {
-        case .queued, .queuedNeedsFlush:
-            pendingFlushes.append(self)
-            if queuedBytes >= bound { answersAtBound = true }
-        case .full:
-            teardown(reason: "does not read its replies (outbound queue over \(2 * limits.maxOutboundBytes) bytes)", level: .warning)
-        case .closed:
-            break
-        }
-    }
-
-    func scheduleFlush() {
-        queue.async { [self] in flush() }
-    }
-
-    /// Writes queued frames until done or the socket is full.
-    func flush() {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard !tornDown else { return }
-        while true {
-            if inflightOffset == inflight.count {
-                let written = inflightPlainBytes
-                if inflight.capacity > 65_536 { inflight = [] } else { inflight.removeAll(keepingCapacity: true) }
-                inflightOffset = 0
-                var resumeReading = false
-                let swapped: Int? = outbound.withLock { state in
-                    if written == 0 && state.writing {
-                        // A sender is writing directly; it schedules a flush for what it leaves.
-                        state.flushScheduled = false
-                        return nil
-                    }
-                    state.queuedBytes -= written
-                    state.queuedFrames -= inflightFrames
-                    if let below = state.resumeReadingBelow, state.queuedBytes < below {
-                        state.resumeReadingBelow = nil
-                        resumeReading = true
-                    }
-                    swap(&state.pending, &inflight)
-                    state.writing = !inflight.isEmpty
-                    if inflight.isEmpty { state.flushScheduled = false }
-                    if written > 0 { state.fullSince = nil }
-                    defer { state.pendingFrames = 0 }
-                    return state.pendingFrames
-                }
-                if resumeReading, let registration { ReadinessPoller.shared.wake(registration) }
-                guard let swapped else { return }
-                inflightFrames = swapped
-                inflightPlainBytes = inflight.count
-                if inflight.isEmpty {
-                    flushCompleted()
-                    return
-                }
-                if let tls, !encrypt(&inflight, tls) { return }
-            }
-            let result = inflight.withUnsafeBytes { SocketIO.write(fd, UnsafeRawBufferPointer(rebasing: $0[inflightOffset...])) }
-            switch result {
-            case .transferred(let count):
-                inflightOffset += count
-            case .wouldBlock:
-                awaitingRoom = true
-                expectRoom(true)
-                return
-            case .endOfFile, .failed:
-                teardown(reason: "write failed: peer went away", level: .info)
-                return
-            }
-        }
-    }
-
-    /// Everything queued is written: a closing connection can go now.
-    private func flushCompleted() {
-        if isClosing { teardown(reason: closeReason ?? "closed", level: .debug) }
-    }
-
     // MARK: Closing
-
-    private var closeReason: String?
 
     /// Stops reading, lets queued frames flush (for at most `drain` seconds), then closes.
     func closeAfterFlush(reason: String, drain: Double = 2) {
@@ -456,7 +334,7 @@ final class Connection: @unchecked Sendable {
             self.deadlines = nil
         }
         if outbound.withLock({ state in state.descriptorHolds -= 1; return state.descriptorHolds == 0 }) { close(fd) }
-        route = RouteCache()
+        router.forget()
         // The batch that tore the connection down may still flush receivers it wrote to; what
         // it leaves behind, including this connection itself, is let go after it.
         queue.async { [self] in pendingFlushes = [] }
@@ -493,164 +371,16 @@ final class Connection: @unchecked Sendable {
     private func leaveRegistry() {
         guard case .registered(let name, _) = phase else { return }
         commitStaging()
-        let watchers = context.registry.unregister(name, self)
-        let left = Envelope.peerLeft(name).encodedFrame()
-        for watcher in watchers { watcher.enqueuePresence(left) }
+        announce(context.registrar.leave(name, self))
     }
+
+    /// The monotonic clock the outbound queue's slow-consumer times are read from, in nanoseconds.
+    static func uptime() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     /// ` (peer NAME)` once registered (and after), ` (HELLO for NAME)` for a refused HELLO, for
     /// log lines.
     var peerSuffix: String {
         if let identity = meters.identity { return " (peer \(identity.name))" }
         return nameBytes.isEmpty ? "" : " (HELLO for \(String(decoding: nameBytes, as: UTF8.self)))"
-    }
-}
-
-extension Connection {
-    /// Shutdown, first step: take no more envelopes from this peer.
-    func stopReading() {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard !tornDown else { return }
-        isReading = false
-    }
-
-    /// Shutdown, second step: after what is queued, GOODBYE, then close.
-    func sayGoodbye(_ goodbye: [UInt8], drain: Double) {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard !tornDown else { return }
-        guard case .registered = phase else {
-            teardown(reason: "the broker is shutting down", level: .debug)
-            return
-        }
-        sendToSelf(goodbye)
-        closeAfterFlush(reason: "the broker is shutting down", drain: drain)
-    }
-}
-
-extension Connection {
-    /// After a reload: the connection takes its principal's new rights, or is disconnected when
-    /// its endpoint no longer lists that principal with the key it proved. Peers of an endpoint
-    /// that was removed keep their connection and rights; the endpoint only stops accepting.
-    func applyReload(_ endpoints: [EndpointAddress: EndpointConfig]) {
-        dispatchPrecondition(condition: .onQueue(queue))
-        limits = context.limits
-        let outcome: HandshakeOutcome
-        switch phase {
-        case .awaitingHello(let established), .registered(_, let established):
-            outcome = established
-        case .handshaking, .closing:
-            return
-        }
-        guard let configured = endpoints[endpoint.configuredAddress] else { return }
-        guard let renewed = endpoint.principal(ofKey: outcome.keyIndex, in: configured.principals) else {
-            fail(.kicked, text: "its key or principal was removed from endpoint \(endpoint.configuredAddress) by a configuration reload")
-            return
-        }
-        principal = renewed
-        route.forget()
-    }
-}
-
-extension Connection {
-    /// The peer as the control socket shows it, read without entering the connection's queue;
-    /// nil until it registers.
-    var snapshot: PeerSnapshot? {
-        guard let identity = meters.identity else { return nil }
-        let queue = outbound.withLock { ($0.totalFrames, $0.totalBytes, $0.queuedFrames, $0.queuedBytes) }
-        return PeerSnapshot(
-            name: identity.name.description,
-            connectionID: id,
-            endpoint: endpoint.address.description,
-            remote: remote,
-            connectedSince: identity.registeredAt,
-            digest: identity.digest,
-            messagesIn: meters.messagesIn.load(ordering: .relaxed),
-            bytesIn: meters.bytesIn.load(ordering: .relaxed),
-            messagesOut: queue.0,
-            bytesOut: queue.1,
-            queuedFrames: queue.2,
-            queuedBytes: queue.3,
-            tls: identity.tls
-        )
-    }
-}
-
-extension Connection {
-    /// Writes this connection's queued frames from the calling sender's thread when nobody else
-    /// is writing or feeding them, which saves a hop through this connection's queue (a wake-up per batch,
-    /// most of a round trip's latency). Order holds because only one writer runs at a time and a
-    /// partly written batch is handed to this connection's queue before anything after it.
-    ///
-    /// - Parameter spare: the caller's empty buffer, swapped with the queued frames.
-    /// - Returns: false when it wrote nothing and the caller must schedule a flush instead.
-    func writeDirectly(using spare: inout [UInt8]) -> Bool {
-        guard !isTLS else { return false }
-        var frames = 0
-        let taken = outbound.withLock { state in
-            // Only for a receiver nobody else is feeding right now (no other sender's reservation):
-            // with many senders, small direct writes from each would cost more than one batch
-            // written by the receiver's own queue.
-            guard !state.closed, !state.writing, !state.pending.isEmpty, state.queuedBytes == state.pending.count else {
-                return false
-            }
-            state.writing = true
-            state.flushScheduled = false
-            state.descriptorHolds += 1
-            swap(&state.pending, &spare)
-            frames = state.pendingFrames
-            state.pendingFrames = 0
-            return true
-        }
-        guard taken else { return false }
-        var offset = 0
-        var failed = false
-        writing: while offset < spare.count {
-            switch spare.withUnsafeBytes({ SocketIO.write(fd, UnsafeRawBufferPointer(rebasing: $0[offset...])) }) {
-            case .transferred(let count): offset += count
-            case .wouldBlock: break writing
-            case .endOfFile, .failed:
-                failed = true
-                break writing
-            }
-        }
-        let complete = offset == spare.count
-        let (closeDescriptor, scheduleFollowUp) = outbound.withLock { state in
-            state.descriptorHolds -= 1
-            if !state.closed {
-                if complete {
-                    state.queuedBytes -= spare.count
-                    state.queuedFrames -= frames
-                    state.fullSince = nil
-                } else {
-                    state.queuedBytes -= offset
-                }
-            }
-            let handOver = !complete && !failed && !state.closed
-            if !handOver { state.writing = false }
-            // The receiver's own flush restarts its reading once its queue is below the bound.
-            let mayResume = state.resumeReadingBelow.map { state.queuedBytes < $0 } ?? false
-            let followUp = !handOver && !state.closed && (failed || mayResume || (!state.pending.isEmpty && !state.flushScheduled))
-            if followUp { state.flushScheduled = true }
-            return (state.descriptorHolds == 0, followUp)
-        }
-        if closeDescriptor { close(fd) }
-        if !complete && !failed && !closeDescriptor {
-            let remainder = Array(spare[offset...])
-            queue.async { [self, frames] in adoptPartialBatch(remainder, frames: frames) }
-        }
-        if scheduleFollowUp { scheduleFlush() }
-        if spare.capacity > 262_144 { spare = [] } else { spare.removeAll(keepingCapacity: true) }
-        return true
-    }
-
-    /// Takes over a batch a sender could only partly write, as this queue's own batch in flight.
-    private func adoptPartialBatch(_ remainder: [UInt8], frames: Int) {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard !tornDown else { return }
-        inflight = remainder
-        inflightOffset = 0
-        inflightFrames = frames
-        inflightPlainBytes = remainder.count
-        flush()
     }
 }

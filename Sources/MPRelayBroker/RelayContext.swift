@@ -1,15 +1,17 @@
 import Dispatch
 import Logging
-import MPRelayConfig
+import MPRelayCore
 import Synchronization
 
 /// What every connection shares: the registry, the current limits, counters and the logger.
 /// The ``Broker`` owns it; connections hold it instead of the broker, so they cannot reach
 /// endpoint or lifecycle management.
 final class RelayContext: Sendable {
-    let registry = PeerRegistry()
+    let registry = PeerRegistry<Connection>()
     let statistics = RelayStatistics()
     let principalUsage = PrincipalUsage()
+    /// Decides HELLOs and departures over ``registry`` and ``principalUsage``.
+    let registrar: Registrar<Connection>
     let authFailures = AuthFailureLimiter()
     let logger: Logger
     private let currentLimits: Mutex<RelayLimits>
@@ -24,6 +26,7 @@ final class RelayContext: Sendable {
         self.inheritedSockets = inheritedSockets
         self.currentLimits = Mutex(limits)
         self.logger = logger
+        self.registrar = Registrar(registry: registry, usage: principalUsage)
     }
 
     var limits: RelayLimits {

@@ -1,5 +1,3 @@
-import Glibc
-
 /// A `[[principal]]`: a set of keys and what a client that proves one of them may do.
 ///
 /// Rules deny by default: a name matches no pattern unless one is listed. An endpoint configured
@@ -69,11 +67,6 @@ public struct PrincipalConfig: Equatable, Sendable {
             mayList: true,
             isImplicit: true
         )
-    }
-
-    /// The pattern of `patterns` that `name` matches, or nil: the rule to cite in a log line.
-    public static func firstMatch(of name: String, in patterns: [String]) -> String? {
-        patterns.first { fnmatch($0, name, 0) == 0 }
     }
 
     /// The keys of a `[[principal]]` table, for the loader and the docs.

@@ -25,13 +25,15 @@ final class HTTPListener: Sendable {
     private let task: Task<Void, Never>
     private let finished: DispatchSemaphore
 
-    /// Binds `address` and serves `responder` on `eventLoopGroup` until ``stop()``.
+    /// Binds `address` and serves `responder` on `eventLoopGroup`, with every task on `executor`,
+    /// until ``stop()``.
     ///
     /// - Throws: ``MonitoringServerError`` when the address cannot be bound within 10 seconds.
     init(
         address: EndpointAddress,
         responder: MonitoringResponder,
         eventLoopGroup: any EventLoopGroup,
+        executor: MonitoringExecutor,
         logger: Logger
     ) throws(MonitoringServerError) {
         let host: String
@@ -64,7 +66,7 @@ final class HTTPListener: Sendable {
             logger: logger
         )
         let finished = DispatchSemaphore(value: 0)
-        let task = Task {
+        let task = Task(executorPreference: executor) {
             do {
                 try await application.run()
                 started.report(.failure(MonitoringServerError(address: "\(address)", reason: "the server stopped at once")))

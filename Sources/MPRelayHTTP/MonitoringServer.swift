@@ -9,8 +9,9 @@ import Synchronization
 /// for load balancers and orchestrators, the control socket's reports as JSON, and a live status
 /// page (docs/OPERATIONS.md).
 ///
-/// It runs on its own event loop thread and reads only ``RelaySnapshots``, so a flood of HTTP
-/// requests competes with the relay for CPU but never for its queues. A reload changes it in two
+/// It runs on its own event loop thread, at a lower priority than the relay's threads
+/// (``MonitoringExecutor``), and reads only ``RelaySnapshots``, so a flood of HTTP requests
+/// neither takes the relay's threads nor waits on its queues. A reload changes it in two
 /// steps, ``prepare(_:)`` then ``commit(_:)`` or ``cancel(_:)``, so that a configuration is
 /// applied whole or not at all: the new address is bound before anything else changes, and the
 /// old listener keeps serving if the rest of the reload is refused.
@@ -21,6 +22,7 @@ public final class MonitoringServer: Sendable {
     private let token = TokenSlot(nil)
     private let logger: Logger
     private let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private let executor: MonitoringExecutor
     private let listener = Mutex<HTTPListener?>(nil)
 
     /// A server that serves `snapshots`; nothing listens until ``commit(_:)``.
@@ -32,6 +34,7 @@ public final class MonitoringServer: Sendable {
         self.snapshots = snapshots
         self.health = HealthCheck(broker: snapshots.broker)
         self.exposition = ExpositionCache(snapshots: snapshots)
+        self.executor = MonitoringExecutor(eventLoop: eventLoopGroup.next())
         var logger = logger
         logger[metadataKey: MultiprocessingLogHandler.processNameKey] = "HTTP"
         self.logger = logger
@@ -60,7 +63,7 @@ public final class MonitoringServer: Sendable {
             return MonitoringChange(listener: nil, replacesRunning: false, token: newToken, summary: nil)
         }
         let responder = MonitoringResponder(snapshots: snapshots, exposition: exposition, health: health, token: token)
-        let started = try HTTPListener(address: address, responder: responder, eventLoopGroup: eventLoopGroup, logger: logger)
+        let started = try HTTPListener(address: address, responder: responder, eventLoopGroup: eventLoopGroup, executor: executor, logger: logger)
         let auth = newToken == nil ? "no token" : "bearer token from \(http.tokenFile ?? "token_file")"
         return MonitoringChange(listener: started, replacesRunning: running != nil, token: newToken, summary: "listening on http://\(started.boundAddress)/ (\(auth))")
     }

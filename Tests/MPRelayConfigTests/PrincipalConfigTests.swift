@@ -59,14 +59,6 @@ struct PrincipalConfigTests {
         #expect(implicit.mayRegister == ["*"] && implicit.maySendTo == ["*"] && implicit.mayList)
     }
 
-    @Test func globRulesMatchLikeFnmatch() {
-        #expect(PrincipalConfig.firstMatch(of: "worker-7", in: ["coordinator", "worker-*"]) == "worker-*")
-        #expect(PrincipalConfig.firstMatch(of: "coordinator", in: ["coordinator", "worker-*"]) == "coordinator")
-        #expect(PrincipalConfig.firstMatch(of: "workers", in: ["worker-?"]) == nil)
-        #expect(PrincipalConfig.firstMatch(of: "w1", in: ["w[0-9]"]) == "w[0-9]")
-        #expect(PrincipalConfig.firstMatch(of: "anyone", in: []) == nil)
-    }
-
     private func expectError(_ text: String, key: String, containing fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
         do {
             _ = try parse(text)

@@ -10,7 +10,7 @@ from multiprocessing import AuthenticationError
 import pytest
 
 import relaywire as rw
-from conftest import binary
+from mprelayd_harness import mprelayctl_binary
 
 DIGEST = "sha256" if sys.version_info >= (3, 12) else "legacy md5"
 
@@ -42,9 +42,9 @@ def parse_metrics(text):
 
 def test_status_counts_connections_peers_and_totals(control_relay):
     relay = control_relay()
-    tcp = rw.Peer(relay.tcp, relay.authkey, "status-tcp")
-    unix = rw.Peer(relay.unix, relay.authkey, "status-unix")
-    half = rw.Client(relay.tcp, authkey=relay.authkey)  # authenticated, never says HELLO
+    tcp = rw.Peer(relay.by_kind("inet"), relay.authkey, "status-tcp")
+    unix = rw.Peer(relay.by_kind("unix"), relay.authkey, "status-unix")
+    half = rw.Client(relay.by_kind("inet"), authkey=relay.authkey)  # authenticated, never says HELLO
     exchange(tcp, unix, 25, 100)
     status = relay.ask("status")
     assert status["version"] and status["pid"] == relay.proc.pid
@@ -59,14 +59,14 @@ def test_status_counts_connections_peers_and_totals(control_relay):
     assert status["uptime_seconds"] > 0
     endpoints = status["endpoints"]
     assert [(e["address"], e["bound_address"], e["family"], e["state"], e["peers"]) for e in endpoints] == [
-        ("127.0.0.1:0", "127.0.0.1:%d" % relay.tcp[1], "tcp", "listening", 1),
-        (relay.unix, relay.unix, "unix", "listening", 1),
+        ("127.0.0.1:0", "127.0.0.1:%d" % relay.by_kind("inet")[1], "tcp", "listening", 1),
+        (relay.by_kind("unix"), relay.by_kind("unix"), "unix", "listening", 1),
     ]
     human = relay.ctl("status")
     assert human.code == 0, human
     assert human.out.startswith("mprelayd %s  pid %d  up " % (status["version"], relay.proc.pid)), human.out
     assert re.search(r"^messages relayed +50 \(4\.9 KiB\)$", human.out, re.M), human.out
-    assert re.search(r"^127\.0\.0\.1:0 +127\.0\.0\.1:%d +tcp +listening +1$" % relay.tcp[1], human.out, re.M), human.out
+    assert re.search(r"^127\.0\.0\.1:0 +127\.0\.0\.1:%d +tcp +listening +1$" % relay.by_kind("inet")[1], human.out, re.M), human.out
     for peer in (tcp, unix):
         peer.close()
     half.close()
@@ -74,8 +74,8 @@ def test_status_counts_connections_peers_and_totals(control_relay):
 
 def test_peers_and_peer_describe_each_peer(control_relay):
     relay = control_relay()
-    tcp = rw.Peer(relay.tcp, relay.authkey, "peer-b-tcp")
-    unix = rw.Peer(relay.unix, relay.authkey, "peer-a-unix")
+    tcp = rw.Peer(relay.by_kind("inet"), relay.authkey, "peer-b-tcp")
+    unix = rw.Peer(relay.by_kind("unix"), relay.authkey, "peer-a-unix")
     exchange(tcp, unix, 10, 1000)
     tcp.send("peer-a-unix", b"x" * 10, cid=99, options=rw.OPT_CONFIRM)  # peer-a-unix does not read it yet
     assert tcp.recv_kind(rw.ACK).fields["cid"] == 99  # it is queued
@@ -87,8 +87,8 @@ def test_peers_and_peer_describe_each_peer(control_relay):
     local.close()
     assert by_name["peer-b-tcp"]["remote"] == tcp_address
     assert by_name["peer-a-unix"]["remote"] == "pid %d uid %d" % (os.getpid(), os.getuid())
-    assert by_name["peer-b-tcp"]["endpoint"] == "127.0.0.1:%d" % relay.tcp[1]
-    assert by_name["peer-a-unix"]["endpoint"] == relay.unix
+    assert by_name["peer-b-tcp"]["endpoint"] == "127.0.0.1:%d" % relay.by_kind("inet")[1]
+    assert by_name["peer-a-unix"]["endpoint"] == relay.by_kind("unix")
     for p in peers:
         assert p["digest"] == DIGEST
         assert p["connection_id"] >= 1
@@ -129,8 +129,8 @@ def test_peer_and_kick_of_an_unknown_name_exit_1(control_relay):
 
 def test_kick_sends_error_11_then_closes(control_relay):
     relay = control_relay()
-    victim = rw.Peer(relay.tcp, relay.authkey, "victim")
-    other = rw.Peer(relay.unix, relay.authkey, "stays")
+    victim = rw.Peer(relay.by_kind("inet"), relay.authkey, "victim")
+    other = rw.Peer(relay.by_kind("unix"), relay.authkey, "stays")
     result = relay.ctl("kick", "victim", "--reason", "maintenance: bye")
     assert result.code == 0, result
     assert result.out == "kicked victim: maintenance: bye\n"
@@ -140,7 +140,7 @@ def test_kick_sends_error_11_then_closes(control_relay):
     assert relay.ask("status")["totals"]["errors"] == [{"code": 11, "name": "kicked", "count": 1}]
     relay.wait_for_log(r"^\[INFO/Control\] control client pid \d+ uid 0 \(root\): kick victim: maintenance: bye$")
     # The default reason, and the name is free again.
-    again = rw.Peer(relay.tcp, relay.authkey, "victim")
+    again = rw.Peer(relay.by_kind("inet"), relay.authkey, "victim")
     assert relay.ask("kick", "victim") == {"name": "victim", "reason": "disconnected by an operator"}
     assert again.drain(timeout=5)[0].fields["text"] == "disconnected by an operator"
     other.close()
@@ -150,7 +150,7 @@ def test_log_level_changes_what_is_logged(control_relay):
     relay = control_relay(log_level="info")
     assert relay.ask("log-level", "DEBUG") == {"previous": "info", "level": "debug"}
     assert relay.ask("status")["log_level"] == "debug"
-    rw.Peer(relay.tcp, relay.authkey, "now-logged").close()
+    rw.Peer(relay.by_kind("inet"), relay.authkey, "now-logged").close()
     relay.wait_for_log(r"^\[DEBUG/Connection-\d+\] ")
     result = relay.ctl("log-level", "warning")
     assert (result.code, result.out) == (0, "log level: debug -> warning\n"), result
@@ -159,13 +159,13 @@ def test_log_level_changes_what_is_logged(control_relay):
 
 def test_metrics_count_what_the_relay_did(control_relay):
     relay = control_relay()
-    a = rw.Peer(relay.tcp, relay.authkey, "metric-a")
-    b = rw.Peer(relay.unix, relay.authkey, "metric-b")
+    a = rw.Peer(relay.by_kind("inet"), relay.authkey, "metric-a")
+    b = rw.Peer(relay.by_kind("unix"), relay.authkey, "metric-b")
     exchange(a, b, 7, 300)
     a.send("no-such-peer", b"lost", cid=5)
     assert a.recv_kind(rw.ERROR).fields["code"] == rw.E_UNKNOWN_PEER
     with pytest.raises(AuthenticationError):
-        rw.Client(relay.tcp, authkey=b"wrong key")
+        rw.Client(relay.by_kind("inet"), authkey=b"wrong key")
     relay.wait_for_log(r"authentication failed")
     result = relay.ctl("metrics")
     assert result.code == 0, result
@@ -190,7 +190,7 @@ def test_metrics_count_what_the_relay_did(control_relay):
 
 
 def mprelayctl(*args):
-    return subprocess.run([binary("MPRELAYCTL", "mprelayctl")] + list(args), capture_output=True, text=True, timeout=30)
+    return subprocess.run([mprelayctl_binary()] + list(args), capture_output=True, text=True, timeout=30)
 
 
 def test_exit_codes_for_usage_and_an_absent_daemon(control_relay, tmp_path):
@@ -198,13 +198,13 @@ def test_exit_codes_for_usage_and_an_absent_daemon(control_relay, tmp_path):
     assert relay.ctl("status", "--no-such-option").code == 2
     assert relay.ctl("peer").code == 2
     assert relay.ctl("status", "--watch", "0").code == 2
-    assert mprelayctl("status", "--socket", relay.socket, "--config", relay.config_path).returncode == 2
+    assert mprelayctl("status", "--socket", relay.control_socket, "--config", relay.config_path).returncode == 2
     absent = str(tmp_path / "none.sock")
     gone = mprelayctl("status", "--socket", absent)
     assert gone.returncode == 3, gone
     assert "is mprelayd running? socket: %s" % absent in gone.stderr, gone.stderr
     config = tmp_path / "other.toml"
-    config.write_text('[control]\nsocket = "%s"\n' % relay.socket)
+    config.write_text('[control]\nsocket = "%s"\n' % relay.control_socket)
     via_config = mprelayctl("peers", "--config", str(config))
     assert (via_config.returncode, via_config.stdout) == (0, "no peers registered\n"), via_config
 
@@ -224,7 +224,7 @@ def test_relay_endpoints_never_take_control_commands(control_relay):
     relay = control_relay()
     with socket.socket(socket.AF_UNIX) as s:
         s.settimeout(5)
-        s.connect(relay.unix)
+        s.connect(relay.by_kind("unix"))
         first = s.recv(4096)
         assert b"#CHALLENGE#" in first, first  # the relay speaks the multiprocessing handshake
         s.sendall(b'{"version":1,"command":"status"}\n')

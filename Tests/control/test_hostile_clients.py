@@ -22,8 +22,8 @@ class TimedPair:
     """Two registered peers sending each other a message and its answer, as fast as they can."""
 
     def __init__(self, relay):
-        self.a = rw.Peer(relay.tcp, relay.authkey, "pair-a")
-        self.b = rw.Peer(relay.unix, relay.authkey, "pair-b")
+        self.a = rw.Peer(relay.by_kind("inet"), relay.authkey, "pair-a")
+        self.b = rw.Peer(relay.by_kind("unix"), relay.authkey, "pair-b")
         self.stamps = []
         self.error = None
         self._stop = threading.Event()
@@ -74,10 +74,10 @@ def test_flooding_stalling_and_deaf_control_clients_do_not_disturb_the_relay(con
 
         started = time.monotonic()
         clients = {
-            "garbage-line": hostile("garbage-line", relay.socket, 100),
-            "garbage-random": hostile("garbage-random", relay.socket, 100),
-            "never-read": hostile("never-read", relay.socket, 200000),
-            "slow": hostile("slow", relay.socket, 30),
+            "garbage-line": hostile("garbage-line", relay.control_socket, 100),
+            "garbage-random": hostile("garbage-random", relay.control_socket, 100),
+            "never-read": hostile("never-read", relay.control_socket, 200000),
+            "slow": hostile("slow", relay.control_socket, 30),
         }
         time.sleep(0.5)
         asked = time.monotonic()

@@ -14,10 +14,10 @@ from conftest import NOBODY, can_switch_user
 
 def test_reload_applies_a_good_config_and_refuses_a_bad_one(control_relay):
     relay = control_relay()
-    steady = rw.Peer(relay.tcp, relay.authkey, "steady")
-    extra = os.path.join(relay.directory, "extra.sock")
+    steady = rw.Peer(relay.by_kind("inet"), relay.authkey, "steady")
+    extra = os.path.join(relay.runtime_dir, "extra.sock")
     relay.endpoints.append({"address": extra, "authkey": relay.authkey.decode()})
-    relay.write_config(broker={"log_level": "info"})
+    relay.write_config(broker=dict(relay.broker, log_level="info"))
     result = relay.ctl("reload")
     assert result.code == 0, result
     assert result.out == "reloaded: applied: 3 endpoint(s): 1 added, 0 removed, 2 kept\n", result.out
@@ -27,7 +27,7 @@ def test_reload_applies_a_good_config_and_refuses_a_bad_one(control_relay):
     assert status["log_level"] == "info"
     rw.Peer(extra, relay.authkey, "via-new-endpoint").close()
 
-    relay.write_config(broker={"max_connections": 0})
+    relay.write_config(broker=dict(relay.broker, max_connections=0))
     bad = relay.ctl("reload")
     assert bad.code == 1, bad
     assert "broker.max_connections" in bad.err and "out of range" in bad.err, bad.err
@@ -36,14 +36,14 @@ def test_reload_applies_a_good_config_and_refuses_a_bad_one(control_relay):
     assert answer["error"]["code"] == "reload_rejected", answer
     assert len(relay.ask("status")["endpoints"]) == 3, "a rejected reload changed the running configuration"
     relay.wait_for_log(r"^\[ERROR/MainProcess\] reload rejected, the running configuration is unchanged: .*max_connections")
-    rw.exchange_check(relay.tcp, relay.authkey)
+    rw.exchange_check(relay.by_kind("inet"), relay.authkey)
     assert [p["name"] for p in relay.ask("peers")["peers"]] == ["steady"]
     steady.close()
 
 
 def test_sighup_and_the_control_reload_are_the_same_reload(control_relay):
     relay = control_relay()
-    relay.write_config(broker={"log_level": "warning"})
+    relay.write_config(broker=dict(relay.broker, log_level="warning"))
     relay.proc.send_signal(signal.SIGHUP)
     deadline = time.monotonic() + 5
     while relay.ask("status")["log_level"] != "warning":
@@ -53,13 +53,13 @@ def test_sighup_and_the_control_reload_are_the_same_reload(control_relay):
 
 def test_control_socket_file_has_the_configured_mode(control_relay):
     relay = control_relay(control={"mode": "0600"})
-    assert stat.S_IMODE(os.stat(relay.socket).st_mode) == 0o600
-    assert stat.S_ISSOCK(os.stat(relay.socket).st_mode)
+    assert stat.S_IMODE(os.stat(relay.control_socket).st_mode) == 0o600
+    assert stat.S_ISSOCK(os.stat(relay.control_socket).st_mode)
 
 
 def test_disabled_control_socket(control_relay):
     relay = control_relay(control={"enabled": False})
-    assert not os.path.exists(relay.socket)
+    assert not os.path.exists(relay.control_socket)
     relay.wait_for_log(r"control socket disabled by \[control\] enabled = false")
     assert relay.ctl("status").code == 3
 
@@ -67,7 +67,7 @@ def test_disabled_control_socket(control_relay):
 @pytest.mark.skipif(not can_switch_user(), reason="needs root and setpriv to run mprelayctl as another uid")
 def test_an_unlisted_user_is_refused_until_a_reload_lists_it(control_relay):
     relay = control_relay(control={"mode": "0666"})
-    assert stat.S_IMODE(os.stat(relay.directory).st_mode) == 0o755
+    assert stat.S_IMODE(os.stat(relay.runtime_dir).st_mode) == 0o755
     refused = relay.ctl("status", user=NOBODY)
     assert refused.code == 4, refused
     assert "permission denied" in refused.err and "uid %d" % NOBODY in refused.err, refused.err
@@ -75,13 +75,13 @@ def test_an_unlisted_user_is_refused_until_a_reload_lists_it(control_relay):
     assert (answer["ok"], answer["error"]["code"]) == (False, "permission_denied"), answer
     relay.wait_for_log(r"^\[WARNING/Control\] refused control client pid \d+ uid %d( \(\w+\))?: uid %d is not root" % (NOBODY, NOBODY))
 
-    relay.write_config(control={"allow_users": [NOBODY]})
+    relay.write_config(control=dict(relay.control, allow_users=[NOBODY]))
     assert relay.ctl("reload").code == 0
     allowed = relay.ctl("status", user=NOBODY)
     assert allowed.code == 0, allowed
     assert allowed.out.startswith("mprelayd ")
 
-    relay.write_config(control={"allow_users": [], "allow_groups": [NOBODY]})
+    relay.write_config(control=dict(relay.control, allow_users=[], allow_groups=[NOBODY]))
     assert relay.ctl("reload").code == 0
     assert relay.ctl("status", user=NOBODY).code == 0, "the primary group counts"
 

@@ -1,9 +1,9 @@
 """Fixtures that run a real mprelayd with its `[http]` monitoring server.
 
-`http_relay(http=..., token=...)` starts a daemon through Tests/integration's harness (Relay,
-render_config) with a control socket and an `[http]` table appended, waits for the monitoring
-server's log line and returns an HttpRelay: the Relay, the base URL, an HTTP client and the
-mprelayctl beside it. Peers are stock multiprocessing Clients (Tests/integration/relaywire.py).
+`http_relay(http=..., **broker)` starts a daemon through the shared harness
+(Tests/fixtures/mprelayd_harness.py) with a control socket and an `[http]` table, waits for the
+monitoring server's log line and returns an HttpRelay: the Relay, the base URL, an HTTP client and
+the mprelayctl beside it. Peers are stock multiprocessing Clients (Tests/integration/relaywire.py).
 
 External tools (prometheus, chromium) are found on PATH or through PROMETHEUS and CHROMIUM.
 Under CI=true a missing one fails its test; elsewhere the test is skipped with the reason.
@@ -12,24 +12,22 @@ Under CI=true a missing one fails its test; elsewhere the test is skipped with t
 import http.client
 import json
 import os
-import re
 import shutil
-import subprocess
 import sys
-import tempfile
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO, "Tests", "integration"))
+TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [os.path.join(TESTS, "fixtures"), os.path.join(TESTS, "integration")]
 
-from relayharness import AUTHKEY, DEFAULT_BROKER, Relay, mprelayd_binary, render_config, toml_value  # noqa: E402
+from mprelayd_harness import (AUTHKEY, REPO, RelayFactory, mprelayctl_binary,  # noqa: E402,F401
+                              report_header, require_binary)
 
 TOKEN = "http-test-token-0123456789abcdef"
 
 
-def mprelayctl_binary():
-    return os.environ.get("MPRELAYCTL") or os.path.join(REPO, ".build", "debug", "mprelayctl")
+def pytest_report_header(config):
+    return report_header(with_mprelayctl=True)
 
 
 def need_tool(variable, *names):
@@ -70,13 +68,10 @@ class Answer:
 
 
 class HttpRelay:
-    """A running mprelayd with its monitoring server."""
+    """A running mprelayd with its monitoring server: `relay` is the harness's Relay."""
 
-    def __init__(self, relay, directory, http):
+    def __init__(self, relay):
         self.relay = relay
-        self.directory = directory
-        self.http = http
-        self.socket = relay.control["socket"]
         match = relay.wait_for_log(r"^\[INFO/HTTP\] monitoring HTTP server listening on http://(\S+)/")
         self.hostport = match.group(1)
         self.base = "http://%s" % self.hostport
@@ -100,21 +95,9 @@ class HttpRelay:
 
     def ctl(self, *args):
         """mprelayctl ARGS --json: the daemon's whole answer, as the command printed it."""
-        command = [mprelayctl_binary()] + list(args) + ["--json", "--socket", self.socket]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=30)
-        assert done.returncode == 0, done
-        return json.loads(done.stdout.splitlines()[-1])
-
-
-def http_table(http):
-    lines = ["", "[http]"] + ["%s = %s" % (k, toml_value(v)) for k, v in http.items()]
-    return "\n".join(lines) + "\n"
-
-
-def write_config(path, relay_parts, http):
-    broker, endpoints, control = relay_parts
-    with open(path, "w") as f:
-        f.write(render_config(broker, endpoints, control) + (http_table(http) if http else ""))
+        done = self.relay.ctl(*(list(args) + ["--json"]))
+        assert done.code == 0, done
+        return done.answer
 
 
 @pytest.fixture
@@ -127,40 +110,14 @@ def token_file(tmp_path):
 
 @pytest.fixture
 def http_relay(tmp_path):
-    """http_relay(http={"listen": "127.0.0.1:0"}, **broker) -> HttpRelay."""
-    started = []
-    binary = mprelayd_binary()
-    for path, variable in ((binary, "MPRELAYD"), (mprelayctl_binary(), "MPRELAYCTL")):
-        if not os.access(path, os.X_OK):
-            pytest.fail("%s not found: run `swift build --build-tests` or set %s" % (path, variable))
+    """http_relay(http={"listen": "127.0.0.1:0"}, **broker) -> HttpRelay on 127.0.0.1:0 and a
+    socket file, with a control socket."""
+    require_binary(mprelayctl_binary(), "MPRELAYCTL")
+    factory = RelayFactory(tmp_path)
 
     def start(http=None, **broker):
-        directory = tempfile.mkdtemp(prefix="mph-")
-        settings = dict(DEFAULT_BROKER)
-        settings.update(broker)
-        endpoints = [
-            {"address": "127.0.0.1:0", "authkey": AUTHKEY.decode()},
-            {"address": os.path.join(directory, "relay.sock"), "authkey": AUTHKEY.decode()},
-        ]
-        control = {"socket": os.path.join(directory, "control.sock")}
-        http = http or {"listen": "127.0.0.1:0"}
-        config = str(tmp_path / ("mprelayd-%d.toml" % len(started)))
-        write_config(config, (settings, endpoints, control), http)
-        relay = Relay(binary, config, str(tmp_path / ("mprelayd-%d.log" % len(started))), settings, endpoints,
-                      control=control)
-        started.append((relay, directory))
-        return HttpRelay(relay, directory, http)
+        tables = {"http": http or {"listen": "127.0.0.1:0"}}
+        return HttpRelay(factory.start(endpoints=["inet", "unix"], tables=tables, **broker))
 
     yield start
-
-    failures = []
-    for relay, directory in started:
-        code = relay.stop()
-        text = relay.log()
-        if code != 0:
-            failures.append("mprelayd exited %r:\n%s" % (code, text[-4000:]))
-        elif re.search(r"^\[CRITICAL/", text, re.M):
-            failures.append("mprelayd logged CRITICAL:\n%s" % text[-4000:])
-        shutil.rmtree(directory, ignore_errors=True)
-    if failures:
-        pytest.fail("\n\n".join(failures))
+    factory.close()

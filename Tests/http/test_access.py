@@ -4,12 +4,12 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import time
 
 import pytest
 
-from conftest import TOKEN, mprelayd_binary, write_config
+from conftest import TOKEN
+from mprelayd_harness import check_config as check_config_file, render_config
 
 
 def free_port():
@@ -33,9 +33,9 @@ def test_token_required_on_every_path(http_relay, token_file):
 
 
 def check_config(tmp_path, http):
-    config = str(tmp_path / "check.toml")
-    write_config(config, ({}, [{"address": "127.0.0.1:0", "authkey": "k" * 16}], {"enabled": False}), http)
-    return subprocess.run([mprelayd_binary(), "--check-config", "--config", config], capture_output=True, text=True)
+    config = tmp_path / "check.toml"
+    config.write_text(render_config({}, [{"address": "127.0.0.1:0", "authkey": "k" * 16}], tables={"http": http}))
+    return check_config_file(config)
 
 
 def test_non_loopback_listen_needs_a_token(tmp_path, token_file):
@@ -65,8 +65,7 @@ def reload_with(relay, http, timeout=15.0):
     """Rewrites the config with another [http] table, sends SIGHUP and returns the reload's log line."""
     pattern = re.compile(r"^\[\w+/MainProcess\] reload (?:applied|rejected).*$", re.M)
     before = len(pattern.findall(relay.relay.log()))
-    relay.http = http
-    write_config(relay.relay.config_path, (relay.relay.broker, relay.relay.endpoints, relay.relay.control), http)
+    relay.relay.write_config(tables={"http": http} if http else {})
     relay.relay.proc.send_signal(signal.SIGHUP)
     deadline = time.monotonic() + timeout
     while True:

@@ -6,15 +6,14 @@ import subprocess
 
 import pytest
 
-from relayharness import render_config
+from relayharness import check_config, render_config
 
 GOOD_ENDPOINT = {"address": "127.0.0.1:0", "authkey": "check-key"}
 
 
 def check(mprelayd, path):
-    proc = subprocess.run([mprelayd, "--check-config", "--config", str(path)],
-                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
-    return proc.returncode, proc.stdout.decode() + proc.stderr.decode()
+    proc = check_config(path, mprelayd)
+    return proc.returncode, proc.stdout + proc.stderr
 
 
 def write(tmp_path, name, broker=None, endpoints=None, text=None):

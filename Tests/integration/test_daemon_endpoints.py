@@ -3,14 +3,13 @@
 import os
 import socket
 import stat
-import subprocess
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Connection, answer_challenge, deliver_challenge
 
 import pytest
 
 import relaywire as rw
-from relayharness import AUTHKEY
+from relayharness import AUTHKEY, check_config
 
 
 def test_authkey_file_drops_one_trailing_newline_and_warns_when_readable(start_relay, tmp_path):
@@ -55,9 +54,8 @@ def test_abstract_address_written_with_nul_is_the_at_form(mprelayd, tmp_path):
     def check(text):
         config = tmp_path / "nul.toml"
         config.write_text(text)
-        proc = subprocess.run([mprelayd, "--check-config", "--config", str(config)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
-        return proc.returncode, (proc.stdout + proc.stderr).decode()
+        proc = check_config(config, mprelayd)
+        return proc.returncode, proc.stdout + proc.stderr
 
     code, output = check('[[endpoint]]\naddress = "\\u0000mprelay-nul"\nauthkey = "k"\n')
     assert code == 0, output

@@ -2,7 +2,6 @@
 and the envelopes inside TLS, certificates checked both ways, and bad TLS input costing nothing
 but the connection that sent it."""
 
-import json
 import os
 import resource
 import re
@@ -18,7 +17,7 @@ import pytest
 
 import relaytls
 import relaywire as rw
-from relayharness import heavy_test_skip_reason
+from relayharness import AUTHKEY, DEFAULT_BROKER, check_config, heavy_test_skip_reason, render_config
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +37,6 @@ def tls_endpoint(certs, **extra):
 
 
 def rw_key():
-    from relayharness import AUTHKEY
     return AUTHKEY.decode()
 
 
@@ -264,9 +262,6 @@ def test_reload_picks_up_a_renewed_certificate_and_refuses_a_bad_one(start_relay
 def test_control_socket_and_metrics_show_tls(tls_relay, certs):
     """mprelayctl peer shows a TLS peer's version, cipher and client certificate; metrics count
     TLS handshakes and failures by reason."""
-    from relayharness import mprelayd_binary
-    ctl = os.path.join(os.path.dirname(mprelayd_binary()), "mprelayctl")
-    socket_path = tls_relay.control["socket"]
     peer = relaytls.TLSPeer(tls_relay.by_kind("inet"), tls_relay.authkey, "secure", relaytls.client_context(certs))
     plain = rw.Peer(tls_relay.by_kind("unix"), tls_relay.authkey, "in-clear")
     bad = socket.create_connection(tls_relay.by_kind("inet"))
@@ -274,17 +269,12 @@ def test_control_socket_and_metrics_show_tls(tls_relay, certs):
     rw.read_until_closed(bad)
     bad.close()
 
-    def ctl_json(*args):
-        result = subprocess.run([ctl, *args, "--json", "--socket", socket_path], capture_output=True, text=True, timeout=20)
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout)["result"]
-
-    secure = ctl_json("peer", "secure")
+    secure = tls_relay.ask("peer", "secure")
     assert secure["tls"]["version"] in ("TLSv1.2", "TLSv1.3"), secure
     assert secure["tls"]["cipher"], secure
     assert secure["tls"].get("client_subject") is None, secure
-    assert "tls" not in ctl_json("peer", "in-clear")
-    metrics = subprocess.run([ctl, "metrics", "--socket", socket_path], capture_output=True, text=True, timeout=20).stdout
+    assert "tls" not in tls_relay.ask("peer", "in-clear")
+    metrics = tls_relay.ctl("metrics").out
     assert re.search(r"^mprelay_tls_handshakes_total 1$", metrics, re.M), metrics
     assert re.search(r'^mprelay_tls_failures_total\{reason="not_tls"\} 1$', metrics, re.M), metrics
     peer.close()
@@ -298,26 +288,24 @@ def test_control_socket_and_metrics_show_tls(tls_relay, certs):
     ("server.key", "server.key", "server.key: not a readable PEM certificate"),
 ])
 def test_check_config_loads_the_tls_files(mprelayd, certs, tmp_path, certificate, key, problem):
-    from relayharness import DEFAULT_BROKER, render_config
     key_copy = tmp_path / key
     key_copy.write_bytes(open(os.path.join(certs, key), "rb").read())
     os.chmod(key_copy, 0o600)
     config = tmp_path / "tls.toml"
     config.write_text(render_config(DEFAULT_BROKER, [tls_endpoint(certs, tls_cert_file=os.path.join(certs, certificate), tls_key_file=str(key_copy))]))
-    result = subprocess.run([mprelayd, "--check-config", "--config", str(config)], capture_output=True, text=True, timeout=20)
+    result = check_config(config, mprelayd)
     assert result.returncode == 1, result
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and problem in lines[0] and "endpoint[1]" in lines[0], result.stderr
 
 
 def test_a_key_file_open_to_others_is_refused(mprelayd, certs, tmp_path):
-    from relayharness import DEFAULT_BROKER, render_config
     key_copy = tmp_path / "server.key"
     key_copy.write_bytes(open(os.path.join(certs, "server.key"), "rb").read())
     os.chmod(key_copy, 0o644)
     config = tmp_path / "tls.toml"
     config.write_text(render_config(DEFAULT_BROKER, [tls_endpoint(certs, tls_key_file=str(key_copy))]))
-    result = subprocess.run([mprelayd, "--check-config", "--config", str(config)], capture_output=True, text=True, timeout=20)
+    result = check_config(config, mprelayd)
     assert result.returncode == 1 and "endpoint[1].tls_key_file" in result.stderr and "chmod 600" in result.stderr, result.stderr
 
 

@@ -303,9 +303,9 @@ def test_unexpected_envelope_from_the_client(broker: Broker, names: Any) -> None
         assert info.value.code == 9 and isinstance(info.value, mprelay.ProtocolError)
 
 
-@pytest.mark.parametrize("kind", ["tcp", "abstract", "path"])
+@pytest.mark.parametrize("kind", ["inet", "abstract", "unix"])
 def test_address_forms(broker: Broker, names: Any, kind: str) -> None:
-    address = broker.find(kind)
+    address = broker.by_kind(kind)
     a_name, b_name = names("a"), names("b")
     with broker.connect(a_name, address=address) as a, broker.connect(b_name, address=broker.address) as b:
         a.send(b_name, kind)
@@ -318,7 +318,7 @@ def test_stdlib_client_gets_in(broker: Broker) -> None:
     # The handshake is multiprocessing's: the stdlib Client itself connects and can speak v1.
     from multiprocessing.connection import Client
 
-    for address in (broker.find("tcp"), broker.find("abstract"), broker.find("path")):
+    for address in (broker.by_kind("inet"), broker.by_kind("abstract"), broker.by_kind("unix")):
         with Client(address, authkey=AUTHKEY) as conn:
             conn.send_bytes(P.encode_hello("stdlib-%d" % id(address)))
             assert isinstance(P.decode(conn.recv_bytes()), P.Welcome)
@@ -338,7 +338,7 @@ def _ipv6_loopback() -> bool:
 @pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback")
 def test_ipv6(make_broker: Any) -> None:
     br = make_broker(endpoints=["[::1]:0"])
-    address = br.find("tcp6")
+    address = br.by_kind("inet6")
     assert address[0] == "::1"
     with br.connect("a", address=address) as a, br.connect("b", address=address) as b:
         a.send("b", "over IPv6")

@@ -1,46 +1,48 @@
-import Dispatch
-
 /// A connection's queue of frames waiting to be written, shared by every sender.
 ///
 /// Senders append whole frames under the connection's lock from their own queues; the owner
 /// swaps the batch out and writes it from its queue. The bound is in bytes: a frame that does not
 /// fit is refused, never dropped silently and never queued past the bound.
-struct Outbound: ~Copyable {
+public struct Outbound: ~Copyable, Sendable {
+    /// An empty, open queue.
+    public init() {}
+
     /// Frames not yet handed to the writer.
-    var pending: [UInt8] = []
+    public var pending: [UInt8] = []
     /// Bytes queued: `pending` plus the batch being written.
-    var queuedBytes = 0
+    public var queuedBytes = 0
     /// Frames queued: reserved by senders, in `pending`, and in the batch being written.
-    var queuedFrames = 0
+    public var queuedFrames = 0
     /// Frames in `pending` alone.
-    var pendingFrames = 0
-    /// Frames and bytes ever queued, for the control socket.
-    var totalFrames = 0
-    var totalBytes = 0
+    public var pendingFrames = 0
+    /// Frames ever queued, for the control socket.
+    public var totalFrames = 0
+    /// Bytes ever queued, for the control socket.
+    public var totalBytes = 0
     /// Set once the connection closes: every later append fails.
-    var closed = false
+    public var closed = false
     /// Whether a flush is already scheduled on the owner's queue.
-    var flushScheduled = false
+    public var flushScheduled = false
     /// Whether some thread is writing this connection's socket now: its own queue (while it has
     /// a partly written batch) or a sender writing directly. One writer at a time keeps order.
-    var writing = false
+    public var writing = false
     /// Holders of the file descriptor: the connection itself (one hold, given up at teardown)
     /// and senders writing directly. Whoever drops it to zero closes it.
-    var descriptorHolds = 1
+    public var descriptorHolds = 1
     /// Set while the connection has stopped reading from its peer because this queue reached its
     /// bound: reading resumes once the queue is below this many bytes again.
-    var resumeReadingBelow: Int?
+    public var resumeReadingBelow: Int?
     /// When (uptime nanoseconds) a frame was first refused for want of room since the receiver
     /// last finished writing a batch: how long it has been stuck.
-    var fullSince: UInt64? {
+    public var fullSince: UInt64? {
         didSet { if fullSince == nil { slowConsumerCheckArmed = false } }
     }
     /// Whether the owner's timer is set to check, at `slow_consumer_timeout`, whether it is still
     /// stuck since ``fullSince``.
-    var slowConsumerCheckArmed = false
+    public var slowConsumerCheckArmed = false
 
-    /// What ``append(frameLength:bound:_:)`` did.
-    enum AppendOutcome: Equatable {
+    /// What ``append(frameLength:bound:maxFrames:now:_:)`` did.
+    public enum AppendOutcome: Equatable, Sendable {
         /// Queued; a flush was already scheduled.
         case queued
         /// Queued, and the caller must schedule a flush on the owner's queue.
@@ -53,10 +55,18 @@ struct Outbound: ~Copyable {
 
     /// Appends one frame of `frameLength` bytes, written by `write`, unless it would take the queue
     /// over `bound` bytes or `maxFrames` frames.
-    mutating func append(frameLength: Int, bound: Int, maxFrames: Int = .max, _ write: (inout [UInt8]) -> Void) -> AppendOutcome {
+    /// `now` gives the monotonic time in nanoseconds, asked only when the frame is refused.
+    @inlinable
+    public mutating func append(
+        frameLength: Int,
+        bound: Int,
+        maxFrames: Int = .max,
+        now: () -> UInt64,
+        _ write: (inout [UInt8]) -> Void
+    ) -> AppendOutcome {
         if closed { return .closed }
         if queuedBytes + frameLength > bound || queuedFrames >= maxFrames {
-            if fullSince == nil { fullSince = DispatchTime.now().uptimeNanoseconds }
+            if fullSince == nil { fullSince = now() }
             return .full
         }
         write(&pending)
@@ -70,8 +80,8 @@ struct Outbound: ~Copyable {
         return .queuedNeedsFlush
     }
 
-    /// What ``reserve(bytes:minimum:frames:bound:maxFrames:)`` granted.
-    enum Reservation: Equatable {
+    /// What ``reserve(bytes:minimum:frames:bound:maxFrames:now:)`` granted.
+    public enum Reservation: Equatable, Sendable {
         /// Room for this many bytes and frames is set aside for one sender.
         case granted(bytes: Int, frames: Int)
         /// Not even `minimum` bytes (or one frame) fit.
@@ -82,12 +92,14 @@ struct Outbound: ~Copyable {
 
     /// Sets aside room for a sender to fill without taking this lock per frame: up to `wanted`
     /// bytes (at least `minimum`) and `frames` frames, counted as queued until committed.
-    mutating func reserve(bytes wanted: Int, minimum: Int, frames: Int, bound: Int, maxFrames: Int) -> Reservation {
+    /// `now` gives the monotonic time in nanoseconds, asked only when nothing is granted.
+    @inlinable
+    public mutating func reserve(bytes wanted: Int, minimum: Int, frames: Int, bound: Int, maxFrames: Int, now: () -> UInt64) -> Reservation {
         if closed { return .closed }
         let room = bound - queuedBytes
         let frameRoom = maxFrames - queuedFrames
         guard room >= minimum, frameRoom >= 1 else {
-            if fullSince == nil { fullSince = DispatchTime.now().uptimeNanoseconds }
+            if fullSince == nil { fullSince = now() }
             return .full
         }
         let bytes = min(room, max(wanted, minimum))
@@ -99,7 +111,8 @@ struct Outbound: ~Copyable {
 
     /// Queues `count` staged frames written into `staged` under a reservation, and gives back
     /// the part of the reservation they did not use.
-    mutating func commit(_ staged: [UInt8], count: Int, reservedBytes: Int, reservedFrames: Int) -> AppendOutcome {
+    @inlinable
+    public mutating func commit(_ staged: [UInt8], count: Int, reservedBytes: Int, reservedFrames: Int) -> AppendOutcome {
         if closed { return .closed }
         pending.append(contentsOf: staged)
         queuedBytes += staged.count - reservedBytes

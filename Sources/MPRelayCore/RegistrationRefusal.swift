@@ -1,0 +1,36 @@
+public import MPRelayProtocol
+
+/// Why a HELLO did not register its name: the ERROR to send before closing.
+public enum RegistrationRefusal: Equatable, Sendable {
+    /// The client speaks a protocol version this relay does not.
+    case unsupportedVersion(UInt8)
+    /// The principal's `may_register` does not match the name; `rule` is the rule to cite.
+    case forbidden(rule: String)
+    /// The principal already holds `max_names` names.
+    case tooManyNames(principal: String, limit: Int)
+    /// Someone holds the name and the principal does not replace holders.
+    case nameTaken
+
+    /// The ERROR code the client gets.
+    public var code: RelayErrorCode {
+        switch self {
+        case .unsupportedVersion: .unsupportedVersion
+        case .forbidden, .tooManyNames: .notPermitted
+        case .nameTaken: .nameTaken
+        }
+    }
+
+    /// The ERROR text for a HELLO of `name`.
+    public func text(for name: PeerName) -> String {
+        switch self {
+        case .unsupportedVersion(let version):
+            "protocol version \(version) is not supported; this broker speaks \(Envelope.protocolVersion)"
+        case .forbidden:
+            "may not register \"\(name)\""
+        case .tooManyNames(let principal, let limit):
+            "principal \(principal) already has max_names (\(limit)) names registered"
+        case .nameTaken:
+            "the name \"\(name)\" is already registered"
+        }
+    }
+}

@@ -1,0 +1,17 @@
+/// Where a SEND goes, as decided by the sender's access rules and the registry.
+public enum Route<Peer: AnyObject> {
+    /// Queue it for this peer of the same relay.
+    case local(Peer)
+    /// The sender's principal may send there, but nobody has that name.
+    case unknownPeer
+    /// The sender's principal may not send to that name.
+    case forbidden
+}
+
+/// What the relay does with one SEND.
+public enum SendDecision<Peer: AnyObject> {
+    /// The payload is over `max_message_bytes`.
+    case tooLarge
+    /// The SEND goes this way.
+    case route(Route<Peer>)
+}

@@ -1,0 +1,47 @@
+/// Decides where each SEND of one sender goes: too large, forbidden, unknown peer, or the peer
+/// to queue it for. Confined to the sender; the registry it reads is shared.
+///
+/// The access rules are checked before the registry, so a forbidden sender learns nothing about
+/// who is registered. Verdicts are cached per destination until the registry's generation moves.
+public struct SendRouter<Peer: AnyObject & Sendable> {
+    @usableFromInline let registry: PeerRegistry<Peer>
+    @usableFromInline var cache = RouteCache<Peer>()
+    /// The sender's access rules; nil until its principal is known (every SEND is forbidden).
+    public private(set) var access: AccessRules?
+
+    /// A router for a sender whose principal is not known yet.
+    public init(registry: PeerRegistry<Peer>) {
+        self.registry = registry
+    }
+
+    /// Takes the sender's (new) access rules and forgets what was decided under the old ones.
+    public mutating func setAccess(_ rules: AccessRules) {
+        access = rules
+        cache.forget()
+    }
+
+    /// Forgets every cached route, e.g. when a receiver turned out to be gone.
+    @inlinable
+    public mutating func forget() {
+        cache.forget()
+    }
+
+    /// What to do with a SEND of `payloadLength` bytes to the peer named by `destination`.
+    @inlinable
+    public mutating func decide(destination: UnsafeRawBufferPointer, payloadLength: Int, limits: RelayLimits) -> SendDecision<Peer> {
+        guard payloadLength <= limits.maxMessageBytes else { return .tooLarge }
+        let generation = registry.generation
+        if let cached = cache.route(for: destination, generation: generation) { return .route(cached) }
+        let found = lookUp(destination)
+        cache.remember(destination, found, generation: generation)
+        return .route(found)
+    }
+
+    /// The route on a cache miss: the access rules, then the registry.
+    @usableFromInline
+    func lookUp(_ destination: UnsafeRawBufferPointer) -> Route<Peer> {
+        guard let access, access.send(to: destination) == .allowed else { return .forbidden }
+        guard let receiver = registry.lookup(destination) else { return .unknownPeer }
+        return .local(receiver)
+    }
+}
