@@ -67,10 +67,13 @@ struct ClusterReplicaTests {
             .init(key: .node("b"), revision: 6, node: "b"),
         ])
         #expect(replica.liveNodes == [])
-        // Listed once; this node's own lease never expires here.
+        // Listed once, even when the deletes come back through the watch; this node's own lease
+        // never expires here.
+        _ = replica.apply(delete(.name("w"), revision: 8), now: start + .seconds(11))
+        _ = replica.apply(delete(.node("b"), revision: 9), now: start + .seconds(11))
         #expect(replica.expire(now: start + .seconds(60), lease: lease) == [])
         // A node that comes back is live again.
-        _ = replica.apply(put(.node("b"), "2", revision: 7), now: start + .seconds(61))
+        _ = replica.apply(put(.node("b"), "2", revision: 10), now: start + .seconds(61))
         #expect(replica.liveNodes == ["b"])
     }
 

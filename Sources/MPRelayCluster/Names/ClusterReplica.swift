@@ -88,7 +88,13 @@ public struct ClusterReplica: Sendable {
         guard let key = ClusterKey(entry.key) else { return [] }
         switch key {
         case .node(let id):
-            nodes[id] = NodeLease(revision: entry.operation == .put ? entry.revision : nil, lastSeen: now, left: entry.operation != .put)
+            if entry.operation == .put {
+                nodes[id] = NodeLease(revision: entry.revision, lastSeen: now)
+            } else {
+                // The delete that expiry itself made must not make the node due a second time.
+                let expired = nodes[id]?.expired ?? false
+                nodes[id] = NodeLease(revision: nil, lastSeen: now, left: true, expired: expired)
+            }
             return []
         case .name(let name):
             let before = holders[name]
