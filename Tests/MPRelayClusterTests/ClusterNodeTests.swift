@@ -51,6 +51,8 @@ final class ClusterNodeTests {
         config.user = NATSCluster.user
         config.password = NATSCluster.password
         config.nameLease = lease
+        // Five builds may share this machine's two cores with the NATS servers.
+        config.natsTimeout = 5
         return config
     }
 
@@ -101,6 +103,26 @@ final class ClusterNodeTests {
         try a.release("alice", revision: replaced)
         #expect(reports.presence.wait(count: 4).last == .left("alice", node: "a"))
         #expect(b.owner(of: "alice") == nil)
+    }
+
+    @Test func aNodeLearnsWhenItsClaimIsTakenAwayButNotWhenItReleasesIt() throws {
+        let reports = Reports()
+        let a = try start("a", server: 0, reports: reports)
+        let b = try start("b", server: 1)
+        let kept = try a.claim("kept", connection: 1)
+        let moved = try a.claim("moved", connection: 2)
+        _ = try a.claim("dropped", connection: 3)
+        try a.release("kept", revision: kept)
+        // b replaces a's claim; then a is taken for dead and its other claim deleted.
+        _ = try b.replace("moved", connection: 9, revision: moved)
+        let connection = try NATSConnection(options: cluster.options(first: 2))
+        defer { connection.close() }
+        let bucket = NATSKeyValue(bucket: "mprelay_\(name)", connection: connection)
+        try bucket.delete(ClusterKey.name("dropped").description)
+        let lost = reports.events.wait { $0.filter { if case .claimLost = $0 { true } else { false } }.count >= 2 }
+        #expect(lost.filter { if case .claimLost = $0 { true } else { false } } == [
+            .claimLost("moved", connection: 2), .claimLost("dropped", connection: 3),
+        ])
     }
 
     @Test func aDeadNodesNamesAreFreedWithinTheLease() throws {

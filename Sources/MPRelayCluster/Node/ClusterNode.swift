@@ -33,6 +33,8 @@ public final class ClusterNode: Sendable {
     private let subscription = Mutex<NATSSubscription?>(nil)
     private let stopped = Atomic<Bool>(false)
     private let meters: ClusterMeters
+    /// The revisions of this node's claims it is releasing itself: their deletes are no loss.
+    private let releasing = Mutex<Set<UInt64>>([])
 
     private init(config: ClusterConfig, handlers: ClusterNodeHandlers) throws(NATSError) {
         self.config = config
@@ -57,6 +59,9 @@ public final class ClusterNode: Sendable {
         connection = try NATSConnection(options: options)
         bucket = NATSKeyValue(bucket: config.bucket, connection: connection, timeout: Self.duration(config.natsTimeout))
     }
+
+    /// The least time the bucket's creation (or binding) at start may take.
+    static let bucketCreationTimeout = Duration.seconds(10)
 
     /// `seconds` as a `Duration`, to the millisecond.
     private static func duration(_ seconds: Double) -> Duration {
@@ -83,20 +88,24 @@ public final class ClusterNode: Sendable {
     }
 
     private func join() throws(NATSError) {
-        let timeout = bucket.timeout
+        // Creating a replicated stream waits for the servers to agree: at start, allow it longer.
+        let timeout = max(bucket.timeout, Self.bucketCreationTimeout)
         _ = try NATSKeyValue.create(bucket: config.bucket, replicas: min(3, config.nats.count), on: connection, timeout: timeout)
         let ready = DispatchSemaphore(value: 0)
         let watch = try bucket.watch(on: queue) { [self] event in
             switch event {
             case .entry(let entry):
-                let changes = replica.withLock { $0.apply(entry, now: .now) }
+                let (changes, lost) = apply(entry)
                 if !changes.isEmpty { handlers.presence(changes) }
+                if let (name, holder) = lost, releasing.withLock({ $0.remove(holder.revision) == nil }) {
+                    handlers.event(.claimLost(name, connection: holder.claim.connection))
+                }
             case .initialValuesDone:
                 ready.signal()
             }
         }
         watcher.withLock { $0 = watch }
-        guard ready.wait(timeout: .now() + config.natsTimeout * 4) == .success else {
+        guard ready.wait(timeout: .now() + max(config.natsTimeout * 4, 10)) == .success else {
             throw .timeout(operation: "reading bucket \(config.bucket)")
         }
         for stale in replica.withLock({ $0.staleClaims(incarnation: incarnation) }) {
@@ -119,6 +128,23 @@ public final class ClusterNode: Sendable {
         }
         subscription.withLock { $0 = subscribed }
         scheduleLeaseTurn()
+    }
+
+    /// Applies a watch entry to the replica; says which claim of this run it took away, if any.
+    private func apply(_ entry: NATSKeyValueEntry) -> ([PresenceChange], (PeerName, ClusterReplica.Holder)?) {
+        replica.withLock { replica in
+            guard case .name(let name) = ClusterKey(entry.key) else { return (replica.apply(entry, now: .now), nil) }
+            let before = replica.owner(of: name)
+            let changes = replica.apply(entry, now: .now)
+            let after = replica.owner(of: name)?.claim
+            guard let before, isMine(before.claim), after.map(isMine) != true else { return (changes, nil) }
+            return (changes, (name, before))
+        }
+    }
+
+    /// Whether `claim` was made by this run of this node.
+    private func isMine(_ claim: NameClaim) -> Bool {
+        claim.node == config.node && claim.incarnation == incarnation
     }
 
     /// Refreshes the lease and deletes expired claims, then comes back after `name_lease / 6`;
@@ -191,11 +217,14 @@ public final class ClusterNode: Sendable {
     ///
     /// - Throws: ``ClusterError/claimLost(_:node:)``, ``ClusterError/unavailable(_:node:)``.
     public func release(_ name: PeerName, revision: UInt64) throws(ClusterError) {
+        releasing.withLock { _ = $0.insert(revision) }
         do {
             try bucket.delete(ClusterKey.name(name).description, revision: revision)
         } catch .wrongRevision {
+            releasing.withLock { _ = $0.remove(revision) }
             throw .claimLost(name, node: config.node)
         } catch {
+            // The delete may still have been made: the watch will show it, as this node's own.
             throw .unavailable(error, node: config.node)
         }
     }

@@ -1,4 +1,5 @@
 public import MPRelayNATS
+public import MPRelayProtocol
 
 /// What a ``ClusterNode`` tells its owner, each on the node's own queue, in order.
 public struct ClusterNodeHandlers: Sendable {
@@ -21,7 +22,7 @@ public struct ClusterNodeHandlers: Sendable {
     }
 }
 
-/// A change worth a log line or a counter.
+/// A change worth a log line, a counter, or (``claimLost(_:connection:)``) an action.
 public enum ClusterNodeEvent: Equatable, Sendable {
     /// The NATS connection changed state.
     case nats(NATSConnectionEvent)
@@ -29,6 +30,9 @@ public enum ClusterNodeEvent: Equatable, Sendable {
     case nodeExpired(String, names: Int)
     /// A frame published to this node did not decode.
     case malformedFrame(ClusterFrameError)
+    /// This node's claim of a name, held for `connection`, was replaced by another node or
+    /// deleted (this node was taken for dead): the local holder no longer owns the name.
+    case claimLost(PeerName, connection: UInt64)
     /// A lease refresh, or a delete of an expired claim, failed; it is retried on the next turn.
     case bucketCallFailed(String)
 }
