@@ -40,7 +40,7 @@ let package = Package(
         // JSON form, for the differential test against CPython's tomllib (Tests/toml-differential).
         .executableTarget(name: "toml-decode", dependencies: ["MPRelayTOML"]),
         // A NATS client: the protocol codec (no sockets), the connection, JetStream key-value.
-        .target(name: "MPRelayNATS"),
+        .target(name: "MPRelayNATS", dependencies: ["MPRelayTLS"]),
         // The configuration model and its TOML loader. No sockets; the NATS module only for its
         // server addresses and credentials, the [cluster] table's types.
         .target(
@@ -145,7 +145,8 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
-        // TLS sessions driven with bytes, not sockets: contexts, handshakes, records.
+        // TLS sessions driven with bytes: contexts, handshakes, records; TLSStream over a blocking
+        // socket for clients.
         .target(name: "MPRelayTLS", dependencies: ["COpenSSL"]),
         // libsystemd: sd_notify, socket activation, the journal. A system library, not vendored.
         .systemLibrary(
@@ -172,7 +173,7 @@ let package = Package(
         // Test support: three nats-servers with JetStream on 127.0.0.1, started and stopped by PID,
         // for every suite that talks to a real NATS cluster.
         .target(name: "NATSTestSupport", dependencies: ["MPRelayNATS"], path: "Tests/NATSTestSupport"),
-        .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS", "NATSTestSupport"], resources: [.copy("Vectors")]),
+        .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS", "MPRelayTLS", "NATSTestSupport"], resources: [.copy("Vectors")]),
         .testTarget(
             name: "MPRelayClusterTests",
             dependencies: ["MPRelayCluster", "MPRelayConfig", "MPRelayNATS", "MPRelayProtocol", "NATSTestSupport"]

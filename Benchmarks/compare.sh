@@ -43,17 +43,6 @@ SCRIPT=compare.sh
 # shellcheck source=Benchmarks/processes.sh
 . "$ROOT/Benchmarks/processes.sh"
 
-# Waits up to 10 s for a TCP port on 127.0.0.1 to accept, while process $2 lives.
-wait_port() {
-    local port=$1 pid=$2
-    for _ in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || return 1
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 # 10,000 idle peers need 10,000 descriptors in the daemon and as many in the benchmark.
 hard=$(ulimit -Hn)
 if [ "$hard" != unlimited ] && [ "$hard" -lt $((IDLE + 200)) ]; then
@@ -109,19 +98,6 @@ PIDS+=("$NATS_PID")
 wait_port "$RELAY_PORT" "$RELAY_PID" || { cat "$RUN/mprelayd.log" >&2; exit 1; }
 wait_port "$FANIN_PORT" "$FANIN_PID" || { cat "$RUN/mprelayd-fanin.log" >&2; exit 1; }
 wait_port "$NATS_PORT" "$NATS_PID" || { cat "$RUN/nats.log" >&2; exit 1; }
-
-# Runs one workload with a time bound and appends its JSON summary, tagged, to the results.
-bench() {
-    local tag=$1 bound=$2
-    shift 2
-    local out
-    if out=$(timeout "$bound" "$BENCH" "$@" --json --quiet); then
-        printf '{"tag": "%s", "result": %s}\n' "$tag" "$out" >>"$RESULTS"
-    else
-        note "$tag failed (exit $?)"
-        printf '{"tag": "%s", "result": %s}\n' "$tag" "${out:-null}" >>"$RESULTS"
-    fi
-}
 
 relay=(--address "127.0.0.1:$RELAY_PORT" --pid "$RELAY_PID")
 nats=(--protocol nats --address "127.0.0.1:$NATS_PORT" --pid "$NATS_PID")

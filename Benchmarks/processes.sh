@@ -1,7 +1,9 @@
 # Sourced by the comparison scripts: the servers they start are stopped on every exit, Ctrl-C
 # included. The script sets RUN (its scratch folder, removed at the end unless KEEP is set) and
 # SCRIPT (its name, for messages), and appends the PID of every server it starts to PIDS. Also
-# the steps every script shares: the release build (build_release) and a fresh key (make_authkey).
+# the steps every script shares: the release build (build_release), a fresh key (make_authkey),
+# waiting for a server's port (wait_port) and one bounded mprelay-bench run whose JSON summary goes
+# to $RESULTS (bench, with $BENCH set).
 PIDS=()
 
 note() { echo "$SCRIPT: $*" >&2; }
@@ -37,4 +39,28 @@ make_authkey() {
     chmod 600 "$RUN/authkey"
     export MPRELAY_AUTHKEY
     MPRELAY_AUTHKEY=$(cat "$RUN/authkey")
+}
+
+# Waits up to 10 s for a TCP port on 127.0.0.1 to accept, while process $2 lives.
+wait_port() {
+    local port=$1 pid=$2
+    for _ in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || return 1
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# Runs one workload with a time bound and appends its JSON summary, tagged, to the results.
+bench() {
+    local tag=$1 bound=$2
+    shift 2
+    local out
+    if out=$(timeout "$bound" "$BENCH" "$@" --json --quiet); then
+        printf '{"tag": "%s", "result": %s}\n' "$tag" "$out" >>"$RESULTS"
+    else
+        note "$tag failed (exit $?)"
+        printf '{"tag": "%s", "result": %s}\n' "$tag" "${out:-null}" >>"$RESULTS"
+    fi
 }

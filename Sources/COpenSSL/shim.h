@@ -36,11 +36,6 @@ static inline long mprelay_bio_pending_data(BIO *bio, char **data) {
     return BIO_get_mem_data(bio, data);
 }
 
-/// BIO_set_mem_eof_return: what reading an empty memory BIO returns (-1: "retry", not EOF).
-static inline void mprelay_bio_set_retry_on_empty(BIO *bio) {
-    BIO_set_mem_eof_return(bio, -1);
-}
-
 /// SSL_CTX_set_session_cache_mode(SSL_SESS_CACHE_OFF): no session cache.
 static inline void mprelay_ssl_ctx_disable_session_cache(SSL_CTX *context) {
     SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_OFF);

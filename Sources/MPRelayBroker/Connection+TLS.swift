@@ -21,6 +21,9 @@ extension Connection {
 
     /// Takes ciphertext read from the socket: advances the TLS handshake, or decrypts the records
     /// into `scratch` (free again, since the session copied the ciphertext) and feeds the frames.
+    /// Records are decrypted back to back until `scratch` is full, then fed at once: OpenSSL
+    /// hands out one record (at most 16 KiB) a call, and feeding each alone would split frames
+    /// at every record boundary, each split costing the decoder a copy.
     func receiveTLS(_ ciphertext: UnsafeRawBufferPointer, _ tls: TLSSession, scratch: UnsafeMutableRawBufferPointer) {
         tls.receiveCiphertext(ciphertext)
         if !tls.isHandshakeComplete {
@@ -39,10 +42,11 @@ extension Connection {
             context.statistics.tlsHandshakes.add(1, ordering: .relaxed)
             beginHandshake()
         }
+        var filled = 0
         while isReading, !isClosing {
             let outcome: TLSSession.ReadOutcome
             do {
-                outcome = try tls.readPlaintext(into: scratch)
+                outcome = try tls.readPlaintext(into: UnsafeMutableRawBufferPointer(rebasing: scratch[filled...]))
             } catch {
                 sendTLSOutput(tls)
                 teardown(reason: "\(error)", level: .warning)
@@ -50,12 +54,17 @@ extension Connection {
             }
             switch outcome {
             case .bytes(let count):
-                feed(UnsafeRawBufferPointer(rebasing: scratch[..<count]))
+                filled += count
+                if filled < scratch.count { continue }
+                feed(UnsafeRawBufferPointer(rebasing: scratch[..<filled]))
+                filled = 0
             case .needsMoreInput:
+                if filled > 0 { feed(UnsafeRawBufferPointer(rebasing: scratch[..<filled])) }
                 // Alerts, or an answer to a renegotiation attempt, go out at once.
                 if tls.hasCiphertextToSend { sendTLSOutput(tls) }
                 return
             case .closed:
+                if filled > 0 { feed(UnsafeRawBufferPointer(rebasing: scratch[..<filled])) }
                 teardown(reason: "peer closed the connection (TLS close_notify)", level: .info)
                 return
             }

@@ -22,7 +22,7 @@ public final class RelayClient {
     private var writeBuffer: [UInt8] = []
     private var received: [Envelope] = []
     private var receivedIndex = 0
-    private var tls: ClientTLS?
+    private var tls: TLSStream?
 
     /// Connects to `address`, authenticates with `authkey` and registers `name`.
     ///
@@ -41,7 +41,7 @@ public final class RelayClient {
         self.fileDescriptor = try Self.connect(address)
         do {
             if let context {
-                tls = try ClientTLS(fd: fileDescriptor, context: context, serverName: serverName ?? Self.host(of: address))
+                tls = try Self.startTLS(fileDescriptor, context, serverName: serverName ?? Self.host(of: address))
             }
             try authenticate(authkey: authkey)
             try register()
@@ -52,6 +52,16 @@ public final class RelayClient {
     }
 
     deinit { close(fileDescriptor) }
+
+    /// Runs the TLS handshake: a refused certificate or version fails authentication, a broker
+    /// that hangs up mid-handshake (a plain endpoint, say) closes.
+    private static func startTLS(_ fd: Int32, _ context: TLSContext, serverName: String) throws(RelayClientError) -> TLSStream {
+        do {
+            return try TLSStream(descriptor: fd, context: context, serverName: serverName)
+        } catch {
+            throw RelayClientError(error.code == .transport ? .closed : .authenticationFailed, "TLS with \(serverName): \(error)")
+        }
+    }
 
     // MARK: Sending
 
@@ -87,8 +97,11 @@ public final class RelayClient {
     /// Writes everything queued, blocking until it is out.
     public func flush() throws(RelayClientError) {
         if let tls {
-            let result = writeBuffer.withUnsafeBytes { bytes in Result { () throws(RelayClientError) in try tls.write(bytes) } }
-            try result.get()
+            do {
+                try writeBuffer.withUnsafeBytes { bytes in Result { () throws(TLSError) in try tls.send(bytes) } }.get()
+            } catch {
+                throw RelayClientError(.ioFailed, "\(error)")
+            }
         } else {
             try Self.sendAll(fileDescriptor, writeBuffer)
         }
@@ -134,7 +147,17 @@ public final class RelayClient {
     public func receiveFrames(_ handle: (UnsafeRawBufferPointer) throws(RelayClientError) -> Void) throws(RelayClientError) {
         let count: Int
         if let tls {
-            count = try readBuffer.withUnsafeMutableBytes { buffer in Result { () throws(RelayClientError) in try tls.read(into: buffer) } }.get()
+            let received: TLSStream.Received
+            do {
+                received = try readBuffer.withUnsafeMutableBytes { buffer in Result { () throws(TLSError) in try tls.receive(into: buffer) } }.get()
+            } catch {
+                throw RelayClientError(.ioFailed, "\(error)")
+            }
+            switch received {
+            case .bytes(let read): count = read
+            case .closed: count = 0
+            case .timedOut: throw RelayClientError(.ioFailed, "recv failed: \(String(cString: strerror(EAGAIN)))")
+            }
         } else {
             count = readBuffer.withUnsafeMutableBytes { recv(fileDescriptor, $0.baseAddress, $0.count, 0) }
         }

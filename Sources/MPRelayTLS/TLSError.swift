@@ -19,6 +19,8 @@ public struct TLSError: Error, CustomStringConvertible, Equatable, Sendable {
         case protocolError
         /// OpenSSL refused a setting.
         case configuration
+        /// The socket under a ``TLSStream`` failed, or the peer closed it mid-handshake.
+        case transport
     }
 
     /// The kind of failure.

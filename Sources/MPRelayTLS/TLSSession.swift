@@ -4,12 +4,13 @@ internal import COpenSSL
 ///
 /// The owner reads ciphertext from its socket and hands it to ``receiveCiphertext(_:)``, then
 /// asks for plaintext with ``readPlaintext(into:)``; it encrypts with ``writePlaintext(_:)`` and
-/// sends what ``takeCiphertext(appendingTo:)`` hands back. OpenSSL never touches the socket (two
-/// memory BIOs stand between them), so a session fits any I/O loop, blocks nothing, and can be
-/// tested without a socket. Not thread-safe: confine a session to its connection's queue.
+/// sends what ``takeCiphertext(appendingTo:)`` hands back. OpenSSL never touches the socket (a
+/// BIO over two arrays stands between them, ``TLSRecordBuffers``), so a session fits any I/O
+/// loop, blocks nothing, and can be tested without a socket. Not thread-safe: confine a session
+/// to its connection's queue.
 public final class TLSSession {
     /// Where the handshake is.
-    public enum HandshakeProgress: Equatable {
+    public enum HandshakeProgress: Equatable, Sendable {
         /// Finished: plaintext may flow.
         case complete
         /// Waiting for more ciphertext from the peer (send what ``takeCiphertext(appendingTo:)``
@@ -18,7 +19,7 @@ public final class TLSSession {
     }
 
     /// What ``readPlaintext(into:)`` found.
-    public enum ReadOutcome: Equatable {
+    public enum ReadOutcome: Equatable, Sendable {
         /// This many plaintext bytes were written to the buffer.
         case bytes(Int)
         /// No whole record yet: feed more ciphertext.
@@ -28,8 +29,7 @@ public final class TLSSession {
     }
 
     private let ssl: OpaquePointer
-    private let incoming: OpaquePointer
-    private let outgoing: OpaquePointer
+    private let buffers = TLSRecordBuffers()
     private(set) public var isHandshakeComplete = false
 
     /// A session that takes `context`'s side of the handshake. A client gives `serverName` to
@@ -37,20 +37,15 @@ public final class TLSSession {
     public init(context: TLSContext, serverName: String? = nil) throws(TLSError) {
         ERR_clear_error()
         let ssl = SSL_new(context.pointer)
-        let incoming = BIO_new(BIO_s_mem())
-        let outgoing = BIO_new(BIO_s_mem())
-        guard let ssl, let incoming, let outgoing else {
+        let bio = buffers.makeBIO()
+        guard let ssl, let bio else {
             SSL_free(ssl)
-            BIO_free(incoming)
-            BIO_free(outgoing)
+            BIO_free(bio)
             throw TLSError(.configuration, "cannot create a TLS session: \(TLSError.drainOpenSSLErrors())")
         }
-        mprelay_bio_set_retry_on_empty(incoming)
-        mprelay_bio_set_retry_on_empty(outgoing)
-        SSL_set_bio(ssl, incoming, outgoing)
+        // One BIO both ways: SSL_set_bio takes the one reference for both.
+        SSL_set_bio(ssl, bio, bio)
         self.ssl = ssl
-        self.incoming = incoming
-        self.outgoing = outgoing
         switch context.role {
         case .server:
             SSL_set_accept_state(ssl)
@@ -67,31 +62,34 @@ public final class TLSSession {
     }
 
     deinit {
-        SSL_free(ssl)  // frees both BIOs
+        SSL_free(ssl)  // frees the BIO, before `buffers` goes
     }
 
     /// Ciphertext read from the peer.
     public func receiveCiphertext(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-        // A memory BIO grows as needed; writing to one cannot fail but for memory.
-        let written = BIO_write(incoming, base, Int32(bytes.count))
-        precondition(written == Int32(bytes.count), "BIO_write to a memory BIO wrote \(written) of \(bytes.count) bytes")
+        guard !bytes.isEmpty else { return }
+        buffers.receive(bytes)
     }
 
-    /// Bytes of received ciphertext not yet decrypted.
-    public var bufferedCiphertextCount: Int { Int(BIO_ctrl_pending(incoming)) }
+    /// Bytes of received ciphertext not yet read by OpenSSL.
+    public var bufferedCiphertextCount: Int { buffers.unreadCount }
 
     /// Whether ciphertext waits to be sent to the peer.
-    public var hasCiphertextToSend: Bool { BIO_ctrl_pending(outgoing) > 0 }
+    public var hasCiphertextToSend: Bool { !buffers.outgoing.isEmpty }
 
     /// Moves the ciphertext waiting to be sent to the end of `buffer`; returns how many bytes.
+    /// An empty `buffer` is swapped with the session's, so nothing is copied, and the session
+    /// keeps `buffer`'s capacity for its next records.
     @discardableResult
     public func takeCiphertext(appendingTo buffer: inout [UInt8]) -> Int {
-        var data: UnsafeMutablePointer<CChar>?
-        let count = mprelay_bio_pending_data(outgoing, &data)
-        guard count > 0, let data else { return 0 }
-        buffer.append(contentsOf: UnsafeRawBufferPointer(start: data, count: count))
-        _ = BIO_ctrl(outgoing, BIO_CTRL_RESET, 0, nil)
+        let count = buffers.outgoing.count
+        guard count > 0 else { return 0 }
+        if buffer.isEmpty {
+            swap(&buffer, &buffers.outgoing)
+        } else {
+            buffer.append(contentsOf: buffers.outgoing)
+            buffers.outgoing.removeAll(keepingCapacity: true)
+        }
         return count
     }
 

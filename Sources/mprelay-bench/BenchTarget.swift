@@ -10,8 +10,8 @@ struct BenchTarget: Sendable, CustomStringConvertible {
     let address: EndpointAddress
     /// The endpoint's authkey; empty for protocols without one.
     let authkey: [UInt8]
-    /// For a TLS endpoint, the client context and the name the certificate must carry.
-    let tls: (context: TLSContext, serverName: String?)?
+    /// For a TLS server, the client context and the name its certificate must carry.
+    let tls: (context: TLSContext, serverName: String)?
 
     var description: String { "\(wireProtocol.rawValue) at \(address)" }
 
@@ -19,7 +19,7 @@ struct BenchTarget: Sendable, CustomStringConvertible {
     func connect(name: PeerName, receiving: Bool) throws(BenchError) -> any MessageLink {
         switch wireProtocol {
         case .mprelay: return try RelayLink(target: self, name: name)
-        case .nats: return try NATSLink(address: address, subscribeTo: receiving ? name : nil)
+        case .nats: return try NATSLink(address: address, subscribeTo: receiving ? name : nil, tls: tls)
         }
     }
 

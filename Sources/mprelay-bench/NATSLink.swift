@@ -2,6 +2,7 @@ import Glibc
 import MPRelayConfig
 import MPRelayNATS
 import MPRelayProtocol
+import MPRelayTLS
 
 /// A ``MessageLink`` speaking the NATS text protocol (core NATS, no JetStream), so the same
 /// workloads measure nats-server.
@@ -10,9 +11,12 @@ import MPRelayProtocol
 /// (`SUB name 1`) and is routable once the `PONG` to its `PING` arrives. Messages go out as
 /// `PUB subject #bytes` and arrive as `MSG subject sid [reply] #bytes`; a server `PING` is
 /// answered with `PONG`. MPRelayNATS encodes and parses every operation; the parser reads in
-/// place from this link's buffer, so a payload is never copied before it is delivered.
+/// place from this link's buffer, so a payload is never copied before it is delivered. With TLS
+/// (a server with `tls_required` in its `INFO`) every byte after that `INFO` goes through a
+/// ``TLSStream``, as in MPRelayNATS's connection.
 final class NATSLink: MessageLink {
     let fileDescriptor: Int32
+    private var tls: TLSStream?
     private(set) var errorCount = 0
     private(set) var lastError: String?
 
@@ -28,15 +32,30 @@ final class NATSLink: MessageLink {
 
     private static let readSize = 256 * 1024
 
-    /// Connects, and subscribes to `subject` if given; messages to it are routed when this returns.
-    init(address: EndpointAddress, subscribeTo subject: PeerName?) throws(BenchError) {
+    /// Connects (in TLS with `tls`, which the server must require), and subscribes to `subject`
+    /// if given; messages to it are routed when this returns.
+    init(address: EndpointAddress, subscribeTo subject: PeerName?, tls settings: (context: TLSContext, serverName: String)?) throws(BenchError) {
         fileDescriptor = try TCPConnection.open(address)
         readBuffer = .allocate(byteCount: Self.readSize + parser.maxControlLineLength, alignment: 16)
         do {
-            try waitFor { if case .info = $0 { return true } else { return false } }
+            var tlsRequired = false
+            try waitFor {
+                guard case .info(let info) = $0 else { return false }
+                tlsRequired = info.tlsRequired
+                return true
+            }
+            if let settings {
+                guard tlsRequired else { throw BenchError(.setup, "--tls: the server does not offer TLS") }
+                do {
+                    tls = try TLSStream(descriptor: fileDescriptor, context: settings.context, serverName: settings.serverName)
+                } catch {
+                    throw BenchError(.setup, "\(error)")
+                }
+            }
             var payload = NATSConnectPayload()
             payload.headers = false
             payload.noResponders = false
+            payload.tlsRequired = tls != nil
             NATSEncoder.connect(payload, into: &writeBuffer)
             if let subject {
                 do {
@@ -50,8 +69,7 @@ final class NATSLink: MessageLink {
             // The server handles commands in order: the PONG means the SUB is in effect.
             try waitFor { if case .pong = $0 { return true } else { return false } }
         } catch {
-            close(fileDescriptor)
-            readBuffer.deallocate()
+            // Every stored property is set: the failed init runs deinit, which closes and frees.
             throw BenchError(.setup, "nats-server at \(address): \(error)")
         }
     }
@@ -81,6 +99,15 @@ final class NATSLink: MessageLink {
     }
 
     func flush() throws(BenchError) {
+        if let tls {
+            do {
+                try writeBuffer.withUnsafeBytes { bytes in Result { () throws(TLSError) in try tls.send(bytes) } }.get()
+            } catch {
+                throw BenchError(.io, "nats: \(error)")
+            }
+            writeBuffer.removeAll(keepingCapacity: true)
+            return
+        }
         var offset = 0
         while offset < writeBuffer.count {
             let count = writeBuffer.withUnsafeBytes {
@@ -140,6 +167,17 @@ final class NATSLink: MessageLink {
             readBuffer.baseAddress!.copyMemory(from: readBuffer.baseAddress! + start, byteCount: pending)
             start = 0
             end = pending
+        }
+        if let tls {
+            let received: TLSStream.Received
+            do {
+                received = try tls.receive(into: UnsafeMutableRawBufferPointer(rebasing: readBuffer[end...]))
+            } catch {
+                throw BenchError(.io, "nats: \(error)")
+            }
+            guard case .bytes(let count) = received else { throw BenchError(.io, "nats: the server closed the connection (\(received))") }
+            end += count
+            return
         }
         while true {
             let count = recv(fileDescriptor, readBuffer.baseAddress! + end, readBuffer.count - end, 0)

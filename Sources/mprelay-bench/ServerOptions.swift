@@ -19,7 +19,7 @@ struct ServerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The server's process id: adds its CPU time and resident memory, read from /proc.", valueName: "pid"))
     var pid: Int32?
 
-    @Flag(help: "Connect with TLS (mprelayd endpoints with tls_cert_file); needs --tls-ca.")
+    @Flag(help: "Connect with TLS (mprelayd endpoints with tls_cert_file, nats-server with a tls block); needs --tls-ca.")
     var tls = false
 
     @Option(name: .customLong("tls-ca"), help: ArgumentHelp("PEM CA certificates the server's certificate must be signed by.", valueName: "file"))
@@ -56,19 +56,25 @@ struct ServerOptions: ParsableArguments {
             }
             key = Array(given.utf8)
         }
-        return BenchTarget(wireProtocol: wireProtocol, address: parsed, authkey: key, tls: try tlsSettings(wireProtocol))
+        return BenchTarget(wireProtocol: wireProtocol, address: parsed, authkey: key, tls: try tlsSettings(for: parsed))
     }
 
     /// The client TLS context of `--tls`, checked.
-    private func tlsSettings(_ wireProtocol: WireProtocol) throws(BenchError) -> (context: TLSContext, serverName: String?)? {
+    private func tlsSettings(for address: EndpointAddress) throws(BenchError) -> (context: TLSContext, serverName: String)? {
         guard tls else {
             guard tlsCA == nil, tlsCertificate == nil else { throw BenchError(.usage, "--tls-ca and --tls-cert need --tls") }
             return nil
         }
-        guard wireProtocol == .mprelay else { throw BenchError(.usage, "--tls is for mprelayd endpoints") }
+        let serverName: String
+        switch (tlsServerName, address) {
+        case (let name?, _): serverName = name
+        case (nil, .inet(let host, _)), (nil, .inet6(let host, _)): serverName = host
+        case (nil, .unixPath), (nil, .unixAbstract), (nil, .systemdSocket):
+            throw BenchError(.usage, "--tls needs a host:port address, or --tls-server-name")
+        }
         guard let tlsCA else { throw BenchError(.usage, "--tls needs --tls-ca FILE: the CA that signed mprelayd's certificate") }
         do {
-            return (try TLSContext.client(caFile: tlsCA, certificateFile: tlsCertificate, keyFile: tlsKey, minimumVersion: .tls12), tlsServerName)
+            return (try TLSContext.client(caFile: tlsCA, certificateFile: tlsCertificate, keyFile: tlsKey, minimumVersion: .tls12), serverName)
         } catch {
             throw BenchError(.usage, "\(error)")
         }

@@ -36,6 +36,34 @@ struct TLSSessionTests {
         }
     }
 
+    @Test("records cut at any point, fed in pieces, decrypt to the same bytes; taking ciphertext appends or swaps")
+    func piecewise() throws {
+        let pair = try TLSPair(client: Self.clientContext(), server: Self.serverContext())
+        try pair.handshake()
+        let message = [UInt8]((0..<40_000).map { UInt8(truncatingIfNeeded: $0 &* 13) })
+        for piece in [1, 7, 5_000, 16_406] {
+            try message.withUnsafeBytes { try pair.client.writePlaintext($0) }
+            var prefix: [UInt8] = [0xAA]
+            let count = pair.client.takeCiphertext(appendingTo: &prefix)
+            #expect(prefix.count == count + 1 && prefix[0] == 0xAA)
+            let ciphertext = prefix.dropFirst()
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 16_384)
+            for start in stride(from: ciphertext.startIndex, to: ciphertext.endIndex, by: piece) {
+                ciphertext[start..<min(start + piece, ciphertext.endIndex)].withUnsafeBytes { pair.server.receiveCiphertext($0) }
+                while case .bytes(let read) = try buffer.withUnsafeMutableBytes({ try pair.server.readPlaintext(into: $0) }) {
+                    received += buffer[..<read]
+                }
+            }
+            #expect(received == message, "pieces of \(piece) bytes")
+            #expect(pair.server.bufferedCiphertextCount == 0)
+        }
+        try [UInt8](repeating: 7, count: 100).withUnsafeBytes { try pair.server.writePlaintext($0) }
+        var empty: [UInt8] = []
+        #expect(pair.server.takeCiphertext(appendingTo: &empty) == empty.count && empty.count > 100)
+        #expect(!pair.server.hasCiphertextToSend)
+    }
+
     @Test("mutual TLS: the server sees the client certificate's subject and alternative names")
     func mutual() throws {
         let pair = try TLSPair(client: Self.clientContext(certificate: "client.pem", key: "client.key"), server: Self.serverContext(clientCA: true))

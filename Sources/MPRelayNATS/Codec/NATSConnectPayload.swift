@@ -21,6 +21,8 @@ public struct NATSConnectPayload: Encodable, Equatable, Sendable {
     public var noResponders = true
     /// Whether the client receives its own publications on subjects it subscribes to.
     public var echo = true
+    /// Whether the connection runs in TLS (the server checks that it does).
+    public var tlsRequired = false
 
     /// Creates a payload with the given identity and credentials.
     public init(name: String? = nil, user: String? = nil, password: String? = nil, token: String? = nil) {
@@ -32,7 +34,7 @@ public struct NATSConnectPayload: Encodable, Equatable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case name, user, password = "pass", token = "auth_token", verbose, pedantic, headers
-        case noResponders = "no_responders", echo, lang, version, protocolVersion = "protocol"
+        case noResponders = "no_responders", echo, tlsRequired = "tls_required", lang, version, protocolVersion = "protocol"
     }
 
     /// Encodes the fields the server reads; absent credentials are left out.
@@ -50,5 +52,6 @@ public struct NATSConnectPayload: Encodable, Equatable, Sendable {
         try container.encode(headers, forKey: .headers)
         try container.encode(noResponders, forKey: .noResponders)
         try container.encode(echo, forKey: .echo)
+        try container.encode(tlsRequired, forKey: .tlsRequired)
     }
 }

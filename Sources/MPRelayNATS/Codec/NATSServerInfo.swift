@@ -16,6 +16,8 @@ public struct NATSServerInfo: Decodable, Equatable, Sendable {
     public var authRequired: Bool
     /// Whether JetStream is enabled on the server.
     public var jetStream: Bool
+    /// Whether the server requires TLS: the client starts the TLS handshake after this `INFO`.
+    public var tlsRequired: Bool
     /// Other client URLs of the cluster, as `host:port`.
     public var connectURLs: [String]
 
@@ -27,6 +29,7 @@ public struct NATSServerInfo: Decodable, Equatable, Sendable {
         case headers
         case authRequired = "auth_required"
         case jetStream = "jetstream"
+        case tlsRequired = "tls_required"
         case connectURLs = "connect_urls"
     }
 
@@ -40,6 +43,7 @@ public struct NATSServerInfo: Decodable, Equatable, Sendable {
         headers = try container.decodeIfPresent(Bool.self, forKey: .headers) ?? false
         authRequired = try container.decodeIfPresent(Bool.self, forKey: .authRequired) ?? false
         jetStream = try container.decodeIfPresent(Bool.self, forKey: .jetStream) ?? false
+        tlsRequired = try container.decodeIfPresent(Bool.self, forKey: .tlsRequired) ?? false
         connectURLs = try container.decodeIfPresent([String].self, forKey: .connectURLs) ?? []
     }
 }

@@ -3,13 +3,15 @@ import Synchronization
 import Glibc
 
 extension NATSConnection {
-    /// Connects to `server` and completes the handshake: `INFO`, then `CONNECT` and `PING`, then
-    /// the `PONG` that says the credentials were accepted.
+    /// Connects to `server` and completes the handshake: `INFO`, then TLS if the server or the
+    /// URL asks for it, then `CONNECT` and `PING`, then the `PONG` that says the credentials
+    /// were accepted.
     static func handshake(_ server: NATSServerAddress, _ options: NATSConnectionOptions) throws(NATSError) -> (NATSSocket, NATSParser, NATSServerInfo) {
-        let socket = try NATSSocket.connect(to: server, timeout: options.connectTimeout, ioTimeout: options.connectTimeout)
+        var socket = try NATSSocket.connect(to: server, timeout: options.connectTimeout, ioTimeout: options.connectTimeout)
         var parser = NATSParser()
         var info: NATSServerInfo?
         var ponged = false
+        var secured = false
         var buffer = [UInt8](repeating: 0, count: 4096)
         do throws(NATSError) {
             while !ponged {
@@ -25,7 +27,7 @@ extension NATSConnection {
                             switch operation {
                             case .info(let received):
                                 if info == nil {
-                                    NATSEncoder.connect(options.connectPayload, into: &answer)
+                                    NATSEncoder.connect(options.connectPayload(tls: received.tlsRequired), into: &answer)
                                     NATSEncoder.ping(into: &answer)
                                 }
                                 info = received
@@ -40,6 +42,10 @@ extension NATSConnection {
                     throw .handshake(url: server.description, detail: "\(error)")
                 }
                 if let failure { throw .handshake(url: server.description, detail: "-ERR '\(failure)'") }
+                if let info, !secured {
+                    socket = try secure(socket, info, options)
+                    secured = true
+                }
                 if !answer.isEmpty { try socket.sendAll(answer) }
             }
         } catch {
@@ -49,6 +55,23 @@ extension NATSConnection {
         socket.setTimeout(SO_RCVTIMEO, options.pingInterval)
         socket.setTimeout(SO_SNDTIMEO, options.writeTimeout)
         return (socket, parser, info!)
+    }
+
+    /// After the server's first `INFO`: the socket in TLS when the server requires it, as is
+    /// when neither side asks for TLS. A client that asks for TLS (a TLS context, or a `tls://`
+    /// URL) and a server that does not offer it fail: the `INFO` comes in clear, and whoever can
+    /// rewrite it must not be able to talk the client out of TLS. A TLS server without
+    /// ``NATSConnectionOptions/tls`` fails too.
+    private static func secure(_ socket: NATSSocket, _ info: NATSServerInfo, _ options: NATSConnectionOptions) throws(NATSError) -> NATSSocket {
+        let server = socket.address
+        guard info.tlsRequired else {
+            guard !server.requiresTLS, options.tls == nil else { throw .tls(url: server.description, detail: "the server does not offer TLS") }
+            return socket
+        }
+        guard let context = options.tls else {
+            throw .tls(url: server.description, detail: "the server requires TLS: set the connection's TLS context (a CA to check its certificate)")
+        }
+        return try socket.startTLS(context, serverName: options.tlsServerName ?? server.host)
     }
 
     /// The reader thread: reads from the server until the connection is lost, then reconnects,
@@ -89,8 +112,8 @@ extension NATSConnection {
                 if let stale = keepalive() { return stale }
             case .closed:
                 return "the server closed the connection"
-            case .failed(let error):
-                return "recv failed: \(String(cString: strerror(error)))"
+            case .failed(let reason):
+                return reason
             }
         }
     }

@@ -1,4 +1,5 @@
 public import Dispatch
+public import MPRelayTLS
 
 /// How a ``NATSConnection`` connects, checks the server is alive and reconnects.
 public struct NATSConnectionOptions: Sendable {
@@ -16,6 +17,12 @@ public struct NATSConnectionOptions: Sendable {
     public var servers: [NATSServerAddress]
     /// The credentials sent in `CONNECT`.
     public var credentials: Credentials = .none
+    /// A client ``TLSContext`` trusting the CA of the servers' certificates: TLS with every
+    /// server, and a server that does not offer it (`tls_required` in its `INFO`) is refused.
+    /// Nil: plain TCP, and a server that requires TLS, or a `tls://` URL, is refused.
+    public var tls: TLSContext?
+    /// The name the servers' certificates must carry; nil: the host of each server's URL.
+    public var tlsServerName: String?
     /// The connection's name, as the server's monitoring shows it.
     public var name: String?
     /// How long one TCP connect and handshake may take.
@@ -54,13 +61,16 @@ public struct NATSConnectionOptions: Sendable {
         self.init(servers: servers)
     }
 
-    /// The `CONNECT` payload these options send.
-    var connectPayload: NATSConnectPayload {
+    /// The `CONNECT` payload these options send, inside TLS or not.
+    func connectPayload(tls: Bool) -> NATSConnectPayload {
+        var payload: NATSConnectPayload
         switch credentials {
-        case .none: return NATSConnectPayload(name: name)
-        case .userPassword(let user, let password): return NATSConnectPayload(name: name, user: user, password: password)
-        case .token(let token): return NATSConnectPayload(name: name, token: token)
+        case .none: payload = NATSConnectPayload(name: name)
+        case .userPassword(let user, let password): payload = NATSConnectPayload(name: name, user: user, password: password)
+        case .token(let token): payload = NATSConnectPayload(name: name, token: token)
         }
+        payload.tlsRequired = tls
+        return payload
     }
 }
 

@@ -10,6 +10,8 @@ public enum NATSError: Error, Equatable, Sendable, CustomStringConvertible {
     case noServerAvailable([String])
     /// The server closed the connection or sent an error during the handshake.
     case handshake(url: String, detail: String)
+    /// TLS with the server at `url` failed: its certificate, the handshake, or a record.
+    case tls(url: String, detail: String)
     /// The connection was closed by ``NATSConnection/close()``.
     case closed
     /// The connection is down and the operation cannot wait for the next server.
@@ -35,11 +37,12 @@ public enum NATSError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .invalidURL(let url): return "invalid NATS server URL '\(url)' (expected nats://host:port)"
+        case .invalidURL(let url): return "invalid NATS server URL '\(url)' (expected nats://host:port or tls://host:port)"
         case .socket(let url, let operation, let errno):
             return "\(operation) to \(url) failed: \(String(cString: strerror(errno)))"
         case .noServerAvailable(let failures): return "no NATS server available: \(failures.joined(separator: "; "))"
         case .handshake(let url, let detail): return "NATS handshake with \(url) failed: \(detail)"
+        case .tls(let url, let detail): return "TLS with NATS server \(url) failed: \(detail)"
         case .closed: return "the NATS connection is closed"
         case .disconnected: return "the NATS connection is down, reconnecting"
         case .protocolViolation(let error): return "NATS protocol violation: \(error)"

@@ -1,17 +1,23 @@
-/// One server of the list a connection rotates through: `nats://host:port`.
+/// One server of the list a connection rotates through: `nats://host:port`, or
+/// `tls://host:port` for a server that must speak TLS.
 public struct NATSServerAddress: Hashable, Sendable, CustomStringConvertible {
-    /// The host name or IP address (IPv6 without brackets).
+    /// The host name or IP address (IPv6 without brackets); a TLS server's certificate must
+    /// carry it.
     public let host: String
     /// The client port.
     public let port: Int
+    /// Whether the URL said `tls://`: the connection fails unless TLS is set up
+    /// (``NATSConnectionOptions/tls``) and the server offers it.
+    public let requiresTLS: Bool
 
-    /// Parses `nats://host[:port]`, `host[:port]` or `nats://[v6addr]:port`; the port defaults
-    /// to 4222.
+    /// Parses `nats://host[:port]`, `tls://host[:port]`, `host[:port]` or
+    /// `nats://[v6addr]:port`; the port defaults to 4222.
     ///
     /// - Throws: ``NATSError/invalidURL(_:)``.
     public init(_ url: String) throws(NATSError) {
         var rest = Substring(url)
-        if rest.hasPrefix("nats://") { rest = rest.dropFirst(7) }
+        requiresTLS = rest.hasPrefix("tls://")
+        if rest.hasPrefix("nats://") || requiresTLS { rest = rest.dropFirst(requiresTLS ? 6 : 7) }
         var host: Substring
         var portText: Substring?
         if rest.hasPrefix("[") {
@@ -35,8 +41,9 @@ public struct NATSServerAddress: Hashable, Sendable, CustomStringConvertible {
         self.port = port
     }
 
-    /// `nats://host:port`.
+    /// `nats://host:port`, or `tls://host:port`.
     public var description: String {
-        host.contains(":") ? "nats://[\(host)]:\(port)" : "nats://\(host):\(port)"
+        let scheme = requiresTLS ? "tls" : "nats"
+        return host.contains(":") ? "\(scheme)://[\(host)]:\(port)" : "\(scheme)://\(host):\(port)"
     }
 }

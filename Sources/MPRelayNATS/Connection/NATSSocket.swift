@@ -1,6 +1,8 @@
 import Glibc
+import MPRelayTLS
 
-/// A blocking TCP socket to one server, with send and receive timeouts.
+/// A blocking TCP socket to one server, with send and receive timeouts, in TLS once
+/// ``startTLS(_:serverName:)`` made it so.
 ///
 /// The reader thread owns the descriptor and closes it; writers use it only under the
 /// connection's write lock while the connection says it is up, so a number the kernel has
@@ -8,10 +10,25 @@ import Glibc
 final class NATSSocket: Sendable {
     let descriptor: Int32
     let address: NATSServerAddress
+    /// The TLS layer every byte goes through, for a server that asked for TLS.
+    let tls: TLSStream?
 
-    private init(descriptor: Int32, address: NATSServerAddress) {
+    private init(descriptor: Int32, address: NATSServerAddress, tls: TLSStream? = nil) {
         self.descriptor = descriptor
         self.address = address
+        self.tls = tls
+    }
+
+    /// The same socket in TLS: runs the handshake, checking the server's certificate against
+    /// `serverName`. Called after the server's first `INFO`, before anything else is sent.
+    ///
+    /// - Throws: ``NATSError/tls(url:detail:)`` saying why TLS failed.
+    func startTLS(_ context: TLSContext, serverName: String) throws(NATSError) -> NATSSocket {
+        do {
+            return NATSSocket(descriptor: descriptor, address: address, tls: try TLSStream(descriptor: descriptor, context: context, serverName: serverName))
+        } catch {
+            throw .tls(url: address.description, detail: "\(error) (server name \(serverName))")
+        }
     }
 
     /// Connects to `address` within `timeout`, trying each address the host resolves to.
@@ -73,6 +90,14 @@ final class NATSSocket: Sendable {
 
     /// Sends all of `bytes`; fails on a timeout or a broken connection.
     func sendAll(_ bytes: [UInt8]) throws(NATSError) {
+        if let tls {
+            do {
+                try bytes.withUnsafeBytes { bytes in Result { () throws(TLSError) in try tls.send(bytes) } }.get()
+            } catch {
+                throw .tls(url: address.description, detail: "\(error)")
+            }
+            return
+        }
         var offset = 0
         while offset < bytes.count {
             let count = bytes.withUnsafeBytes {
@@ -91,11 +116,22 @@ final class NATSSocket: Sendable {
         case bytes(Int)
         case timedOut
         case closed
-        case failed(Int32)
+        case failed(String)
     }
 
-    /// One `recv` into `buffer`.
+    /// One `recv` into `buffer` (in TLS: what the records received so far decrypt to).
     func receive(into buffer: UnsafeMutableRawBufferPointer) -> Received {
+        if let tls {
+            do {
+                switch try tls.receive(into: buffer) {
+                case .bytes(let count): return .bytes(count)
+                case .timedOut: return .timedOut
+                case .closed: return .closed
+                }
+            } catch {
+                return .failed("TLS: \(error)")
+            }
+        }
         while true {
             let count = recv(descriptor, buffer.baseAddress!, buffer.count, 0)
             if count > 0 { return .bytes(count) }
@@ -103,7 +139,7 @@ final class NATSSocket: Sendable {
             switch errno {
             case EINTR: continue
             case EAGAIN, EWOULDBLOCK: return .timedOut
-            default: return .failed(errno)
+            case let error: return .failed("recv failed: \(String(cString: strerror(error)))")
             }
         }
     }

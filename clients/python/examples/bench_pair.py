@@ -10,14 +10,18 @@ and (for a reference in the same run) over a direct ``Listener``/``Client`` link
   and ``Connection.recv``;
 - ``ping-pong 64 B``: the median round trip of ``request_bytes``/``reply_bytes``, against
   ``send_bytes`` and ``recv_bytes`` echoed over the direct link;
+- ``ping-pong stdlib 64 B``: the same round trip through the broker by two stdlib
+  ``multiprocessing.connection.Client`` objects that speak the envelopes by hand (no mprelay
+  client at all: what the relay itself costs), against the direct link;
 - ``asyncio 64 B``: ``mprelay.aio`` sending and receiving, against the blocking client's pair row.
 
 ``--memory N`` instead receives N messages of 64 bytes with ``recv_bytes`` in a loop and prints the
 receiving process's resident set size (Linux ``/proc/self/statm``) every tenth of the way.
 
 A rate is COUNT divided by the time from the sender's first send to the receiver's last receive;
-each figure is the median of ``--runs`` runs, the relay and the reference alternating. From the
-repository root::
+each figure is the median of ``--runs`` runs, the relay and the reference alternating. The
+ping-pong rows also give the sending process's CPU time per round trip (``time.process_time``),
+the client's own cost apart from the wait. From the repository root::
 
     MPRELAY_AUTHKEY=secret make run
     MPRELAY_AUTHKEY=secret python3 clients/python/examples/bench_pair.py --count 200000 --runs 3
@@ -39,6 +43,7 @@ import statistics
 import sys
 import time
 from multiprocessing.connection import Client, Listener
+import struct
 from typing import Any, Dict, List, Optional, Tuple
 
 try:
@@ -47,13 +52,65 @@ except ImportError:  # running from a source checkout without installing the pac
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
     import mprelay
 import mprelay.aio
+from mprelay.address import resolve_authkey
 
 OBJECT = {"job": 1, "args": (1.5, "x"), "tags": ["a", "b"]}
 BATCH = 1000
 WINDOW = 1000
+PINGPONG = ("pingpong", "stdlib")
+
+
+def stdlib_client(address: Any, name: str) -> Any:
+    """A stdlib ``Client`` registered with the broker by hand: HELLO, then WELCOME (or ERROR)."""
+    conn = Client(address, authkey=resolve_authkey(None))
+    raw = name.encode()
+    conn.send_bytes(b"\x01\x01" + bytes((len(raw),)) + raw)
+    answer = conn.recv_bytes()
+    if answer[0] != 0x02:
+        raise RuntimeError("the broker refused %r: %r" % (name, answer))
+    return conn
+
+
+def stdlib_echo(address: Any, name: str, count: int, ready: Any, out: Any) -> None:
+    """Answer ``count`` DELIVERs with a SEND of the same payload, the reply option set."""
+    conn = stdlib_client(address, name)
+    ready.set()
+    got = 0
+    while got < count:
+        body = conn.recv_bytes()
+        if body[0] != 0x04:  # a PING or an ERROR: not part of the round trips
+            continue
+        end = 12 + body[11]
+        # SEND: kind, options (reply), the DELIVER's flags and id, its sender, its payload.
+        conn.send_bytes(b"\x03\x02" + body[2:11] + body[11:end] + body[end:])
+        got += 1
+    out.put(("received", got, time.monotonic()))
+    conn.close()
+
+
+def stdlib_pinger(address: Any, name: str, to: str, count: int, size: int, ready: Any,
+                  out: Any) -> None:
+    """``count`` SENDs to ``to``, each followed by the wait for its reply."""
+    conn = stdlib_client(address, name)
+    ready.wait(10)
+    raw = to.encode()
+    tail = bytes((len(raw),)) + raw + b"x" * size
+    rtts = []
+    start, cpu = time.monotonic(), time.process_time()
+    for i in range(1, count + 1):
+        t0 = time.perf_counter()
+        conn.send_bytes(b"\x03\x00\x00" + struct.pack("!Q", i) + tail)
+        while conn.recv_bytes()[0] != 0x04:
+            pass
+        rtts.append(time.perf_counter() - t0)
+    out.put(("sent", start, (time.process_time() - cpu) / count, statistics.median(rtts)))
+    conn.close()
 
 
 def relay_receiver(address: Any, name: str, mode: str, count: int, ready: Any, out: Any) -> None:
+    if mode == "stdlib":
+        stdlib_echo(address, name, count, ready, out)
+        return
     if mode == "aio":
         asyncio.run(aio_receiver(address, name, count, ready, out))
         return
@@ -145,6 +202,9 @@ def run_memory(address: Any, count: int) -> List[Tuple[int, int]]:
 
 def relay_sender(address: Any, name: str, to: str, mode: str, count: int, size: int, ready: Any,
                  out: Any) -> None:
+    if mode == "stdlib":
+        stdlib_pinger(address, name, to, count, size, ready, out)
+        return
     if mode == "aio":
         asyncio.run(aio_sender(address, name, to, count, size, ready, out))
         return
@@ -154,11 +214,12 @@ def relay_sender(address: Any, name: str, to: str, mode: str, count: int, size: 
         start = time.monotonic()
         if mode == "pingpong":
             rtts = []
+            cpu = time.process_time()
             for _ in range(count):
                 t0 = time.perf_counter()
                 peer.request_bytes(to, payload, timeout=10)
                 rtts.append(time.perf_counter() - t0)
-            out.put(("sent", start, 0, statistics.median(rtts)))
+            out.put(("sent", start, (time.process_time() - cpu) / count, statistics.median(rtts)))
             return
         if mode == "batch":
             batch = [payload] * BATCH
@@ -218,12 +279,13 @@ def direct_sender(address: Any, authkey: bytes, mode: str, count: int, size: int
         start = time.monotonic()
         if mode == "pingpong":
             rtts = []
+            cpu = time.process_time()
             for _ in range(count):
                 t0 = time.perf_counter()
                 conn.send_bytes(payload)
                 conn.recv_bytes()
                 rtts.append(time.perf_counter() - t0)
-            out.put(("sent", start, 0, statistics.median(rtts)))
+            out.put(("sent", start, (time.process_time() - cpu) / count, statistics.median(rtts)))
             return
         for _ in range(count):
             if mode == "pickle":
@@ -241,16 +303,20 @@ def collect(out: Any, n: int) -> Dict[str, Any]:
     return got
 
 
-def result(res: Dict[str, Any], mode: str, count: int) -> Tuple[float, int, int]:
-    """(figure, received, dropped): messages per second, or the median round trip in us."""
+#: What one run gives: (figure, received, dropped, sender's CPU per round trip in us or 0).
+Result = Tuple[float, int, int, float]
+
+
+def result(res: Dict[str, Any], mode: str, count: int) -> Result:
+    """A run's :data:`Result`: messages per second, or the median round trip in us."""
     received, last = res["received"]
-    start, _, rtt = res["sent"]
-    if mode == "pingpong":
-        return rtt * 1e6, received, 0
-    return received / (last - start), received, count - received
+    start, cpu, rtt = res["sent"]
+    if mode in PINGPONG:
+        return rtt * 1e6, received, 0, cpu * 1e6
+    return received / (last - start), received, count - received, 0.0
 
 
-def run_relay(address: Any, mode: str, count: int, size: int) -> Tuple[float, int, int]:
+def run_relay(address: Any, mode: str, count: int, size: int) -> Result:
     ctx = multiprocessing.get_context("spawn")
     out, ready = ctx.Queue(), ctx.Event()
     rx, tx = "bench-rx-%d" % os.getpid(), "bench-tx-%d" % os.getpid()
@@ -264,7 +330,7 @@ def run_relay(address: Any, mode: str, count: int, size: int) -> Tuple[float, in
     return result(res, mode, count)
 
 
-def run_direct(mode: str, count: int, size: int) -> Tuple[float, int, int]:
+def run_direct(mode: str, count: int, size: int) -> Result:
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
     authkey = os.urandom(16)
@@ -286,6 +352,7 @@ ROWS: List[Tuple[str, str, str, str, int, int, str]] = [
     ("batch 64 B", "batch", "direct", "bytes", 64, 1, "higher"),
     ("pickled", "pickle", "direct", "pickle", 64, 1, "higher"),
     ("ping-pong 64 B", "pingpong", "direct", "pingpong", 64, 20, "lower"),
+    ("ping-pong stdlib 64 B", "stdlib", "direct", "pingpong", 64, 20, "lower"),
     ("asyncio 64 B", "aio", "relay", "bytes", 64, 1, "higher"),
 ]
 
@@ -318,38 +385,45 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not args.json:
         print("%d messages per run, median of %d runs, Python %s"
               % (args.count, args.runs, sys.version.split()[0]))
-        print("%-15s %15s %15s %7s" % ("row", "mprelay", "reference", "ratio"))
+        print("%-21s %15s %15s %7s" % ("row", "mprelay", "reference", "ratio"))
     for name, mode, ref_kind, ref_mode, size, divisor, better in ROWS:
         if name not in wanted:
             continue
         count = max(1, args.count // divisor)
-        relay_runs: List[float] = []
-        ref_runs: List[float] = []
-        dropped = 0
+        relay_runs: List[Result] = []
+        ref_runs: List[Result] = []
         for _ in range(args.runs):  # alternate, so a burst of load hits both alike
-            figure, _, lost = run_relay(address, mode, count, size)
-            relay_runs.append(figure)
-            dropped += lost
+            relay_runs.append(run_relay(address, mode, count, size))
             if ref_kind == "direct":
-                ref_runs.append(run_direct(ref_mode, count, size)[0])
+                ref_runs.append(run_direct(ref_mode, count, size))
             else:
-                ref_runs.append(run_relay(address, ref_mode, count, size)[0])
-        relay, ref = statistics.median(relay_runs), statistics.median(ref_runs)
+                ref_runs.append(run_relay(address, ref_mode, count, size))
+        relay = statistics.median(r[0] for r in relay_runs)
+        ref = statistics.median(r[0] for r in ref_runs)
+        dropped = sum(r[2] for r in relay_runs)
         ratio = relay / ref if better == "higher" else ref / relay
-        unit = "us p50" if mode == "pingpong" else "msg/s"
-        rows.append({"row": name, "unit": unit, "mprelay": relay, "reference": ref,
-                     "reference_kind": ref_kind, "ratio": ratio, "runs": relay_runs,
-                     "reference_runs": ref_runs, "dropped": dropped, "count": count})
+        unit = "us p50" if mode in PINGPONG else "msg/s"
+        row = {"row": name, "unit": unit, "mprelay": relay, "reference": ref,
+               "reference_kind": ref_kind, "ratio": ratio, "runs": [r[0] for r in relay_runs],
+               "reference_runs": [r[0] for r in ref_runs], "dropped": dropped, "count": count}
+        cpu = ""
+        if mode in PINGPONG:
+            row["cpu_us"] = statistics.median(r[3] for r in relay_runs)
+            row["reference_cpu_us"] = statistics.median(r[3] for r in ref_runs)
+            cpu = "  (CPU per round trip: %.0f / %.0f us)" % (
+                row["cpu_us"], row["reference_cpu_us"])
+        rows.append(row)
         if not args.json:
-            print("%-15s %9.0f %-5s %9.0f %-5s %6.2fx%s"
-                  % (name, relay, unit.split()[0], ref, unit.split()[0], ratio,
+            print("%-21s %9.0f %-5s %9.0f %-5s %6.2fx%s%s"
+                  % (name, relay, unit.split()[0], ref, unit.split()[0], ratio, cpu,
                      "  (%d dropped)" % dropped if dropped else ""))
     if args.json:
         print(json.dumps({"python": sys.version.split()[0], "count": args.count, "runs": args.runs,
                           "rows": rows}, indent=2))
     else:
         print("ratio: mprelay / reference for rates, reference / mprelay for round trips; "
-              "the asyncio row's reference is the blocking client's pair 64 B")
+              "the asyncio row's reference is the blocking client's pair 64 B; the stdlib "
+              "row's 'mprelay' is stdlib clients through the broker, without the mprelay client")
     return 0
 
 

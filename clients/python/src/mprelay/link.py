@@ -16,6 +16,7 @@ import socket
 import ssl
 import struct
 import threading
+import time
 from multiprocessing.connection import Connection, answer_challenge, deliver_challenge
 from typing import Any, List, Optional
 
@@ -31,7 +32,12 @@ from .errors import (
 from .framing import Bytes, FrameBuffer, Parsed
 from .waiting import deadline_after, time_left
 
-__all__ = ["Link", "handshake", "shutdown_socket"]
+__all__ = ["READ_SLICE", "Link", "handshake", "shutdown_socket"]
+
+#: The receive timeout of a link's socket, in seconds: a blocking read returns after this long
+#: without a byte, so a reader waiting at least this long needs no ``poll`` before each read.
+READ_SLICE = 1.0
+
 
 def _open_socket(address: SocketAddress, timeout: Optional[float]) -> socket.socket:
     """Connect a stream socket to ``address`` (blocking mode on return)."""
@@ -67,17 +73,24 @@ def _open_socket(address: SocketAddress, timeout: Optional[float]) -> socket.soc
     return sock
 
 
+def _timeval(seconds: Optional[float]) -> bytes:
+    """A ``struct timeval`` for SO_RCVTIMEO/SO_SNDTIMEO; None: no bound."""
+    if seconds is None:
+        return struct.pack("ll", 0, 0)
+    seconds = max(seconds, 0.001)
+    sec = int(seconds)
+    return struct.pack("ll", sec, int((seconds - sec) * 1e6))
+
+
 def _set_io_timeout(sock: socket.socket, seconds: Optional[float]) -> None:
     """Bound each blocking read/write (SO_RCVTIMEO/SO_SNDTIMEO); None removes the bound."""
-    if seconds is None:
-        sec, usec = 0, 0
-    else:
-        seconds = max(seconds, 0.001)
-        sec = int(seconds)
-        usec = int((seconds - sec) * 1e6)
-    timeval = struct.pack("ll", sec, usec)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _timeval(seconds))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(seconds))
+
+
+def _set_receive_timeout(sock: socket.socket, seconds: float) -> None:
+    """Bound each blocking read only (a write must never give up halfway through a frame)."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _timeval(seconds))
 
 
 def shutdown_socket(sock: socket.socket) -> None:
@@ -226,6 +239,8 @@ class Link:
         self._peeker: Any = None
         self._peek_lock = threading.Lock()
         self._writer_poller: Any = None
+        if not self.tls:
+            _set_receive_timeout(sock, READ_SLICE)
         if hasattr(select, "poll"):
             self._writer_poller = select.poll()
             self._writer_poller.register(self.fd, select.POLLIN)
@@ -261,13 +276,25 @@ class Link:
         ms = None if timeout is None else math.ceil(timeout * 1000)
         return bool(self._poller.poll(ms))
 
-    def read(self) -> List[Parsed]:
-        """Read once (blocking) and return every frame completed by it, in order.
+    def read(self, deadline: Optional[float]) -> List[Parsed]:
+        """Read once, waiting until ``deadline`` (a :func:`time.monotonic` value; None: no
+        bound) at most, and return every frame completed by it, in order.
 
-        The list may be empty when only part of a frame came. Raises ``EOFError`` at the end of
-        the stream and ``OSError`` if the read fails. Only the reading role calls this.
+        The list is empty when nothing came in time or only part of a frame came. A wait of at
+        least :data:`READ_SLICE` is a blocking read bounded by the socket's receive timeout
+        (one system call, where a wait with a deadline needs a ``poll`` first); such a read that
+        times out returns an empty list too, and the caller reads again. Raises ``EOFError`` at
+        the end of the stream and ``OSError`` if the read fails. Only the reading role calls
+        this.
         """
-        n = self.sock.recv_into(self._frames.space())
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if (self.tls or left < READ_SLICE) and not self.readable(max(0.0, left)):
+                return []
+        try:
+            n = self.sock.recv_into(self._frames.space())
+        except BlockingIOError:  # the receive timeout: READ_SLICE without a byte
+            return []
         if not n:
             raise EOFError("the broker closed the connection")
         frames = self._frames.commit(n)

@@ -9,7 +9,7 @@ from . import protocol as P
 from .waiting import NOTHING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .peer import Peer
+    from .sending import Sending
 
 __all__ = ["Item", "Message", "PeerJoined", "PeerLeft", "PresenceEvent"]
 
@@ -49,7 +49,7 @@ class Message:
         flags: int = 0,
         correlation_id: int = 0,
         options: int = 0,
-        peer: Optional["Peer"] = None,
+        peer: Optional["Sending"] = None,
     ) -> None:
         """Peers build messages as they receive them; ``peer`` is the one :meth:`reply` uses."""
         self.sender = sender
@@ -79,7 +79,7 @@ class Message:
             self._payload = pickle.loads(self.data)
         return self._payload
 
-    def _replier(self) -> "Peer":
+    def _replier(self) -> "Sending":
         if self._peer is None:
             raise RuntimeError("this message is not bound to a peer")
         if not self.correlation_id:

@@ -6,8 +6,8 @@ A :class:`Peer` is one registered name on one broker connection. The handshake i
 protocol v1 (see :mod:`mprelay.protocol`). One peer may be used from several threads at once
 (see :mod:`mprelay.transport` for how reading is shared). The layers underneath:
 :mod:`mprelay.session` (the connection's state), :mod:`mprelay.transport` (reading),
-:mod:`mprelay.sending` (writing), :mod:`mprelay.link` (the socket), :mod:`mprelay.framing` and
-:mod:`mprelay.protocol` (the codec).
+:mod:`mprelay.sending` (writing), :mod:`mprelay.receiving` (taking what was read),
+:mod:`mprelay.link` (the socket), :mod:`mprelay.framing` and :mod:`mprelay.protocol` (the codec).
 """
 
 from __future__ import annotations
@@ -21,16 +21,16 @@ from typing import Any, Iterable, List, Optional, Tuple
 from . import protocol as P
 from .address import Addresses
 from .errors import DisconnectedError
-from .framing import Delivery
-from .message import Item, Message
-from .sending import Bytes, Sending
+from .message import Message
+from .receiving import Receiving
+from .sending import Bytes
 from .session import CLOSED, UP
-from .waiting import NOTHING, deadline_after, fresh_copy
+from .waiting import Waiter, deadline_after
 
 __all__ = ["Peer", "connect"]
 
 
-class Peer(Sending):
+class Peer(Receiving):
     """A name registered with an mprelay broker. Create one with :func:`mprelay.connect`.
 
     Use it as a context manager, or call :meth:`close`. All methods are thread-safe.
@@ -89,10 +89,6 @@ class Peer(Sending):
         larger than :attr:`max_message_bytes` raises ``MessageTooLargeError`` without sending.
         """
         data = pickle.dumps(obj, protocol=self.pickle_protocol)
-        if not confirm:
-            cid = self.send_fast(to, data, P.FLAG_PICKLE)
-            if cid:
-                return cid
         return self.send_envelope(to, data, P.FLAG_PICKLE, 0, 0, confirm, timeout)
 
     def send_bytes(
@@ -105,10 +101,6 @@ class Peer(Sending):
         timeout: Optional[float] = None,
     ) -> int:
         """Send raw bytes to ``to`` (no pickle flag unless ``flags`` sets it); as :meth:`send`."""
-        if not confirm:
-            cid = self.send_fast(to, data, flags)
-            if cid:
-                return cid
         return self.send_envelope(to, data, flags, 0, 0, confirm, timeout)
 
     def send_many(
@@ -145,148 +137,15 @@ class Peer(Sending):
 
     def _request(self, to: str, data: Bytes, flags: int, timeout: Optional[float]) -> Message:
         deadline = deadline_after(self.timeout if timeout is None else timeout)
-        cid, waiter, what = self.begin_send(to, data, flags, 0, 0, False, True, deadline)
+        started: Optional[Tuple[int, Optional[Waiter]]] = self.request_fast(to, data, flags)
+        if started is None:
+            started = self.begin_send(to, data, flags, 0, 0, False, True, deadline)
+        cid, waiter = started
         assert waiter is not None
-        self.wait_for(waiter, cid, deadline, what)
+        self.wait_for(waiter, cid, deadline)
         return self.message(waiter.value)
 
-    # -- receiving ------------------------------------------------------------------------------
-
-    def message(self, delivery: Delivery) -> Message:
-        """The :class:`Message` for a DELIVER as the parser returns it, bound to this peer."""
-        return Message(delivery[0], delivery[1], delivery[2], delivery[3], delivery[4], self)
-
-    def recv(self, timeout: Optional[float] = None) -> Item:
-        """Return the next message (or presence event, after :meth:`watch`).
-
-        Blocks until one arrives; with a ``timeout`` (seconds) raises ``TimeoutError`` if none
-        does. Raises a pending error of an earlier unconfirmed send first, if there is one. Once
-        the connection is gone for good (and every message that arrived before has been
-        returned) raises :class:`DisconnectedError` or the subclass that says why, e.g.
-        :class:`BrokerClosingError`.
-        """
-        inbox = self._inbox
-        if inbox and not self._pending:
-            try:
-                raw = inbox.popleft()
-            except IndexError:  # another thread took the last one
-                pass
-            else:
-                return self.message(raw) if isinstance(raw, tuple) else raw
-        item = self.pump(self.take_item, deadline_after(timeout))
-        if item is NOTHING:
-            raise TimeoutError("no message for %r within %s seconds" % (self.name, timeout))
-        return item  # type: ignore[no-any-return]
-
-    def recv_many(self, max: Optional[int] = None, timeout: Optional[float] = None) -> List[Item]:
-        """Return every item already received, at least one: up to ``max`` (None: no bound).
-
-        Waits as :meth:`recv` does when nothing is there yet, and raises what :meth:`recv`
-        raises (a pending error first, ``TimeoutError`` after ``timeout``). The items already
-        read are handed over without waiting: with a busy stream, one call returns all the
-        frames one read brought, which is much faster than one :meth:`recv` each.
-        """
-        if max is not None and max < 1:
-            raise ValueError("max must be at least 1 or None")
-        inbox = self._inbox
-        out: List[Item] = []
-        if not inbox or self._pending:
-            out.append(self.recv(timeout))
-        room = len(inbox) if max is None else min(max - len(out), len(inbox))
-        message = self.message
-        add = out.append
-        for _ in range(room):
-            try:
-                raw = inbox.popleft()
-            except IndexError:  # another thread took the rest
-                break
-            add(message(raw) if isinstance(raw, tuple) else raw)
-        return out
-
-    def recv_bytes(self, timeout: Optional[float] = None) -> bytes:
-        """As :meth:`recv`, but return only the raw payload bytes, whatever the pickle flag.
-
-        For peers that do not watch presence: if the next item is a presence event, it is left
-        in place (for :meth:`recv`) and ``RuntimeError`` is raised.
-        """
-        inbox = self._inbox
-        if inbox and not self._pending:
-            try:
-                raw = inbox.popleft()
-            except IndexError:  # another thread took the last one
-                pass
-            else:
-                if isinstance(raw, tuple):
-                    return raw[1]
-                inbox.appendleft(raw)  # an event: the slow path explains
-
-        def take() -> Any:
-            if self._pending:
-                raise self._pending.popleft()
-            if self._inbox:
-                raw = self._inbox[0]
-                if not isinstance(raw, tuple):
-                    raise RuntimeError(
-                        "the next item is %r, not a message; use recv() while watching presence"
-                        % (raw,)
-                    )
-                return self._inbox.popleft()
-            return self._closed_or_nothing()
-
-        item = self.pump(take, deadline_after(timeout))
-        if item is NOTHING:
-            raise TimeoutError("no message for %r within %s seconds" % (self.name, timeout))
-        return item[1]  # type: ignore[no-any-return]
-
-    def poll(self, timeout: Optional[float] = 0.0) -> bool:
-        """Return whether :meth:`recv` has something to return, waiting up to ``timeout`` seconds.
-
-        Like ``multiprocessing.connection.Connection.poll``: ``poll()`` does not block,
-        ``poll(None)`` waits forever. Raises a pending error of an earlier unconfirmed send, and
-        the reason the connection was lost once it is gone for good.
-        """
-
-        def take() -> Any:
-            return True if self.take_item(peek=True) is not NOTHING else NOTHING
-
-        return self.pump(take, deadline_after(timeout)) is True
-
-    def take_item(self, peek: bool = False) -> Any:
-        """With :attr:`lock` held: the next item, or :data:`~mprelay.waiting.NOTHING` if none.
-
-        Raises a pending error of an unconfirmed send first, and the reason the peer is closed
-        once it is closed and empty. ``peek`` leaves the item in place.
-        """
-        if self._pending:
-            raise self._pending.popleft()
-        if self._inbox:
-            raw = self._inbox[0] if peek else self._inbox.popleft()
-            return self.message(raw) if isinstance(raw, tuple) else raw
-        return self._closed_or_nothing()
-
-    def take_items(self, limit: Optional[int] = None) -> List[Any]:
-        """With :attr:`lock` held: every item there, up to ``limit``; ``[]`` if none.
-
-        Raises as :meth:`take_item` does when that happens before any item is taken.
-        """
-        first = self.take_item()
-        if first is NOTHING:
-            return []
-        out = [first]
-        inbox = self._inbox
-        message = self.message
-        for _ in range(len(inbox) if limit is None else min(limit - 1, len(inbox))):
-            raw = inbox.popleft()
-            out.append(message(raw) if isinstance(raw, tuple) else raw)
-        return out
-
-    def _closed_or_nothing(self) -> Any:
-        if self._state == CLOSED:
-            raise self._closed_reason()
-        return NOTHING
-
-    def _closed_reason(self) -> BaseException:
-        return fresh_copy(self._closed_error or DisconnectedError("closed"))
+    # -- receiving (the rest is in mprelay.receiving) ---------------------------------------------
 
     def fileno(self) -> int:
         """A file descriptor that is readable when :meth:`recv` has something to do.
@@ -316,15 +175,15 @@ class Peer(Sending):
         """Send a PING to the broker and return the round-trip time in seconds."""
         deadline = deadline_after(self.timeout if timeout is None else timeout)
         start = time.perf_counter()
-        cid, waiter, what = self.begin_control(P.Kind.PING, deadline)
-        self.wait_for(waiter, cid, deadline, what)
+        cid, waiter = self.begin_control(P.Kind.PING, deadline)
+        self.wait_for(waiter, cid, deadline)
         return time.perf_counter() - start
 
     def peers(self, timeout: Optional[float] = None) -> List[str]:
         """Return the names registered with the broker (this peer's included), sorted bytewise."""
         deadline = deadline_after(self.timeout if timeout is None else timeout)
-        cid, waiter, what = self.begin_control(P.Kind.LIST, deadline)
-        self.wait_for(waiter, cid, deadline, what)
+        cid, waiter = self.begin_control(P.Kind.LIST, deadline)
+        self.wait_for(waiter, cid, deadline)
         return list(waiter.value)
 
     def watch(self, enable: bool = True, *, timeout: Optional[float] = None) -> None:
@@ -336,8 +195,8 @@ class Peer(Sending):
         once the broker has acknowledged; a reconnect watches again.
         """
         deadline = deadline_after(self.timeout if timeout is None else timeout)
-        cid, waiter, what = self.begin_control(P.Kind.WATCH, deadline, enable=enable)
-        self.wait_for(waiter, cid, deadline, what)
+        cid, waiter = self.begin_control(P.Kind.WATCH, deadline, enable=enable)
+        self.wait_for(waiter, cid, deadline)
 
     def unwatch(self, *, timeout: Optional[float] = None) -> None:
         """Stop presence events; the same as ``watch(False)``."""

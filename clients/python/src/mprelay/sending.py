@@ -93,38 +93,85 @@ class Sending(Transport):
                 err = self._closed_error
             raise fresh_copy(err or DisconnectedError("connection lost: %s" % exc)) from exc
 
-    def send_fast(self, to: str, data: Bytes, flags: int) -> int:
+    def _fast_target(
+        self, to: str, data: Bytes, flags: int
+    ) -> Optional[Tuple[SendHeader, Link, int]]:
+        """The header, link and payload size for a SEND on the common path, or None if it must
+        take the general one: the destination has no header yet, an error waits to be raised,
+        the flags are out of range, the payload is too large, or the connection is not up."""
+        header = self._headers.get(to)
+        link = self._link
+        if header is None or link is None or self._pending or not 0 <= flags <= 0xFF:
+            return None
+        size = data.nbytes if isinstance(data, memoryview) else len(data)
+        if size > self._max_message_bytes:
+            return None
+        return header, link, size
+
+    def _write_fast(
+        self, link: Link, header: SendHeader, data: Bytes, size: int, flags: int, options: int,
+        cid: int,
+    ) -> int:
+        """Write one SEND frame under the link's ``write_lock`` alone; returns its id (``cid``,
+        or a fresh one if 0), or 0 with nothing written when frames have arrived that a send
+        must read first (nobody else is reading them), or the link is closed or lost."""
+        try:
+            with link.write_lock:
+                if link.closed or (not self._reading and link.arrived_for_writer()):
+                    return 0
+                cid = cid or next(self._ids)
+                link.sock.sendall(header.frame(data, size, flags, options, cid))
+        except (OSError, ValueError) as exc:
+            self._write_failed(link, exc, cid)
+            return 0  # reconnecting: the general path waits for it and sends again
+        except BaseException as exc:
+            self._lost(link, exc)  # interrupted mid-frame: the stream is unusable
+            raise
+        self._sent = True
+        return cid
+
+    def send_fast(
+        self, to: str, data: Bytes, flags: int, options: int = 0, correlation_id: int = 0
+    ) -> int:
         """An unconfirmed SEND on the common path: 0 if it must take the general one instead.
 
         The general path is needed, and nothing is written here, when the destination has no
         header yet, an error waits to be raised, frames have arrived that a send must read
         first, the payload is too large, or the connection is not up. Otherwise this writes
-        under the link's ``write_lock`` alone and returns the id.
+        under the link's ``write_lock`` alone and returns the id (``correlation_id``, or a fresh
+        one if 0).
         """
-        header = self._headers.get(to)
-        link = self._link
-        if header is None or link is None or self._pending or not 0 <= flags <= 0xFF:
+        target = self._fast_target(to, data, flags)
+        if target is None:
             return 0
-        size = data.nbytes if isinstance(data, memoryview) else len(data)
-        if size > self._max_message_bytes:
-            return 0
-        try:
-            with link.write_lock:
-                if link.closed or (not self._reading and link.arrived_for_writer()):
-                    return 0
-                cid = next(self._ids)
-                link.sock.sendall(header.frame(data, size, flags, 0, cid))
-                self._sent = True
-                return cid
-        except (OSError, ValueError) as exc:
-            self._write_failed(link, exc, 0)
-            return 0  # reconnecting: the general path waits for it and sends again
-        except BaseException as exc:
-            self._lost(link, exc)  # interrupted mid-frame: the stream is unusable
-            raise
+        header, link, size = target
+        return self._write_fast(link, header, data, size, flags, options, correlation_id)
 
-    def wait_for(self, waiter: Waiter, cid: int, deadline: Optional[float], what: str) -> None:
-        """Block until ``waiter`` is settled; raise its error, or ``TimeoutError`` naming ``what``."""
+    def request_fast(self, to: str, data: Bytes, flags: int) -> Optional[Tuple[int, Waiter]]:
+        """A request's SEND on the common path: its id and the waiter for the reply, or None
+        with nothing written when it must take :meth:`begin_send` instead (as :meth:`send_fast`).
+
+        One hold of :attr:`lock` registers the waiter, then the frame is written under the
+        link's ``write_lock`` alone.
+        """
+        target = self._fast_target(to, data, flags)
+        if target is None:
+            return None
+        header, link, size = target
+        cid = next(self._ids)
+        waiter = Waiter(P.Kind.DELIVER, to)
+        with self.lock:
+            if self._link is not link or self._state != UP:
+                return None
+            self._waiters[cid] = waiter  # a fresh id: nobody else waits for it
+        if not self._write_fast(link, header, data, size, flags, 0, cid):
+            self.forget(cid, waiter)
+            return None
+        return cid, waiter
+
+    def wait_for(self, waiter: Waiter, cid: int, deadline: Optional[float]) -> None:
+        """Block until ``waiter`` is settled; raise its error, or ``TimeoutError`` saying what
+        it waited for."""
 
         def take() -> Any:
             return waiter if waiter.done else NOTHING
@@ -139,7 +186,7 @@ class Sending(Transport):
                 if self._waiters.get(cid) is waiter:
                     del self._waiters[cid]
                 if not waiter.done:
-                    raise TimeoutError("timed out waiting for %s" % what)
+                    raise TimeoutError("timed out waiting for %s" % waiter.describe(cid))
         if waiter.error is not None:
             raise fresh_copy(waiter.error)
 
@@ -161,14 +208,19 @@ class Sending(Transport):
     ) -> int:
         """Send one SEND envelope with every field given (0 for ``correlation_id``: a fresh one).
 
-        :meth:`send_bytes` and ``Message.reply_bytes`` are this with the usual values.
+        :meth:`send_bytes` and ``Message.reply_bytes`` are this with the usual values. An
+        unconfirmed SEND takes :meth:`send_fast` when it can.
         """
+        if not confirm:
+            cid = self.send_fast(to, data, flags, options, correlation_id)
+            if cid:
+                return cid
         deadline = deadline_after(self.timeout if timeout is None else timeout)
-        cid, waiter, what = self.begin_send(
+        cid, waiter = self.begin_send(
             to, data, flags, options, correlation_id, confirm, False, deadline
         )
         if waiter is not None:
-            self.wait_for(waiter, cid, deadline, what)
+            self.wait_for(waiter, cid, deadline)
         return cid
 
     def _header(self, to: str) -> SendHeader:
@@ -211,21 +263,18 @@ class Sending(Transport):
         request: bool,
         deadline: Optional[float],
         callback: Optional[Callable[[], None]] = None,
-    ) -> Tuple[int, Optional[Waiter], str]:
-        """Check and write a SEND; returns its id, the waiter for its answer (if any) and what
-        the waiter waits for, in words. ``callback`` is the waiter's (see :class:`Waiter`)."""
+    ) -> Tuple[int, Optional[Waiter]]:
+        """Check and write a SEND; returns its id and the waiter for its answer (if any).
+        ``callback`` is the waiter's (see :class:`Waiter`)."""
         header, size, cid = self._prepare(to, data, flags, correlation_id)
         waiter = None
-        what = ""
         if request:
             waiter = Waiter(P.Kind.DELIVER, to, callback)
-            what = "a reply from %r to request %d" % (to, cid)
         elif confirm:
             options |= P.OPT_CONFIRM
             waiter = Waiter(P.Kind.ACK, to, callback)
-            what = "the broker's answer to message %d" % cid
         self.write(header.frame(data, size, flags, options, cid), deadline, waiter, cid)
-        return cid, waiter, what
+        return cid, waiter
 
     def begin_control(
         self,
@@ -233,20 +282,18 @@ class Sending(Transport):
         deadline: Optional[float],
         callback: Optional[Callable[[], None]] = None,
         enable: bool = True,
-    ) -> Tuple[int, Waiter, str]:
+    ) -> Tuple[int, Waiter]:
         """Write a PING, LIST or WATCH (``enable`` says which way); returns as :meth:`begin_send`."""
         cid = next(self._ids)
         if kind == P.Kind.PING:
-            waiter, body, what = Waiter(P.Kind.PONG, None, callback), P.encode_id(kind, cid), "PONG"
+            waiter, body = Waiter(P.Kind.PONG, None, callback), P.encode_id(kind, cid)
         elif kind == P.Kind.LIST:
             waiter, body = Waiter(P.Kind.PEERS, None, callback), P.encode_id(kind, cid)
-            what = "the list of peers"
         else:
             self._watching = bool(enable)
             waiter, body = Waiter(P.Kind.ACK, None, callback), P.encode_watch(cid, enable)
-            what = "the broker's answer to WATCH"
         self.write(P.frame(body), deadline, waiter, cid)
-        return cid, waiter, what
+        return cid, waiter
 
     def write_batch(
         self, to: str, payloads: Iterable[Bytes], flags: int, deadline: Optional[float]
@@ -294,12 +341,11 @@ class Sending(Transport):
         written; else the socket took only part of it, ``link.write_lock`` is still held, and
         :meth:`finish_write` must be called (in a thread that may block) with ``rest``.
         """
-        header = self._headers.get(to)
-        link = self._link
-        if header is None or link is None or self._pending or not 0 <= flags <= 0xFF:
+        target = self._fast_target(to, data, flags)
+        if target is None:
             return None
-        size = data.nbytes if isinstance(data, memoryview) else len(data)
-        if size > self._max_message_bytes or not link.write_lock.acquire(blocking=False):
+        header, link, size = target
+        if not link.write_lock.acquire(blocking=False):
             return None
         done = True
         try:

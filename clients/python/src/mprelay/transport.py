@@ -37,6 +37,12 @@ log = logging.getLogger("mprelay")
 # received items already wait to be taken by recv().
 _DRAIN_INBOX_LIMIT = 1024
 
+_OPT_REPLY = P.OPT_REPLY
+_DELIVER = int(P.Kind.DELIVER)
+
+# What a read turn returns when no frame came (see Transport._read_turn).
+_QUIET: Any = object()
+
 # (cause, error): why a link ends, and what to tell the threads waiting on it.
 _Ending = Tuple[BaseException, BaseException]
 
@@ -85,69 +91,99 @@ class Transport(Session):
                         self._sleepers -= 1
             if action == "read":
                 assert link is not None
-                if not self._read_turn(link, deadline):
+                item = self._read_turn(link, deadline, take)
+                if item is _QUIET:
                     expired = deadline is not None and time.monotonic() >= deadline
+                elif item is not NOTHING:
+                    return item
             elif not self._reconnect_step(deadline):
                 expired = True
 
-    def _read_turn(self, link: Link, deadline: Optional[float]) -> int:
+    def _read_turn(
+        self, link: Link, deadline: Optional[float], take: Optional[Callable[[], Any]] = None
+    ) -> Any:
         """Holding the reading role: wait up to ``deadline`` for bytes, read once, dispatch every
-        whole frame; returns how many there were."""
-        try:
-            try:
-                if deadline is not None and not link.readable(time_left(deadline)):
-                    return 0
-                items = link.read()
-            except (OSError, ValueError, EOFError) as exc:
-                self._lost(link, exc)
-                return 0
-            except BaseException as exc:
-                self._lost(link, exc)  # interrupted between the read and the parse
-                raise
-            if items:
-                self._dispatch(items, link)
-            return len(items)
-        finally:
-            with self.lock:
-                self._reading = False
-                self._unuse(link)
-                self._wake_all()
+        whole frame, and give the role up.
 
-    def _dispatch(self, items: List[Parsed], link: Link) -> None:
-        """Route what one read brought, in order, under one hold of the lock."""
+        Returns what ``take`` returns, run under the same hold of :attr:`lock` that dispatches
+        and gives the role up (so a thread that reads what it waits for takes the lock once more
+        only); :data:`~mprelay.waiting.NOTHING` when frames came but ``take`` was not run (none
+        given, or the frames asked for more than the lock: a PONG to write, the end of the
+        link); ``_QUIET`` when no frame came.
+        """
+        try:
+            items = link.read(deadline)
+        except (OSError, ValueError, EOFError) as exc:
+            self._lost(link, exc)
+            items = []
+        except BaseException as exc:
+            self._lost(link, exc)  # interrupted between the read and the parse
+            self._give_up_reading(link)
+            raise
+        if not items:
+            self._give_up_reading(link)
+            return _QUIET
+        return self._dispatch(items, link, take)
+
+    def _give_up_reading(self, link: Link) -> None:
+        with self.lock:
+            self._reading = False
+            self._unuse(link)
+            self._wake_all()
+
+    def _dispatch(self, items: List[Parsed], link: Link, take: Optional[Callable[[], Any]]) -> Any:
+        """Route what one read brought, in order, and give the reading role up; returns as
+        :meth:`_read_turn`.
+
+        On the common path (no PONG to write, the link goes on) all of it, ``take`` included,
+        happens under one hold of the lock; otherwise the role is kept until the PONGs are
+        written and a lost link is marked, so no other thread reads past the end of a stream.
+        """
         pongs: List[int] = []
         ending: Optional[_Ending] = None
         inbox = self._inbox
         waiters = self._waiters
-        with self.lock:
-            for item in items:
-                if isinstance(item, tuple):
-                    if item[4] & P.OPT_REPLY:
-                        waiter = waiters.get(item[3])
-                        if waiter is not None and waiter.kind == P.Kind.DELIVER and waiter.peer == item[0]:
-                            del waiters[item[3]]
-                            waiter.resolve(item)
-                            continue
-                    inbox.append(item)
-                    continue
-                if isinstance(item, ProtocolError):
-                    ending = (item, item)
-                    break
-                try:
-                    env = P.decode(item)
-                except ProtocolError as exc:
-                    ending = (exc, exc)
-                    break
-                ending = self._control(env, pongs)
-                if ending is not None:
-                    break
-            self._wake_all()
-        for cid in pongs:
-            self._send_control(link, P.frame(P.encode_id(P.Kind.PONG, cid)))
-        if ending is not None:
-            if isinstance(ending[1], ProtocolError):
-                log.error("mprelay peer %r: %s", self.name, ending[1])
-            self._lost(link, ending[0], ending[1])
+        reading = True
+        try:
+            with self.lock:
+                for item in items:
+                    if isinstance(item, tuple):
+                        if item[4] & _OPT_REPLY:
+                            waiter = waiters.get(item[3])
+                            if waiter is not None and waiter.kind == _DELIVER and waiter.peer == item[0]:
+                                del waiters[item[3]]
+                                waiter.resolve(item)
+                                continue
+                        inbox.append(item)
+                        continue
+                    if isinstance(item, ProtocolError):
+                        ending = (item, item)
+                        break
+                    try:
+                        env = P.decode(item)
+                    except ProtocolError as exc:
+                        ending = (exc, exc)
+                        break
+                    ending = self._control(env, pongs)
+                    if ending is not None:
+                        break
+                if self._sleepers:  # Session._wake_all, without a call on the common path
+                    self._cond.notify_all()
+                if ending is None and not pongs:
+                    self._reading = False
+                    self._unuse(link)
+                    reading = False
+                    return take() if take is not None else NOTHING
+            for cid in pongs:
+                self._send_control(link, P.frame(P.encode_id(P.Kind.PONG, cid)))
+            if ending is not None:
+                if isinstance(ending[1], ProtocolError):
+                    log.error("mprelay peer %r: %s", self.name, ending[1])
+                self._lost(link, ending[0], ending[1])
+            return NOTHING
+        finally:
+            if reading:
+                self._give_up_reading(link)
 
     def _control(self, env: P.Envelope, pongs: List[int]) -> Optional[_Ending]:
         """Act on an envelope other than DELIVER (lock held); returns why the link ends, if it does."""

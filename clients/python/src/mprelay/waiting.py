@@ -11,6 +11,8 @@ import logging
 import time
 from typing import Any, Callable, Optional
 
+from .envelopes import Kind
+
 __all__ = ["NOTHING", "Waiter", "deadline_after", "fresh_copy", "time_left"]
 
 log = logging.getLogger("mprelay")
@@ -80,21 +82,36 @@ class Waiter:
         self.error: Optional[BaseException] = None
         self.callback = callback
 
+    def describe(self, cid: int) -> str:
+        """What this waiter, for the envelope with id ``cid``, waits for, in words (for a
+        ``TimeoutError``); built only when needed, so a wait that succeeds pays nothing for it."""
+        if self.kind == Kind.DELIVER:
+            return "a reply from %r to request %d" % (self.peer, cid)
+        if self.kind == Kind.PONG:
+            return "PONG"
+        if self.kind == Kind.PEERS:
+            return "the list of peers"
+        if self.peer is None:
+            return "the broker's answer to WATCH"
+        return "the broker's answer to message %d" % cid
+
     def resolve(self, value: Any) -> None:
         """Settle with the answer ``value``."""
         self.value = value
         self.done = True
-        self._notify()
+        if self.callback is not None:
+            self._notify()
 
     def fail(self, error: BaseException) -> None:
         """Settle with ``error``, raised to whoever waits."""
         self.error = error
         self.done = True
-        self._notify()
+        if self.callback is not None:
+            self._notify()
 
     def _notify(self) -> None:
-        if self.callback is not None:
-            try:
-                self.callback()
-            except Exception:  # pragma: no cover - e.g. the event loop is already closed
-                log.debug("mprelay waiter callback failed", exc_info=True)
+        assert self.callback is not None
+        try:
+            self.callback()
+        except Exception:  # pragma: no cover - e.g. the event loop is already closed
+            log.debug("mprelay waiter callback failed", exc_info=True)
