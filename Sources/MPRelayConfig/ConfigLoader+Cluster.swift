@@ -104,6 +104,9 @@ extension TOMLField {
             } catch {
                 throw entry.error("\"\(url)\" is not a NATS server URL: expected nats://host:port")
             }
+            guard !server.requiresTLS else {
+                throw entry.error("\(server): [cluster] speaks plain TCP to NATS; TLS to NATS (a CA file for it) is not configurable yet")
+            }
             guard !servers.contains(server) else { throw entry.error("\(server) is listed twice") }
             servers.append(server)
         }

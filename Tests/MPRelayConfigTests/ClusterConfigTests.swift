@@ -90,6 +90,7 @@ struct ClusterConfigTests {
         expectError("nats = [\"nats://h:99999\"]", key: "cluster.nats[1]", containing: "\"nats://h:99999\" is not a NATS server URL")
         expectError("nats = [\"h:4222\", \"nats://h\"]", key: "cluster.nats[2]", containing: "nats://h:4222 is listed twice")
         expectError("nats = [4222]", key: "cluster.nats[1]", containing: "expected a string, got an integer")
+        expectError("nats = [\"tls://h:4222\"]", key: "cluster.nats[1]", containing: "TLS to NATS (a CA file for it) is not configurable yet")
         let seventeen = (1...17).map { "\"h\($0)\"" }.joined(separator: ", ")
         expectError("nats = [\(seventeen)]", key: "cluster.nats", containing: "17 servers: expected 1 to 16")
     }
