@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "MPRelayConfig", targets: ["MPRelayConfig"]),
         .library(name: "MPRelayTOML", targets: ["MPRelayTOML"]),
         .library(name: "MPRelayNATS", targets: ["MPRelayNATS"]),
+        .library(name: "MPRelayCluster", targets: ["MPRelayCluster"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -41,10 +42,17 @@ let package = Package(
         .executableTarget(name: "toml-decode", dependencies: ["MPRelayPOSIX", "MPRelayTOML"]),
         // A NATS client: the protocol codec (no sockets), the connection, JetStream key-value.
         .target(name: "MPRelayNATS", dependencies: ["MPRelayPOSIX", "MPRelayTLS"]),
-        // The configuration model and its TOML loader. No sockets.
+        // The configuration model and its TOML loader. No sockets; the NATS module only for its
+        // server addresses and credentials, the [cluster] table's types.
         .target(
             name: "MPRelayConfig",
-            dependencies: ["MPRelayCommon", "MPRelayPOSIX", "MPRelayProtocol", "MPRelayTOML"]
+            dependencies: ["MPRelayCommon", "MPRelayNATS", "MPRelayPOSIX", "MPRelayProtocol", "MPRelayTOML"]
+        ),
+        // Nodes joined through NATS: the frames nodes exchange, the bucket's keys and claims, the
+        // replica of the bucket that answers lookups (pure, no I/O), and the node that does the I/O.
+        .target(
+            name: "MPRelayCluster",
+            dependencies: ["MPRelayConfig", "MPRelayNATS", "MPRelayProtocol"]
         ),
         // The relay's decisions without sockets: registry, registration, access rules, routing,
         // queue bounds, presence. Events in, decisions out; the broker performs them.
@@ -98,6 +106,7 @@ let package = Package(
                 "MPRelayCommon",
                 "MPRelayPOSIX",
                 "MPRelayClient",
+                "MPRelayCluster",
                 "MPRelayConfig",
                 "MPRelayNATS",
                 "MPRelayProtocol",
@@ -200,8 +209,15 @@ let package = Package(
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "MPRelayCoreTests", dependencies: ["MPRelayCore", "MPRelayProtocol"]),
-        .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS", "MPRelayTLS"], resources: [.copy("Vectors")]),
-        .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayCommon", "MPRelayConfig", "MPRelayProtocol"]),
+        // Test support: three nats-servers with JetStream on 127.0.0.1, started and stopped by PID,
+        // for every suite that talks to a real NATS cluster.
+        .target(name: "NATSTestSupport", dependencies: ["MPRelayNATS"], path: "Tests/NATSTestSupport"),
+        .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS", "MPRelayTLS", "NATSTestSupport"], resources: [.copy("Vectors")]),
+        .testTarget(
+            name: "MPRelayClusterTests",
+            dependencies: ["MPRelayCluster", "MPRelayConfig", "MPRelayNATS", "MPRelayProtocol", "NATSTestSupport"]
+        ),
+        .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayCommon", "MPRelayConfig", "MPRelayNATS", "MPRelayProtocol"]),
         .testTarget(name: "MPRelayCommonTests", dependencies: ["MPRelayCommon"]),
         .testTarget(
             name: "MPRelayLoggingTests",

@@ -1,8 +1,8 @@
 // swift-tools-version:6.2
 
 // libFuzzer targets for the parts of mprelay that read what others wrote: frames, the handshake,
-// envelopes, the configuration and the NATS protocol. A package of its own, so the root package's `swift build`
-// never sees fuzzer flags. Build and run with `make fuzz` or `make fuzz-smoke` (Fuzz/run.sh),
+// envelopes, the configuration, the NATS protocol and what cluster nodes exchange. A package of
+// its own, so the root package's `swift build` never sees fuzzer flags. Build and run with `make fuzz` or `make fuzz-smoke` (Fuzz/run.sh),
 // which builds each `fuzz-*` product with `-Xswiftc -sanitize=fuzzer,address`.
 
 import PackageDescription
@@ -38,6 +38,10 @@ let package = Package(
         .executableTarget(
             name: "fuzz-nats",
             dependencies: ["FuzzSupport", .product(name: "MPRelayNATS", package: "mprelay")]
+        ),
+        .executableTarget(
+            name: "fuzz-cluster",
+            dependencies: ["FuzzSupport", .product(name: "MPRelayCluster", package: "mprelay")]
         ),
         .executableTarget(
             name: "fuzz-config",

@@ -7,6 +7,7 @@ handshake: the frames of the real CPython transcripts in
 envelope:  one frame body of every envelope kind, encoded as docs/PROTOCOL.md lays them out.
 frames:    streams of framed envelopes and handshake frames, short and long headers.
 config:    config/mprelay.toml and variants that reach every table of the loader.
+cluster:   frames between nodes, bucket keys and claim values, behind fuzz-cluster's selector byte.
 nats:      the bytes nats-server sent in Tests/MPRelayNATSTests/Vectors/*.bin, whole and in small
            chunks, under the default limits and under small ones.
 
@@ -220,6 +221,20 @@ client_timeout = 2.5
 address = "localhost:0"
 authkey = "k"
 """,
+    "cluster": """\
+[cluster]
+node = "node-a"
+name = "prod"
+nats = ["nats://127.0.0.1:4222", "10.0.0.2:4223", "nats://[::1]"]
+nats_token_file = "authkey"
+name_lease = 5
+nats_timeout = 0.5
+max_pending_bytes = 65536
+
+[[endpoint]]
+address = "127.0.0.1:6000"
+authkey = "k"
+""",
     "errors": """\
 [broker]
 max_message_bytes = 70000000000000000000
@@ -273,6 +288,19 @@ def nats_seeds():
         write("nats", vector.stem + "-chunks-small-limits", bytes([7, 0x44]) + stream)
 
 
+def cluster_seeds():
+    # fuzz-cluster reads a selector byte (0 frame, 1 key, 2 claim) then the input.
+    deliver = bytes([0x04, 0x02, 0x01]) + struct.pack(">Q", 42) + bytes([5]) + b"alice" + b"payload"
+    header = bytes([0x01]) + struct.pack(">Q", 7) + bytes([6]) + b"node-a" + bytes([3]) + b"bob"
+    write("cluster", "delivery", bytes([0]) + header + deliver)
+    write("cluster", "outcome-ack", bytes([0, 0x02]) + struct.pack(">Q", 7) + bytes([0x06]) + struct.pack(">Q", 42))
+    error = bytes([0x05]) + struct.pack(">HQ", 6, 42) + bytes([3]) + b"bob" + b"peer busy"
+    write("cluster", "outcome-error", bytes([0, 0x02]) + struct.pack(">Q", 7) + error)
+    for label, key in [("key-name", b"name.worker-1"), ("key-escaped", b"name.a=2Eb=C3=A9"), ("key-node", b"node.node-a")]:
+        write("cluster", label, bytes([1]) + key)
+    write("cluster", "claim", bytes([2]) + b"node-a beef 12")
+
+
 def main():
     if CORPUS.exists():
         shutil.rmtree(CORPUS)
@@ -280,6 +308,7 @@ def main():
     envelope_and_frame_seeds()
     config_seeds()
     nats_seeds()
+    cluster_seeds()
     for target in sorted(p.name for p in CORPUS.iterdir()):
         files = sorted((CORPUS / target).iterdir())
         print(f"{target}: {len(files)} seeds")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (AddressSanitizer on) and runs each one for SECONDS.
 #
-#   Fuzz/run.sh SECONDS [TARGET...]      targets: frames handshake envelope config nats (default: all)
+#   Fuzz/run.sh SECONDS [TARGET...]      targets: frames handshake envelope config nats cluster (default: all)
 #
 # Each target starts from its seeds in Fuzz/Corpus/<target> and keeps what it learns in
 # fuzz-corpus/<target> (git-ignored), so later runs go on where earlier ones stopped. A crash or a
@@ -18,7 +18,7 @@ root=$(pwd)
 seconds=${1:?usage: Fuzz/run.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(frames handshake envelope config nats)
+[ ${#targets[@]} -gt 0 ] || targets=(frames handshake envelope config nats cluster)
 swift=${SWIFT:-swift}
 configuration=${FUZZ_CONFIGURATION:-release}
 scratch=${FUZZ_SCRATCH:-.build-fuzz}

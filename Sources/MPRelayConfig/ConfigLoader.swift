@@ -8,13 +8,17 @@ import MPRelayTOML
 public struct ConfigLoader: Sendable {
     /// The environment, for `CREDENTIALS_DIRECTORY`.
     public var environment: [String: String]
+    /// The host name, the default of `[cluster] node`.
+    public var hostName: String
 
     /// The largest configuration file read; a larger one is refused rather than read whole.
     public static let maximumFileBytes = 1 << 20
 
-    /// A loader that takes `CREDENTIALS_DIRECTORY` from `environment`.
+    /// A loader that takes `CREDENTIALS_DIRECTORY` from `environment` and the default node id
+    /// from this machine's host name.
     public init(environment: [String: String]) {
         self.environment = environment
+        self.hostName = ClusterConfig.currentHostName()
     }
 
     /// Loads the file at `path`.
@@ -36,6 +40,7 @@ public struct ConfigLoader: Sendable {
         var broker = BrokerConfig()
         var control = ControlConfig()
         var http = HTTPConfig()
+        var cluster: ClusterConfig?
         var endpoints: [(config: EndpointConfig, address: TOMLField)] = []
         var warnings: [ConfigWarning] = []
         let principals = try readPrincipals(root.field("principal"), warnings: &warnings)
@@ -47,6 +52,12 @@ public struct ConfigLoader: Sendable {
                 control = try ControlConfig.read(field)
             case "http":
                 http = try HTTPConfig.read(field)
+            case "cluster":
+                cluster = try ClusterConfig.read(field, hostName: hostName)
+                warnings.append(ConfigWarning(
+                    key: "cluster",
+                    message: "this mprelayd checks [cluster] but does not join a cluster yet: it relays between its own peers only"
+                ))
             case "endpoint":
                 for entry in try field.elements(or: "write endpoints as [[endpoint]] tables") {
                     let endpoint = try readEndpoint(entry, principals: principals, warnings: &warnings)
@@ -55,7 +66,7 @@ public struct ConfigLoader: Sendable {
             case "principal":
                 break
             default:
-                throw field.error("unknown table or key: expected [broker], [control], [http], [[principal]] or [[endpoint]]")
+                throw field.error("unknown table or key: expected [broker], [control], [http], [cluster], [[principal]] or [[endpoint]]")
             }
         }
         guard !endpoints.isEmpty else {
@@ -63,7 +74,7 @@ public struct ConfigLoader: Sendable {
         }
         try broker.validate(root.field("broker") ?? root)
         try checkDistinct(endpoints)
-        return Configuration(broker: broker, endpoints: endpoints.map(\.config), control: control, http: http, source: file, warnings: warnings)
+        return Configuration(broker: broker, endpoints: endpoints.map(\.config), control: control, http: http, cluster: cluster, source: file, warnings: warnings)
     }
 
     /// The document as the field of its root table, positioned at its start; a syntax error

@@ -9,6 +9,8 @@ public struct Configuration: Equatable, Sendable {
     public var control: ControlConfig
     /// The `[http]` table: the monitoring HTTP server, off by default.
     public var http: HTTPConfig
+    /// The `[cluster]` table; nil when the node runs alone, with no NATS anywhere.
+    public var cluster: ClusterConfig?
     /// Where it came from: a file path, or ``Configuration/embeddedSource``.
     public var source: String
     /// Legal but risky choices, to be logged as WARNING lines.
@@ -17,11 +19,14 @@ public struct Configuration: Equatable, Sendable {
     /// The ``source`` of the configuration used when mprelayd runs without `--config`.
     public static let embeddedSource = "<embedded default>"
 
+    /// A configuration from its tables; a table left out has its defaults (no `[cluster]`: the
+    /// node runs alone).
     public init(
         broker: BrokerConfig = BrokerConfig(),
         endpoints: [EndpointConfig],
         control: ControlConfig = ControlConfig(),
         http: HTTPConfig = HTTPConfig(),
+        cluster: ClusterConfig? = nil,
         source: String,
         warnings: [ConfigWarning] = []
     ) {
@@ -29,6 +34,7 @@ public struct Configuration: Equatable, Sendable {
         self.endpoints = endpoints
         self.control = control
         self.http = http
+        self.cluster = cluster
         self.source = source
         self.warnings = warnings
     }

@@ -1,6 +1,4 @@
-import Glibc
 public import MPRelayCommon
-import MPRelayPOSIX
 
 /// The `[http]` table: the monitoring HTTP server (`/metrics`, `/healthz`, the status page).
 ///
@@ -83,17 +81,7 @@ extension TOMLField {
     /// The token in the file at `path`, one trailing newline removed; refused when the file is
     /// readable or writable by anyone but its owner, or the token is shorter than 16 bytes.
     func bearerToken(from path: String) throws(ConfigError) -> [UInt8] {
-        let contents: (bytes: [UInt8], mode: mode_t)
-        do {
-            contents = try readFileBytes(path, limit: 4_096)
-        } catch {
-            throw self.error("cannot read the token from \(path): \(error)")
-        }
-        guard contents.mode & 0o077 == 0 else {
-            throw self.error("token file \(path) is open to other users (mode \(String(contents.mode & 0o777, radix: 8))): chmod 600 it")
-        }
-        var bytes = contents.bytes
-        if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
+        let bytes = try secret(from: path, noun: "token")
         guard (16...4_096).contains(bytes.count) else {
             throw self.error("the token in \(path) is \(bytes.count) bytes: expected 16 to 4096")
         }

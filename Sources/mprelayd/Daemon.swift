@@ -169,6 +169,12 @@ final class Daemon: Sendable {
             logger.error("reload rejected, the running configuration is unchanged: \(error)")
             return (false, "rejected: \(error)")
         }
+        // The [cluster] table never changes while running, so the start configuration's is the
+        // running one.
+        if let refusal = ClusterConfig.reloadRefusal(running: configuration.cluster, new: new.cluster) {
+            logger.error("reload rejected, the running configuration is unchanged: \(configurationPath): \(refusal)")
+            return (false, "rejected: \(refusal)")
+        }
         // Bound first and put in force last, so a refused reload leaves the old listener serving.
         let monitoringChange: MonitoringChange
         do {

@@ -38,6 +38,10 @@ struct DocumentedDefaultsTests {
         try expectDocumented("http", HTTPConfig.settings, defaults: HTTPConfig())
     }
 
+    @Test func everyClusterKeyIsDocumentedWithItsRealDefaultAndBounds() throws {
+        try expectDocumented("cluster", ClusterConfig.settings, defaults: ClusterConfig(node: "node-1"))
+    }
+
     /// Every key of `settings` has a row in the `[table]` section with its real default and
     /// bounds, and the section documents no other key.
     private func expectDocumented<Model>(_ table: String, _ settings: [Setting<Model>], defaults: Model) throws {

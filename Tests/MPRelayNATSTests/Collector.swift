@@ -1,34 +1,7 @@
-import Dispatch
 import Foundation
 import MPRelayNATS
-import Synchronization
+import NATSTestSupport
 import Testing
-
-/// Collects what handlers are called with, and waits for it.
-final class Collector<Item: Sendable>: Sendable {
-    private let items = Mutex<[Item]>([])
-
-    func append(_ item: Item) { items.withLock { $0.append(item) } }
-
-    var all: [Item] { items.withLock { $0 } }
-
-    /// Waits until `condition` holds for the items, up to `timeout` seconds; returns them.
-    @discardableResult
-    func wait(timeout: TimeInterval = 10, until condition: ([Item]) -> Bool) -> [Item] {
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            let now = all
-            if condition(now) || Date() >= deadline { return now }
-            usleep(5_000)
-        }
-    }
-
-    /// Waits for at least `count` items.
-    @discardableResult
-    func wait(count: Int, timeout: TimeInterval = 10) -> [Item] {
-        wait(timeout: timeout) { $0.count >= count }
-    }
-}
 
 /// The cluster suites: one cluster, one test at a time, since some stop servers.
 @Suite("against a real three-node nats-server cluster", .serialized, .enabled(if: NATSCluster.enabled))

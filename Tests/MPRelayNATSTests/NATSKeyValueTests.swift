@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Glibc
 import MPRelayNATS
+import NATSTestSupport
 import Testing
 
 extension NATSClusterTests {

@@ -92,6 +92,41 @@ def test_reconnect_waits_out_an_absent_broker(make_broker: Any) -> None:
         a.close()
 
 
+def test_an_address_list_fails_over_to_the_next_broker(make_broker: Any) -> None:
+    first = make_broker(endpoints=["127.0.0.1:0"])
+    second = make_broker(endpoints=["127.0.0.1:0"])
+    # The first address answers: the peer registers there.
+    a = mprelay.connect([first.address, second.address], first.authkey, name="a", reconnect=True, timeout=5.0)
+    b = second.connect("b")
+    try:
+        assert a.address == first.address
+        first.kill()
+        # The next call finds the first broker gone and registers the name at the second.
+        deadline = time.monotonic() + 20
+        while "a" not in b.peers():
+            assert time.monotonic() < deadline, "a never re-registered at the second broker"
+            with pytest.raises((TimeoutError, mprelay.Disconnected)):
+                a.recv(timeout=0.2)
+        assert a.address == second.address
+        b.send("a", "found you", confirm=True)
+        assert a.recv(timeout=5).payload == "found you"
+    finally:
+        a.close()
+        b.close()
+
+
+def test_an_address_list_is_tried_in_order(make_broker: Any) -> None:
+    live = make_broker(endpoints=["127.0.0.1:0"])
+    dead = make_broker(endpoints=["127.0.0.1:0"])
+    nowhere = dead.address
+    dead.stop()
+    with mprelay.connect([nowhere, live.address], live.authkey, name="a", timeout=5.0) as a:
+        assert a.address == live.address
+        assert a.peers() == ["a"]
+    with pytest.raises(ValueError, match="empty"):
+        mprelay.connect([], live.authkey, name="a")
+
+
 def test_peer_busy(make_broker: Any) -> None:
     br = make_broker({"max_message_bytes": 32768, "max_outbound_bytes": 65536})
     # The sink never reads: once the kernel's socket buffers are full, its queue at the broker

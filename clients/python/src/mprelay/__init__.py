@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from multiprocessing import AuthenticationError
 
-from .address import AUTHKEY_ENV, Address, parse_address
+from .address import AUTHKEY_ENV, Address, Addresses, parse_address
 from .errors import (
     BrokerClosingError,
     DisconnectedError,
@@ -67,6 +67,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AUTHKEY_ENV",
     "Address",
+    "Addresses",
     "AuthenticationError",
     "BrokerClosing",
     "BrokerClosingError",

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Optional, Tuple, Union
+from typing import Any, List, Optional, Tuple, Union
 
 __all__ = [
     "AUTHKEY_ENV",
     "Address",
+    "Addresses",
     "SocketAddress",
     "normalize_address",
+    "normalize_addresses",
     "parse_address",
     "resolve_authkey",
 ]
@@ -25,6 +27,10 @@ AUTHKEY_ENV = "MPRELAY_AUTHKEY"
 #: ``(host, port)`` tuple, a filesystem path, an abstract ``"\0name"``), plus IPv6 hosts and
 #: ``(host, port, flowinfo, scope_id)`` tuples and :class:`os.PathLike` paths.
 Address = Union[Tuple[str, int], Tuple[str, int, int, int], str, bytes, "os.PathLike[str]"]
+
+#: What ``connect`` takes: one :data:`Address`, or a list of them (the brokers of a cluster), tried
+#: in order. A tuple is always one TCP address; several addresses go in a ``list``.
+Addresses = Union[Address, List[Address]]
 
 #: An address after :func:`normalize_address`: a tuple for TCP, a ``str``/``bytes`` Unix path.
 SocketAddress = Union[Tuple[Any, ...], str, bytes]
@@ -73,6 +79,16 @@ def normalize_address(address: Any) -> SocketAddress:
     if isinstance(address, bytes):
         return address
     raise ValueError("address type of %r unrecognized" % (address,))
+
+
+def normalize_addresses(addresses: Any) -> List[SocketAddress]:
+    """Check one :data:`Address` or a non-empty list of them; return them as :mod:`socket` takes
+    them, in order."""
+    if isinstance(addresses, list):
+        if not addresses:
+            raise ValueError("the list of broker addresses is empty")
+        return [normalize_address(address) for address in addresses]
+    return [normalize_address(addresses)]
 
 
 def parse_address(text: str) -> Union[Tuple[str, int], str]:

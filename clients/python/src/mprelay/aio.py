@@ -31,7 +31,7 @@ import time
 from typing import Any, Callable, Generator, Iterable, List, Optional, TypeVar, Union
 
 from . import protocol as P
-from .address import Address
+from .address import Addresses
 from .aio_receiving import AsyncReceiving
 from .errors import DisconnectedError
 from .message import Item, Message
@@ -288,7 +288,7 @@ class _Connecting:
 
 
 def connect(
-    address: Address,
+    address: Addresses,
     authkey: Optional[Union[bytes, bytearray, memoryview]] = None,
     *,
     name: str,

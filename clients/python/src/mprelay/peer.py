@@ -19,7 +19,7 @@ import time
 from typing import Any, Iterable, List, Optional, Tuple
 
 from . import protocol as P
-from .address import Address
+from .address import Addresses
 from .errors import DisconnectedError
 from .message import Message
 from .receiving import Receiving
@@ -52,7 +52,7 @@ class Peer(Receiving):
 
     def __init__(
         self,
-        address: Address,
+        address: Addresses,
         authkey: Optional[Bytes] = None,
         *,
         name: str,
@@ -68,7 +68,7 @@ class Peer(Receiving):
         super().__init__(address, authkey, name, timeout, reconnect, keepalive, pickle_protocol, tls, server_hostname)
 
     def __repr__(self) -> str:
-        return "<mprelay.Peer %r at %r, %s>" % (self.name, self._address, self._state)
+        return "<mprelay.Peer %r at %r, %s>" % (self.name, self.address, self._state)
 
     def __enter__(self) -> "Peer":
         return self
@@ -239,7 +239,7 @@ class Peer(Receiving):
 
 
 def connect(
-    address: Address,
+    address: Addresses,
     authkey: Optional[Bytes] = None,
     *,
     name: str,
@@ -255,7 +255,11 @@ def connect(
     ``address``
         what :func:`multiprocessing.connection.Client` takes: a ``(host, port)`` tuple, a
         filesystem path of a Unix socket, or an abstract Unix name ``"\\0name"``. IPv6 hosts
-        (``("::1", 6000)``) work too.
+        (``("::1", 6000)``) work too. Or a list of such addresses, the nodes of an mprelay
+        cluster: they are tried in order until one answers, and with ``reconnect`` a lost
+        connection is re-established at the next one that answers, registering the same name
+        there (a ``NameTakenError`` while the cluster still holds the name for the dead node is
+        retried with the backoff).
     ``authkey``
         the shared key (bytes). ``None`` reads the environment variable ``MPRELAY_AUTHKEY``
         (encoded with :func:`os.fsencode`); if that is not set either, ``ValueError`` is raised.

@@ -24,7 +24,7 @@ import weakref
 from typing import TYPE_CHECKING, Deque, Dict, Optional, Union
 
 from . import protocol as P
-from .address import Address, SocketAddress, normalize_address, resolve_authkey
+from .address import Addresses, SocketAddress, normalize_addresses, resolve_authkey
 from .errors import (
     BrokerClosingError,
     DisconnectedError,
@@ -64,7 +64,7 @@ class Session:
 
     def __init__(
         self,
-        address: Address,
+        address: Addresses,
         authkey: Optional[Union[bytes, bytearray, memoryview]],
         name: str,
         timeout: Optional[float],
@@ -77,7 +77,8 @@ class Session:
         """Connect and register (see :func:`mprelay.connect` for the arguments)."""
         self._tls = tls
         self._server_hostname = server_hostname
-        self._address = normalize_address(address)
+        self._addresses = normalize_addresses(address)
+        self._current = 0  # the index of the address connected to last
         self._authkey = resolve_authkey(authkey)
         self._name_raw = P.validate_name(name)
         self.name = name
@@ -119,16 +120,31 @@ class Session:
             thread.start()
 
     def _handshake(self, timeout: Optional[float]) -> Link:
-        """A new registered link to the broker (inside TLS when the peer was given a context)."""
-        return handshake(
-            self._address, self._authkey, self._name_raw, timeout,
-            tls=self._tls, server_hostname=self._server_hostname,
-        )
+        """A new registered link to a broker (inside TLS when the peer was given a context): the
+        address that worked last first, then the others in list order, each allowed ``timeout``.
+        A broker that cannot be reached or closes on us sends us to the next; when all fail, the
+        last failure is raised. Any other error (a wrong key, a name taken) is raised at once."""
+        count = len(self._addresses)
+        for step in range(count):
+            index = (self._current + step) % count
+            try:
+                link = handshake(
+                    self._addresses[index], self._authkey, self._name_raw, timeout,
+                    tls=self._tls, server_hostname=self._server_hostname,
+                )
+            except (OSError, EOFError, DisconnectedError):
+                if step == count - 1:
+                    raise
+                log.debug("mprelay peer %r: broker %r unreachable, trying the next", self.name, self._addresses[index])
+                continue
+            self._current = index
+            return link
+        raise AssertionError("unreachable: the address list is never empty")
 
     @property
     def address(self) -> SocketAddress:
-        """The broker address this peer connects to."""
-        return self._address
+        """The broker address this peer is connected to, or was last."""
+        return self._addresses[self._current]
 
     @property
     def max_message_bytes(self) -> int:

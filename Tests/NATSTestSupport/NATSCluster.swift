@@ -1,27 +1,30 @@
-import Foundation
+public import Foundation
 import Glibc
-import MPRelayNATS
-import Testing
+public import MPRelayNATS
 
 /// Three nats-servers with JetStream, clustered on 127.0.0.1, with a user and password for
-/// clients; their stores live in a temporary folder. Started once for every suite that needs it
-/// (see ``NATSClusterTests``) and killed by PID when the test process exits.
-final class NATSCluster: Sendable {
-    static let user = "mprelay"
-    static let password = "cluster-test-password"
+/// clients; their stores live in a temporary folder. ``shared()`` is started once for every suite
+/// that uses it; a suite may start a cluster of its own. Killed by PID when the test process exits.
+public final class NATSCluster: Sendable {
+    /// The user every server accepts.
+    public static let user = "mprelay"
+    /// That user's password.
+    public static let password = "cluster-test-password"
 
-    let servers: [NATSServerProcess]
-    let directory: String
+    /// The three servers, in start order.
+    public let servers: [NATSServerProcess]
+    /// The folder of their stores.
+    public let directory: String
 
     /// The cluster, started on first use. Under `CI=true` a missing nats-server is a failure.
-    static func shared() throws -> NATSCluster {
+    public static func shared() throws -> NATSCluster {
         try started.get()
     }
 
     private static let started = Result<NATSCluster, any Error> { try NATSCluster() }
 
     /// Whether the cluster tests can run: nats-server is installed, or CI wants them to fail.
-    static let enabled: Bool = {
+    public static let enabled: Bool = {
         if NATSServerProcess.binary != nil { return true }
         let ci = ProcessInfo.processInfo.environment["CI"] == "true"
         if !ci {
@@ -31,7 +34,8 @@ final class NATSCluster: Sendable {
         return ci
     }()
 
-    private init() throws {
+    /// Starts three servers and waits until JetStream can place a stream on all of them.
+    public init() throws {
         let directory = try NATSServerProcess.temporaryDirectory()
         self.directory = directory
         let clusterPorts = (0..<3).map { _ in NATSServerProcess.freePort() }
@@ -48,7 +52,7 @@ final class NATSCluster: Sendable {
     }
 
     /// Client options for every server of the cluster, first server first.
-    func options(first index: Int = 0) -> NATSConnectionOptions {
+    public func options(first index: Int = 0) -> NATSConnectionOptions {
         var urls = servers.map(\.url)
         urls = Array(urls[index...] + urls[..<index])
         var options = try! NATSConnectionOptions(urls: urls)
@@ -60,7 +64,7 @@ final class NATSCluster: Sendable {
 
     /// Waits until JetStream can place a stream on all three servers: a meta leader exists and
     /// every server has joined (after a restart too). Creates and deletes a probe stream.
-    func waitForJetStream(timeout: TimeInterval = 20) throws {
+    public func waitForJetStream(timeout: TimeInterval = 20) throws {
         let deadline = Date().addingTimeInterval(timeout)
         let connection = try NATSConnection(options: options())
         defer { connection.close() }

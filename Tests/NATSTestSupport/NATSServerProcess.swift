@@ -1,17 +1,21 @@
 import Foundation
-import Glibc
+public import Glibc
 import Synchronization
 
 /// One nats-server started by the tests on 127.0.0.1, stopped by its PID.
-final class NATSServerProcess: @unchecked Sendable {
+public final class NATSServerProcess: @unchecked Sendable {
     // Mutated only by the serialized cluster suites, one test at a time.
-    let name: String
-    let port: Int
-    let arguments: [String]
-    private(set) var pid: pid_t = 0
+    /// The server's name (`-n`).
+    public let name: String
+    /// Its client port on 127.0.0.1.
+    public let port: Int
+    /// Its whole command line after the binary.
+    public let arguments: [String]
+    /// Its process id while it runs, else 0.
+    public private(set) var pid: pid_t = 0
 
     /// The nats-server binary: `$NATS_SERVER`, else the first on `PATH`.
-    static let binary: String? = {
+    public static let binary: String? = {
         let environment = ProcessInfo.processInfo.environment
         if let explicit = environment["NATS_SERVER"] { return explicit }
         for directory in (environment["PATH"] ?? "").split(separator: ":") {
@@ -21,16 +25,18 @@ final class NATSServerProcess: @unchecked Sendable {
         return nil
     }()
 
-    init(name: String, port: Int, arguments: [String]) {
+    /// A server named `name` on `port`, not started yet.
+    public init(name: String, port: Int, arguments: [String]) {
         self.name = name
         self.port = port
         self.arguments = ["-a", "127.0.0.1", "-p", String(port), "-n", name] + arguments
     }
 
-    var url: String { "nats://127.0.0.1:\(port)" }
+    /// `nats://127.0.0.1:<port>`.
+    public var url: String { "nats://127.0.0.1:\(port)" }
 
     /// Starts the server and waits until its client port accepts connections.
-    func start() throws {
+    public func start() throws {
         guard let binary = Self.binary else { throw FixtureError("nats-server is not installed (apt-get install nats-server, or set NATS_SERVER)") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
@@ -48,7 +54,7 @@ final class NATSServerProcess: @unchecked Sendable {
     }
 
     /// Sends `signal` to the server and, unless it only pauses it, reaps it.
-    func stop(signal: Int32 = SIGTERM) {
+    public func stop(signal: Int32 = SIGTERM) {
         guard pid > 0 else { return }
         kill(pid, signal)
         guard signal != SIGSTOP, signal != SIGCONT else { return }
@@ -75,14 +81,15 @@ final class NATSServerProcess: @unchecked Sendable {
     }()
 
     /// A new folder under the system's temporary directory, removed at exit.
-    static func temporaryDirectory() throws -> String {
+    public static func temporaryDirectory() throws -> String {
         let directory = NSTemporaryDirectory() + "mprelay-nats-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         cleanup.withLock { $0.directories.append(directory) }
         return directory
     }
 
-    static func accepts(_ port: Int) -> Bool {
+    /// Whether something accepts TCP connections on `port` of 127.0.0.1.
+    public static func accepts(_ port: Int) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()
@@ -95,7 +102,7 @@ final class NATSServerProcess: @unchecked Sendable {
     }
 
     /// A port nobody listens on now.
-    static func freePort() -> Int {
+    public static func freePort() -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()
@@ -113,7 +120,9 @@ final class NATSServerProcess: @unchecked Sendable {
 }
 
 /// A fixture that could not be set up.
-struct FixtureError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct FixtureError: Error, CustomStringConvertible {
+    /// What failed.
+    public let description: String
+    /// A failure described by `description`.
+    public init(_ description: String) { self.description = description }
 }

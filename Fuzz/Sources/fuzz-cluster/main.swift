@@ -1,0 +1,36 @@
+import FuzzSupport
+import MPRelayCluster
+
+// What one mprelayd node reads from others: the frames published to its NATS subject, and the
+// keys and values of the cluster's key-value bucket. The first byte picks which; the rest is the
+// input. Decoding must throw or succeed, never trap, and whatever decodes must encode to
+// something that decodes to the same value (keys and claims: to the very same bytes).
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzCluster(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    var input = FuzzInput(start, count)
+    let selector = input.byte()
+    let bytes = Array(input.rest())
+    switch selector % 3 {
+    case 0:
+        do {
+            let frame = try ClusterFrame(decoding: bytes)
+            let again = try ClusterFrame(decoding: frame.encoded())
+            invariant(again == frame, "a frame does not survive encoding: \(hex(bytes))")
+        } catch {
+            invariant(!error.description.isEmpty, "a ClusterFrameError with no description")
+        }
+    case 1:
+        let text = String(decoding: bytes, as: UTF8.self)
+        if let key = ClusterKey(text) {
+            invariant(key.description == text, "key \(text) parses to \(key), which is written differently")
+        }
+    default:
+        if let claim = NameClaim(bytes) {
+            invariant(NameClaim(claim.bytes) == claim, "claim \(claim) does not survive encoding")
+        }
+    }
+    return 0
+}
+
+runLibFuzzer(fuzzCluster)

@@ -1,0 +1,276 @@
+import Dispatch
+public import MPRelayConfig
+public import MPRelayNATS
+public import MPRelayProtocol
+import Synchronization
+
+/// This mprelayd's membership of a cluster: its NATS connection, its name claims in the
+/// cluster's bucket, the replica of that bucket, its lease, and its subject.
+///
+/// ``start(_:handlers:)`` connects, binds the bucket `mprelay_<cluster>` (created with three
+/// replicas, or one per listed server when fewer are listed), reads every claim through a watch,
+/// deletes the claims an earlier run of this node left, writes the node's lease and subscribes to
+/// the node's subject. From then on the lease is refreshed every `name_lease / 3`, and every
+/// `name_lease / 6` the claims of nodes silent past their lease are deleted (docs/CLUSTER.md).
+/// Claims and releases block the calling thread for at most `nats_timeout`; lookups are reads of
+/// the replica, in memory.
+public final class ClusterNode: Sendable {
+    /// The `[cluster]` table this node runs with.
+    public let config: ClusterConfig
+    /// This run's incarnation, written in every claim and in the lease.
+    public let incarnation: UInt64
+    private let connection: NATSConnection
+    private let bucket: NATSKeyValue
+    private let subjects: ClusterSubjects
+    private let replica: Mutex<ClusterReplica>
+    private let handlers: ClusterNodeHandlers
+    /// Where watch entries and frames are handled and reported, in order.
+    private let queue: DispatchQueue
+    /// Where the lease is refreshed and expired claims deleted: blocking bucket calls, kept off
+    /// ``queue``.
+    private let leaseQueue: DispatchQueue
+    private let watcher = Mutex<NATSKeyValueWatcher?>(nil)
+    private let subscription = Mutex<NATSSubscription?>(nil)
+    private let stopped = Atomic<Bool>(false)
+    private let meters: ClusterMeters
+    /// The revisions of this node's claims it is releasing itself: their deletes are no loss.
+    private let releasing = Mutex<Set<UInt64>>([])
+
+    private init(config: ClusterConfig, handlers: ClusterNodeHandlers) throws(NATSError) {
+        self.config = config
+        self.handlers = handlers
+        incarnation = UInt64.random(in: 1...UInt64.max)
+        subjects = ClusterSubjects(cluster: config.name)
+        replica = Mutex(ClusterReplica(localNode: config.node))
+        let meters = ClusterMeters()
+        self.meters = meters
+        queue = DispatchQueue(label: "mprelay.cluster.\(config.node)")
+        leaseQueue = DispatchQueue(label: "mprelay.cluster.\(config.node).lease")
+        var options = NATSConnectionOptions(servers: config.nats)
+        options.name = "mprelayd \(config.node)"
+        options.credentials = config.credentials
+        options.connectTimeout = Self.duration(config.natsTimeout)
+        options.maxPendingBytes = config.maxPendingBytes
+        options.eventQueue = queue
+        options.onEvent = { event in
+            if case .reconnected = event { ClusterMeters.count(meters.natsReconnects) }
+            handlers.event(.nats(event))
+        }
+        connection = try NATSConnection(options: options)
+        bucket = NATSKeyValue(bucket: config.bucket, connection: connection, timeout: Self.duration(config.natsTimeout))
+    }
+
+    /// The least time the bucket's creation (or binding) at start may take.
+    static let bucketCreationTimeout = Duration.seconds(10)
+
+    /// `seconds` as a `Duration`, to the millisecond.
+    private static func duration(_ seconds: Double) -> Duration {
+        .milliseconds(Int((seconds * 1000).rounded()))
+    }
+
+    /// Joins the cluster: connects, reads the bucket, writes the lease and subscribes.
+    ///
+    /// - Throws: ``ClusterError`` naming the NATS failure; nothing is left running then.
+    public static func start(_ config: ClusterConfig, handlers: ClusterNodeHandlers) throws(ClusterError) -> ClusterNode {
+        let node: ClusterNode
+        do {
+            node = try ClusterNode(config: config, handlers: handlers)
+        } catch {
+            throw .unavailable(error, node: config.node)
+        }
+        do throws(NATSError) {
+            try node.join()
+        } catch {
+            node.stop()
+            throw .unavailable(error, node: config.node)
+        }
+        return node
+    }
+
+    private func join() throws(NATSError) {
+        // Creating a replicated stream waits for the servers to agree: at start, allow it longer.
+        let timeout = max(bucket.timeout, Self.bucketCreationTimeout)
+        _ = try NATSKeyValue.create(bucket: config.bucket, replicas: min(3, config.nats.count), on: connection, timeout: timeout)
+        let ready = DispatchSemaphore(value: 0)
+        let watch = try bucket.watch(on: queue) { [self] event in
+            switch event {
+            case .entry(let entry):
+                let (changes, lost) = apply(entry)
+                if !changes.isEmpty { handlers.presence(changes) }
+                if let (name, holder) = lost, releasing.withLock({ $0.remove(holder.revision) == nil }) {
+                    handlers.event(.claimLost(name, connection: holder.claim.connection))
+                }
+            case .initialValuesDone:
+                ready.signal()
+            }
+        }
+        watcher.withLock { $0 = watch }
+        guard ready.wait(timeout: .now() + max(config.natsTimeout * 4, 10)) == .success else {
+            throw .timeout(operation: "reading bucket \(config.bucket)")
+        }
+        for stale in replica.withLock({ $0.staleClaims(incarnation: incarnation) }) {
+            do {
+                try bucket.delete(stale.key.description, revision: stale.revision)
+            } catch .wrongRevision {
+                // Replaced by another node meanwhile: no longer this node's to free.
+            }
+        }
+        _ = try bucket.put(ClusterKey.node(config.node).description, value: Array(String(incarnation, radix: 16).utf8))
+        let subscribed = try connection.subscribe(to: subjects.node(config.node), on: queue) { [self] message in
+            switch Result(catching: { () throws(ClusterFrameError) in try ClusterFrame(decoding: message.payload) }) {
+            case .success(let frame):
+                ClusterMeters.count(meters.framesReceived)
+                handlers.frame(frame)
+            case .failure(let error):
+                ClusterMeters.count(meters.frameErrors)
+                handlers.event(.malformedFrame(error))
+            }
+        }
+        subscription.withLock { $0 = subscribed }
+        scheduleLeaseTurn()
+    }
+
+    /// Applies a watch entry to the replica; says which claim of this run it took away, if any.
+    private func apply(_ entry: NATSKeyValueEntry) -> ([PresenceChange], (PeerName, ClusterReplica.Holder)?) {
+        replica.withLock { replica in
+            guard case .name(let name) = ClusterKey(entry.key) else { return (replica.apply(entry, now: .now), nil) }
+            let before = replica.owner(of: name)
+            let changes = replica.apply(entry, now: .now)
+            let after = replica.owner(of: name)?.claim
+            guard let before, isMine(before.claim), after.map(isMine) != true else { return (changes, nil) }
+            return (changes, (name, before))
+        }
+    }
+
+    /// Whether `claim` was made by this run of this node.
+    private func isMine(_ claim: NameClaim) -> Bool {
+        claim.node == config.node && claim.incarnation == incarnation
+    }
+
+    /// Refreshes the lease and deletes expired claims, then comes back after `name_lease / 6`;
+    /// the lease itself is written every other turn, every `name_lease / 3`.
+    private func scheduleLeaseTurn(_ turn: Int = 1) {
+        leaseQueue.asyncAfter(deadline: .now() + config.nameLease / 6) { [self] in
+            guard !stopped.load(ordering: .acquiring) else { return }
+            if turn % 2 == 0 { refreshLease() }
+            deleteExpired()
+            scheduleLeaseTurn(turn + 1)
+        }
+    }
+
+    private func refreshLease() {
+        do {
+            _ = try bucket.put(ClusterKey.node(config.node).description, value: Array(String(incarnation, radix: 16).utf8))
+        } catch {
+            handlers.event(.bucketCallFailed("refreshing the lease of node \(config.node): \(error)"))
+        }
+    }
+
+    private func deleteExpired() {
+        let expired = replica.withLock { $0.expire(now: .now, lease: .seconds(config.nameLease)) }
+        for key in expired {
+            do {
+                try bucket.delete(key.key.description, revision: key.revision)
+            } catch .wrongRevision {
+                // Another survivor deleted it first, or its holder wrote it again: either is fine.
+            } catch {
+                handlers.event(.bucketCallFailed("deleting \(key.key) of expired node \(key.node): \(error)"))
+            }
+        }
+        let names = Dictionary(grouping: expired, by: \.node).mapValues { $0.count { if case .name = $0.key { true } else { false } } }
+        for (node, count) in names.sorted(by: { $0.key < $1.key }) { handlers.event(.nodeExpired(node, names: count)) }
+    }
+
+    /// Claims `name` for `connection` on this node: an atomic create of its key.
+    ///
+    /// - Returns: the claim's revision, for ``release(_:revision:)`` and
+    ///   ``replace(_:connection:revision:)``.
+    /// - Throws: ``ClusterError/nameTaken(_:holder:node:)`` when any node holds it,
+    ///   ``ClusterError/unavailable(_:node:)`` when NATS does not answer.
+    public func claim(_ name: PeerName, connection: UInt64) throws(ClusterError) -> UInt64 {
+        let claim = NameClaim(node: config.node, incarnation: incarnation, connection: connection)
+        do {
+            return try bucket.create(ClusterKey.name(name).description, value: claim.bytes)
+        } catch .keyExists {
+            throw .nameTaken(name, holder: owner(of: name)?.claim, node: config.node)
+        } catch {
+            throw .unavailable(error, node: config.node)
+        }
+    }
+
+    /// Hands `name` to `connection` on this node, if its claim is still at `revision`.
+    ///
+    /// - Returns: the new revision.
+    /// - Throws: ``ClusterError/claimLost(_:node:)`` when the claim changed meanwhile.
+    public func replace(_ name: PeerName, connection: UInt64, revision: UInt64) throws(ClusterError) -> UInt64 {
+        let claim = NameClaim(node: config.node, incarnation: incarnation, connection: connection)
+        do {
+            return try bucket.update(ClusterKey.name(name).description, value: claim.bytes, revision: revision)
+        } catch .wrongRevision {
+            throw .claimLost(name, node: config.node)
+        } catch {
+            throw .unavailable(error, node: config.node)
+        }
+    }
+
+    /// Frees `name`, if its claim is still at `revision` (a claim replaced since is left alone).
+    ///
+    /// - Throws: ``ClusterError/claimLost(_:node:)``, ``ClusterError/unavailable(_:node:)``.
+    public func release(_ name: PeerName, revision: UInt64) throws(ClusterError) {
+        releasing.withLock { _ = $0.insert(revision) }
+        do {
+            try bucket.delete(ClusterKey.name(name).description, revision: revision)
+        } catch .wrongRevision {
+            releasing.withLock { _ = $0.remove(revision) }
+            throw .claimLost(name, node: config.node)
+        } catch {
+            // The delete may still have been made: the watch will show it, as this node's own.
+            throw .unavailable(error, node: config.node)
+        }
+    }
+
+    /// Who holds `name` as far as the replica knows: a read in memory.
+    public func owner(of name: PeerName) -> ClusterReplica.Holder? {
+        replica.withLock { $0.owner(of: name) }
+    }
+
+    /// The names held on other nodes.
+    public var remoteNames: [PeerName] { replica.withLock { $0.remoteNames } }
+
+    /// The other nodes whose lease is current.
+    public var liveNodes: [String] { replica.withLock { $0.liveNodes } }
+
+    /// The cross-node traffic and NATS reconnects since the node started.
+    public var counters: ClusterCounters { meters.snapshot }
+
+    /// The NATS server connected to now, or last.
+    public var server: NATSServerAddress { connection.server }
+
+    /// Publishes `frame` to `node`'s subject.
+    ///
+    /// - Throws: ``ClusterError/unavailable(_:node:)`` when NATS is down and the buffer for
+    ///   publications made meanwhile (`max_pending_bytes`) is full, or the connection is closed.
+    public func publish(_ frame: ClusterFrame, to node: String) throws(ClusterError) {
+        do {
+            try connection.publish(subjects.node(node), payload: frame.encoded())
+            ClusterMeters.count(meters.framesSent)
+        } catch {
+            ClusterMeters.count(meters.frameErrors)
+            throw .unavailable(error, node: config.node)
+        }
+    }
+
+    /// Leaves the cluster: stops the lease, the watch and the subscription, deletes the lease key
+    /// (so the others need not wait for it to expire) and closes the connection. The caller
+    /// releases its names first.
+    public func stop() {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        leaseQueue.sync {}
+        subscription.withLock { $0.take() }?.unsubscribe()
+        watcher.withLock { $0.take() }?.stop()
+        if connection.isConnected {
+            _ = try? bucket.delete(ClusterKey.node(config.node).description)
+        }
+        connection.close()
+    }
+}

@@ -1,0 +1,38 @@
+public import MPRelayNATS
+public import MPRelayProtocol
+
+/// What a ``ClusterNode`` tells its owner, each on the node's own queue, in order.
+public struct ClusterNodeHandlers: Sendable {
+    /// Names that appeared or went away on other nodes, for JOINED and LEFT.
+    public var presence: @Sendable ([PresenceChange]) -> Void
+    /// A frame another node published to this one.
+    public var frame: @Sendable (ClusterFrame) -> Void
+    /// Something to log: NATS connection changes, expired nodes, frames that did not decode.
+    public var event: @Sendable (ClusterNodeEvent) -> Void
+
+    /// Handlers for each kind of report.
+    public init(
+        presence: @escaping @Sendable ([PresenceChange]) -> Void,
+        frame: @escaping @Sendable (ClusterFrame) -> Void,
+        event: @escaping @Sendable (ClusterNodeEvent) -> Void
+    ) {
+        self.presence = presence
+        self.frame = frame
+        self.event = event
+    }
+}
+
+/// A change worth a log line, a counter, or (``claimLost(_:connection:)``) an action.
+public enum ClusterNodeEvent: Equatable, Sendable {
+    /// The NATS connection changed state.
+    case nats(NATSConnectionEvent)
+    /// `node` was silent past its lease; its `names` were deleted (by this node or another).
+    case nodeExpired(String, names: Int)
+    /// A frame published to this node did not decode.
+    case malformedFrame(ClusterFrameError)
+    /// This node's claim of a name, held for `connection`, was replaced by another node or
+    /// deleted (this node was taken for dead): the local holder no longer owns the name.
+    case claimLost(PeerName, connection: UInt64)
+    /// A lease refresh, or a delete of an expired claim, failed; it is retried on the next turn.
+    case bucketCallFailed(String)
+}

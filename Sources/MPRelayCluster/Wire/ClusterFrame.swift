@@ -1,0 +1,62 @@
+public import MPRelayProtocol
+
+/// What one mprelayd node publishes to another over core NATS, on the receiving node's subject
+/// (``ClusterSubjects/node(_:)``).
+///
+/// A frame is a small binary header followed by an envelope of docs/PROTOCOL.md, byte for byte
+/// what the receiving node writes to its client: a DELIVER already stamped with the sender's
+/// verified name, or the ERROR or ACK that answers one. The layout (big-endian integers):
+///
+/// ```
+/// delivery: 0x01 | sender connection u64 | node length u8 | sender node | receiver length u8 | receiver | DELIVER body
+/// outcome:  0x02 | sender connection u64 | ERROR or ACK body
+/// ```
+///
+/// One publishing connection per node keeps every sender/receiver pair in order.
+public enum ClusterFrame: Equatable, Sendable {
+    /// A message for ``RemoteDelivery/receiver``, a peer registered on the receiving node.
+    case delivery(RemoteDelivery)
+    /// The verdict on a delivery, for the connection that sent it.
+    case outcome(DeliveryOutcome)
+
+    /// The first byte of a delivery.
+    static let deliveryKind: UInt8 = 0x01
+    /// The first byte of an outcome.
+    static let outcomeKind: UInt8 = 0x02
+}
+
+/// A DELIVER crossing from the sender's node to the receiver's.
+public struct RemoteDelivery: Equatable, Sendable {
+    /// The node the sender is registered on, where the outcome goes.
+    public var senderNode: String
+    /// The sender's connection on ``senderNode``, where the outcome goes.
+    public var senderConnection: UInt64
+    /// The peer that receives the message, registered on the receiving node.
+    public var receiver: PeerName
+    /// The DELIVER: its peer is the sender's verified name.
+    public var message: Message
+
+    /// A delivery of `message` (whose peer is the sender) to `receiver`.
+    public init(senderNode: String, senderConnection: UInt64, receiver: PeerName, message: Message) {
+        self.senderNode = senderNode
+        self.senderConnection = senderConnection
+        self.receiver = receiver
+        self.message = message
+    }
+}
+
+/// The answer to a ``RemoteDelivery``: an ACK for a `confirm` SEND, or the ERROR the sender
+/// would get on one node (unknown peer, peer busy, not permitted).
+public struct DeliveryOutcome: Equatable, Sendable {
+    /// The sender's connection, on the node the outcome is published to.
+    public var senderConnection: UInt64
+    /// An ``Envelope/ack(correlationID:)`` or ``Envelope/error(_:)``.
+    public var envelope: Envelope
+
+    /// An outcome for `senderConnection`; `envelope` must be an ACK or an ERROR.
+    public init(senderConnection: UInt64, envelope: Envelope) {
+        precondition(envelope.kind == .ack || envelope.kind == .error, "an outcome is an ACK or an ERROR, not \(envelope.kind)")
+        self.senderConnection = senderConnection
+        self.envelope = envelope
+    }
+}

@@ -1,0 +1,99 @@
+public import MPRelayNATS
+
+/// The `[cluster]` table: this node's place in a cluster of mprelayd nodes joined through NATS.
+///
+/// A configuration without the table has no ``ClusterConfig`` at all, and no NATS code runs.
+/// The property initial values are the defaults; ``ClusterConfig/settings`` lists every key with
+/// its bounds, and docs/CONFIG.md is checked against it by a test. A reload refuses any change to
+/// the table (``ClusterConfig/reloadRefusal(running:new:)``): joining, leaving or moving a node
+/// needs a restart.
+public struct ClusterConfig: Equatable, Sendable {
+    /// This node's id, unique in the cluster; a NATS subject token and a key-value key token.
+    public var node: String
+    /// The cluster's name, so that two clusters can share one NATS system: the name bucket is
+    /// ``bucket`` and every subject starts with `mprelay.<name>.`.
+    public var name = "mprelay"
+    /// The NATS servers, tried in order; at least one.
+    public var nats: [NATSServerAddress] = []
+    /// The NATS user name, sent with ``password``.
+    public var user: String?
+    /// The NATS password, read from ``passwordFile``.
+    public var password: String?
+    /// The file the password was read from.
+    public var passwordFile: String?
+    /// The NATS token, read from ``tokenFile``; never set together with ``user``.
+    public var token: String?
+    /// The file the token was read from.
+    public var tokenFile: String?
+    /// Seconds within which the names of a node that died are free again.
+    public var nameLease = 10.0
+    /// Seconds one NATS request (a name claim, a release) may take before it counts as failed.
+    public var natsTimeout = 2.0
+    /// Bytes of cross-node traffic held while no NATS server is reachable; beyond it senders get
+    /// `cluster unavailable`.
+    public var maxPendingBytes = 8 * 1024 * 1024
+
+    /// The characters a node id or a cluster name may hold, as docs/CONFIG.md writes them.
+    public static let tokenCharacters = "A-Z a-z 0-9 _ -"
+    /// The longest node id or cluster name, in bytes.
+    public static let maxTokenLength = 64
+
+    /// The defaults, with `node` as given (the loader passes the host name).
+    public init(node: String) {
+        self.node = node
+    }
+
+    /// The name of the JetStream key-value bucket that holds the cluster's name claims.
+    public var bucket: String { "mprelay_\(name)" }
+
+    /// What the node sends in NATS `CONNECT`.
+    public var credentials: NATSConnectionOptions.Credentials {
+        if let user, let password { return .userPassword(user: user, password: password) }
+        if let token { return .token(token) }
+        return .none
+    }
+
+    /// Whether `text` can be a node id or cluster name: 1 to ``maxTokenLength`` bytes of
+    /// ``tokenCharacters``, so it is one token of a NATS subject and of a key-value key.
+    public static func isToken(_ text: String) -> Bool {
+        (1...maxTokenLength).contains(text.utf8.count) && text.utf8.allSatisfy(isTokenByte)
+    }
+
+    /// Whether `byte` is one of ``tokenCharacters``.
+    public static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Why a reload from `running` to `new` must be refused, or nil when the `[cluster]` table
+    /// did not change. Any change is refused: a node cannot change its id, cluster, servers or
+    /// credentials while it holds names, and the table is applied whole or not at all.
+    public static func reloadRefusal(running: ClusterConfig?, new: ClusterConfig?) -> String? {
+        guard let running, let new else {
+            switch (running, new) {
+            case (nil, .some): return "[cluster] was added: joining a cluster needs a restart"
+            case (.some, nil): return "[cluster] was removed: leaving the cluster needs a restart"
+            default: return nil
+            }
+        }
+        let differences = [
+            ("node", running.node != new.node),
+            ("name", running.name != new.name),
+            ("nats", running.nats != new.nats),
+            ("nats_user", running.user != new.user),
+            ("nats_password_file", running.passwordFile != new.passwordFile || running.password != new.password),
+            ("nats_token_file", running.tokenFile != new.tokenFile || running.token != new.token),
+            ("name_lease", running.nameLease != new.nameLease),
+            ("nats_timeout", running.natsTimeout != new.natsTimeout),
+            ("max_pending_bytes", running.maxPendingBytes != new.maxPendingBytes),
+        ]
+        let changed = differences.filter(\.1).map { "cluster.\($0.0)" }
+        guard !changed.isEmpty else { return nil }
+        return "\(changed.joined(separator: ", ")) changed: a [cluster] change needs a restart"
+    }
+}

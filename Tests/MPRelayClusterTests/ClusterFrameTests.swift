@@ -1,0 +1,66 @@
+import MPRelayCluster
+import MPRelayProtocol
+import Testing
+
+/// The frames nodes publish to each other: round trips, the exact layout, and every way a
+/// frame can be malformed named.
+@Suite("Cluster frames")
+struct ClusterFrameTests {
+    private let delivery = RemoteDelivery(
+        senderNode: "node-a",
+        senderConnection: 0x0102_0304_0506_0708,
+        receiver: "bob",
+        message: Message(options: [.reply], flags: 1, correlationID: 42, peer: "alice", payload: [9, 8, 7])
+    )
+
+    @Test func aDeliveryHasTheDocumentedLayout() throws {
+        let bytes = ClusterFrame.delivery(delivery).encoded()
+        let deliver = Envelope.deliver(delivery.message).encodedBody()
+        #expect(bytes == [0x01, 1, 2, 3, 4, 5, 6, 7, 8, 6] + Array("node-a".utf8) + [3] + Array("bob".utf8) + deliver)
+        #expect(try ClusterFrame(decoding: bytes) == .delivery(delivery))
+    }
+
+    @Test func outcomesCarryAnAckOrAnError() throws {
+        let ack = ClusterFrame.outcome(DeliveryOutcome(senderConnection: 7, envelope: .ack(correlationID: 42)))
+        #expect(try ClusterFrame(decoding: ack.encoded()) == ack)
+        #expect(ack.encoded() == [0x02, 0, 0, 0, 0, 0, 0, 0, 7] + Envelope.ack(correlationID: 42).encodedBody())
+        let error = ClusterFrame.outcome(DeliveryOutcome(
+            senderConnection: 7,
+            envelope: .error(ErrorReport(code: .peerBusy, correlationID: 42, peer: Array("bob".utf8), text: "peer busy"))
+        ))
+        #expect(try ClusterFrame(decoding: error.encoded()) == error)
+    }
+
+    @Test func theLongestNamesFit() throws {
+        let long = try PeerName(String(repeating: "n", count: PeerName.maxLength))
+        var wide = delivery
+        wide.receiver = long
+        wide.message.peer = long
+        wide.senderNode = String(repeating: "x", count: 64)
+        #expect(try ClusterFrame(decoding: ClusterFrame.delivery(wide).encoded()) == .delivery(wide))
+    }
+
+    @Test func malformedFramesAreNamed() {
+        let good = ClusterFrame.delivery(delivery).encoded()
+        expect([], .empty)
+        expect([0x03] + Array(good.dropFirst()), .unknownKind(3))
+        expect(Array(good.prefix(5)), .truncated("sender connection"))
+        expect(Array(good.prefix(9)), .truncated("sender node"))
+        expect(Array(good.prefix(12)), .truncated("sender node"))
+        expect(Array(good.prefix(16)), .truncated("receiver"))
+        expect([0x01, 0, 0, 0, 0, 0, 0, 0, 1, 3] + Array("a.b".utf8) + [1, 0x62], .invalidNode(Array("a.b".utf8)[...]))
+        expect([0x01, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0x61, 1, 0x2A] + Envelope.deliver(delivery.message).encodedBody(), .invalidReceiver(.forbiddenCharacter("*")))
+        expect(Array(good.prefix(20)), .invalidEnvelope(.empty))
+        let ping = [0x01, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0x61, 1, 0x62] + Envelope.ping(correlationID: 1).encodedBody()
+        expect(ping, .unexpectedEnvelope(.ping))
+        expect([0x02, 0, 0, 0, 0, 0, 0, 0, 1] + Envelope.deliver(delivery.message).encodedBody(), .unexpectedEnvelope(.deliver))
+    }
+
+    private func expect(_ bytes: [UInt8], _ expected: ClusterFrameError, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(throws: expected, sourceLocation: sourceLocation) { try ClusterFrame(decoding: bytes) }
+    }
+
+    @Test func subjectsArePerClusterAndNode() {
+        #expect(ClusterSubjects(cluster: "prod").node("node-a") == "mprelay.prod.node.node-a")
+    }
+}

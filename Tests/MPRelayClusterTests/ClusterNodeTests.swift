@@ -1,0 +1,195 @@
+import Dispatch
+import Foundation
+import MPRelayCluster
+import MPRelayConfig
+import MPRelayNATS
+import MPRelayProtocol
+import NATSTestSupport
+import Synchronization
+import Testing
+
+/// Cluster nodes on a three-server nats-server cluster of their own: claims that exactly one
+/// node wins, presence through the replica, a dead node's names freed within the lease, stale
+/// claims of an earlier run, and frames between nodes.
+@Suite("Cluster nodes against a real nats-server cluster", .serialized, .enabled(if: NATSCluster.enabled))
+final class ClusterNodeTests {
+    private let cluster: NATSCluster
+    private let name = "t" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
+    private var nodes: [ClusterNode] = []
+
+    init() throws {
+        cluster = try Self.started.get()
+    }
+
+    deinit {
+        for node in nodes { node.stop() }
+    }
+
+    /// One cluster for this suite, apart from the NATS client's, whose tests stop servers.
+    private static let started = Result<NATSCluster, any Error> { try NATSCluster() }
+
+    /// What one node reported.
+    private struct Reports {
+        let presence = Collector<PresenceChange>()
+        let frames = Collector<ClusterFrame>()
+        let events = Collector<ClusterNodeEvent>()
+
+        var handlers: ClusterNodeHandlers {
+            ClusterNodeHandlers(
+                presence: { [presence] changes in changes.forEach(presence.append) },
+                frame: { [frames] in frames.append($0) },
+                event: { [events] in events.append($0) }
+            )
+        }
+    }
+
+    private func config(_ node: String, server: Int = 0, lease: Double = 1.5) throws -> ClusterConfig {
+        var config = ClusterConfig(node: node)
+        config.name = name
+        let options = cluster.options(first: server)
+        config.nats = options.servers
+        config.user = NATSCluster.user
+        config.password = NATSCluster.password
+        config.nameLease = lease
+        // Five builds may share this machine's two cores with the NATS servers.
+        config.natsTimeout = 5
+        return config
+    }
+
+    private func start(_ node: String, server: Int = 0, reports: Reports = Reports()) throws -> ClusterNode {
+        let started = try ClusterNode.start(try config(node, server: server), handlers: reports.handlers)
+        nodes.append(started)
+        return started
+    }
+
+    @Test func exactlyOneNodeWinsAClaimRace() throws {
+        let a = try start("a", server: 0)
+        let b = try start("b", server: 1)
+        for round in 0..<200 {
+            let peer = try PeerName("race-\(round)")
+            let outcomes = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 2) { index in
+                let node = index == 0 ? a : b
+                do throws(ClusterError) {
+                    _ = try node.claim(peer, connection: UInt64(index + 1))
+                    outcomes.withLock { $0.append("won") }
+                } catch {
+                    outcomes.withLock { $0.append(error.isNameTaken ? "taken" : "\(error)") }
+                }
+            }
+            #expect(outcomes.withLock { $0.sorted() } == ["taken", "won"], "round \(round)")
+        }
+    }
+
+    @Test func claimsReachTheOtherNodesReplicaAndPresence() throws {
+        let a = try start("a", server: 0)
+        let reports = Reports()
+        let b = try start("b", server: 2, reports: reports)
+        let revision = try a.claim("alice", connection: 7)
+        reports.presence.wait { $0.contains(.joined("alice", node: "a")) }
+        #expect(b.owner(of: "alice")?.claim == NameClaim(node: "a", incarnation: a.incarnation, connection: 7))
+        #expect(b.remoteNames == ["alice"])
+        #expect(a.remoteNames == [])
+        #expect(b.liveNodes == ["a"])
+        #expect(throws: ClusterError.nameTaken("alice", holder: b.owner(of: "alice")?.claim, node: "b")) {
+            try b.claim("alice", connection: 1)
+        }
+        // A replace needs the revision it saw; a release after it must not free the new claim.
+        // Another connection of a takes the name: b sees it leave and join again.
+        let replaced = try a.replace("alice", connection: 8, revision: revision)
+        reports.presence.wait(count: 3)
+        #expect(reports.presence.all == [.joined("alice", node: "a"), .left("alice", node: "a"), .joined("alice", node: "a")])
+        #expect(throws: ClusterError.claimLost("alice", node: "a")) { try a.release("alice", revision: revision) }
+        try a.release("alice", revision: replaced)
+        #expect(reports.presence.wait(count: 4).last == .left("alice", node: "a"))
+        #expect(b.owner(of: "alice") == nil)
+    }
+
+    @Test func aNodeLearnsWhenItsClaimIsTakenAwayButNotWhenItReleasesIt() throws {
+        let reports = Reports()
+        let a = try start("a", server: 0, reports: reports)
+        let b = try start("b", server: 1)
+        let kept = try a.claim("kept", connection: 1)
+        let moved = try a.claim("moved", connection: 2)
+        _ = try a.claim("dropped", connection: 3)
+        try a.release("kept", revision: kept)
+        // b replaces a's claim; then a is taken for dead and its other claim deleted.
+        _ = try b.replace("moved", connection: 9, revision: moved)
+        let connection = try NATSConnection(options: cluster.options(first: 2))
+        defer { connection.close() }
+        let bucket = NATSKeyValue(bucket: "mprelay_\(name)", connection: connection)
+        try bucket.delete(ClusterKey.name("dropped").description)
+        let lost = reports.events.wait { $0.filter { if case .claimLost = $0 { true } else { false } }.count >= 2 }
+        #expect(lost.filter { if case .claimLost = $0 { true } else { false } } == [
+            .claimLost("moved", connection: 2), .claimLost("dropped", connection: 3),
+        ])
+    }
+
+    @Test func aDeadNodesNamesAreFreedWithinTheLease() throws {
+        let reports = Reports()
+        let survivor = try start("survivor", reports: reports)
+        // A node killed with -9: its lease and claims written, then never refreshed or deleted.
+        let connection = try NATSConnection(options: cluster.options(first: 1))
+        defer { connection.close() }
+        let bucket = NATSKeyValue(bucket: "mprelay_\(name)", connection: connection)
+        _ = try bucket.put(ClusterKey.node("dead").description, value: Array("1".utf8))
+        for peer: PeerName in ["w1", "w2", "w3"] {
+            _ = try bucket.create(ClusterKey.name(peer).description, value: NameClaim(node: "dead", incarnation: 1, connection: 1).bytes)
+        }
+        let killed = ContinuousClock.now
+        let left = reports.presence.wait(timeout: 5) { $0.filter { if case .left = $0 { true } else { false } }.count == 3 }
+        let elapsed = ContinuousClock.now - killed
+        #expect(Set(left.filter { if case .left = $0 { true } else { false } }) == [
+            .left("w1", node: "dead"), .left("w2", node: "dead"), .left("w3", node: "dead"),
+        ])
+        #expect(elapsed < .seconds(1.5), "names freed after \(elapsed), the lease is 1.5 s")
+        #expect(try bucket.get(ClusterKey.name("w1").description) == nil)
+        #expect(reports.events.wait { $0.contains(.nodeExpired("dead", names: 3)) }.contains(.nodeExpired("dead", names: 3)))
+        _ = try survivor.claim("w1", connection: 1)
+    }
+
+    @Test func claimsOfAnEarlierRunAreDeletedAtStart() throws {
+        let connection = try NATSConnection(options: cluster.options())
+        defer { connection.close() }
+        let bucket = try NATSKeyValue.create(bucket: "mprelay_\(name)", replicas: 3, on: connection)
+        _ = try bucket.put(ClusterKey.name("old").description, value: NameClaim(node: "again", incarnation: 99, connection: 1).bytes)
+        let node = try start("again")
+        #expect(try bucket.get(ClusterKey.name("old").description) == nil)
+        _ = try node.claim("old", connection: 2)
+    }
+
+    @Test func framesReachTheNodeTheyArePublishedTo() throws {
+        let a = try start("a", server: 0)
+        let reports = Reports()
+        let b = try start("b", server: 1, reports: reports)
+        // b subscribed on another server: the routes carry its interest to a's in a moment.
+        let probe = ClusterFrame.outcome(DeliveryOutcome(senderConnection: 1, envelope: .ack(correlationID: 0)))
+        var published = 0
+        for _ in 0..<100 where reports.frames.all.isEmpty {
+            try a.publish(probe, to: "b")
+            published += 1
+            reports.frames.wait(count: 1, timeout: 0.05)
+        }
+        let probes = reports.frames.all.count
+        #expect(probes > 0)
+        var sent: [ClusterFrame] = []
+        for index in 0..<1_000 {
+            let message = Message(correlationID: UInt64(index), peer: "alice", payload: Array("message \(index)".utf8))
+            let frame = ClusterFrame.delivery(RemoteDelivery(senderNode: "a", senderConnection: 3, receiver: "bob", message: message))
+            try a.publish(frame, to: "b")
+            sent.append(frame)
+        }
+        reports.frames.wait(count: probes + 1_000)
+        let received = reports.frames.all.drop { $0 == probe }
+        #expect(Array(received) == sent, "in order, none lost")
+        #expect(a.counters.framesSent == UInt64(published + 1_000))
+        #expect(b.counters.framesReceived == UInt64(reports.frames.all.count))
+        // Bytes that are no frame are counted and reported, never handed on.
+        let raw = try NATSConnection(options: cluster.options(first: 1))
+        defer { raw.close() }
+        try raw.publish("mprelay.\(name).node.b", payload: [0x07])
+        reports.events.wait { $0.contains(.malformedFrame(.unknownKind(7))) }
+        #expect(b.counters.frameErrors == 1)
+        #expect(reports.events.all.contains(.malformedFrame(.unknownKind(7))))
+    }
+}
