@@ -16,11 +16,13 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        // Frame decoding, envelope decoding and encoding, route lookup: ns and allocations per message.
+        // Frame decoding, envelope decoding and encoding, the relay core's routing: ns and allocations
+        // per message.
         .executableTarget(
             name: "RelayPath",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MPRelayCore", package: "mprelay"),
                 .product(name: "MPRelayProtocol", package: "mprelay"),
             ],
             path: "RelayPath",

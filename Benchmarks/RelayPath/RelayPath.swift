@@ -1,4 +1,5 @@
 import Benchmark
+import MPRelayCore
 import MPRelayProtocol
 
 // Every benchmark handles 1000 messages per iteration and declares `scalingFactor: .kilo`, so
@@ -101,19 +102,20 @@ let benchmarks: @Sendable () -> Void = {
 
     // MARK: Routing
 
-    let routes = RouteMirror(count: 1000)
-    Benchmark("Route lookup by bytes: PeerName(validating:) + [PeerName: _] under a Mutex") { _ in
+    let registry = Receiver.registry(count: 1000)
+    Benchmark("Route lookup by bytes: PeerRegistry.lookup, PeerName(validating:) under its Mutex") { _ in
         var found = 0
         fixture.forEachBody { body in
-            if let view = try? MessageView(body), let receiver = routes.lookup(view.peer) { found &+= receiver }
+            if let view = try? MessageView(body), let receiver = registry.lookup(view.peer) { found &+= receiver.index }
         }
         blackHole(found)
     }
 
-    Benchmark("Route cache hit: memcmp against the last destination") { _ in
+    var router = Receiver.router(over: registry)
+    Benchmark("Route cache hit: SendRouter.decide, memcmp against the last destination") { _ in
         var found = 0
         fixture.forEachBody { body in
-            if let view = try? MessageView(body), let receiver = routes.route(view.peer) { found &+= receiver }
+            if let view = try? MessageView(body), let receiver = route(view, with: &router) { found &+= receiver.index }
         }
         blackHole(found)
     }
@@ -121,7 +123,7 @@ let benchmarks: @Sendable () -> Void = {
     // MARK: The relay path without sockets
 
     Benchmark("Relay path: decode, view, cached route, DELIVER append (one receiver)") { _ in
-        relay(fixture, decoder: &decoder, routes: routes, outbound: &outbound)
+        relay(fixture, decoder: &decoder, router: &router, outbound: &outbound)
     }
 
     let alternating = FrameFixture(
@@ -130,7 +132,7 @@ let benchmarks: @Sendable () -> Void = {
         destinations: ["worker-1", "worker-2"]
     )
     Benchmark("Relay path: sender alternating between two receivers") { _ in
-        relay(alternating, decoder: &decoder, routes: routes, outbound: &outbound)
+        relay(alternating, decoder: &decoder, router: &router, outbound: &outbound)
     }
 
     let roundRobin = FrameFixture(
@@ -141,19 +143,27 @@ let benchmarks: @Sendable () -> Void = {
         }
     )
     Benchmark("Relay path: sender round-robining over 100 receivers") { _ in
-        relay(roundRobin, decoder: &decoder, routes: routes, outbound: &outbound)
+        relay(roundRobin, decoder: &decoder, router: &router, outbound: &outbound)
     }
 }
 
+/// The receiver the core's router picks for `view`, or nil for any refusal.
+private func route(_ view: MessageView, with router: inout SendRouter<Receiver>) -> Receiver? {
+    guard case .route(.local(let receiver)) = router.decide(destination: view.peer, payloadLength: view.payload.count, limits: benchmarkLimits) else {
+        return nil
+    }
+    return receiver
+}
+
 /// What the broker does per SEND between `recv` and the receiver's write batch: frame, view,
-/// route, one copy of the payload into a DELIVER. Sockets, locks between connections and
-/// statistics are left out.
-private func relay(_ fixture: FrameFixture, decoder: inout FrameDecoder, routes: RouteMirror, outbound: inout [UInt8]) {
+/// the core's routing decision, one copy of the payload into a DELIVER. Sockets, locks between
+/// connections and statistics are left out.
+private func relay(_ fixture: FrameFixture, decoder: inout FrameDecoder, router: inout SendRouter<Receiver>, outbound: inout [UInt8]) {
     outbound.removeAll(keepingCapacity: true)
     FrameFixture.sender.bytes.withUnsafeBytes { sender in
         fixture.frames.withUnsafeBytes { bytes in
             try? decoder.feed(bytes) { body in
-                guard let view = try? MessageView(body), routes.route(view.peer) != nil else { return .stop }
+                guard let view = try? MessageView(body), route(view, with: &router) != nil else { return .stop }
                 MessageView.appendFrame(
                     kind: .deliver,
                     options: view.options.intersection(.forwarded),
