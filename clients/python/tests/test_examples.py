@@ -58,10 +58,17 @@ def test_bench_pair(fresh: Broker) -> None:
 
 
 def test_examples_document_how_to_run() -> None:
-    for path in sorted(EXAMPLES.glob("*.py")):
+    programs = [p for p in sorted(EXAMPLES.glob("*.py")) if 'if __name__ == "__main__":' in p.read_text()]
+    assert {"bench_pair.py", "chat.py", "work_queue.py"} <= {p.name for p in programs}, programs
+    for path in programs:
         doc = path.read_text().split('"""')[1]
         assert "MPRELAY_AUTHKEY=secret make run" in doc, path.name
         assert "clients/python/examples/%s" % path.name in doc, path.name
+    # A module that is not a program is a part of one, which names it in its docstring.
+    for path in sorted(set(EXAMPLES.glob("*.py")) - set(programs)):
+        users = [p.name for p in programs if "from %s import" % path.stem in p.read_text()]
+        assert users, "%s is neither a program nor imported by one" % path.name
+        assert all(u in path.read_text().split('"""')[1] for u in users), path.name
 
 
 def test_parse_address() -> None:
