@@ -125,8 +125,10 @@ let package = Package(
             name: "MPRelayControlServer",
             dependencies: [
                 "CMPRelayShims",
+                "MPRelayCluster",
                 "MPRelayCommon",
                 "MPRelayLogging",
+                "MPRelayNATS",
                 "MPRelayPOSIX",
                 "MPRelayBroker",
                 "MPRelayConfig",
