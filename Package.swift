@@ -230,7 +230,7 @@ let package = Package(
         .testTarget(name: "MPRelayTLSTests", dependencies: ["MPRelayTLS"]),
         .testTarget(name: "MPRelayTOMLTests", dependencies: ["MPRelayTOML"]),
         .testTarget(name: "MPRelayPOSIXTests", dependencies: ["MPRelayPOSIX"]),
-        .testTarget(name: "MPRelayHTTPTests", dependencies: ["MPRelayHTTP"]),
+        .testTarget(name: "MPRelayHTTPTests", dependencies: ["MPRelayControl", "MPRelayHTTP"]),
         .testTarget(
             name: "MPRelayControlTests",
             dependencies: [
