@@ -128,6 +128,7 @@ extension ClusterLink {
             refuse(delivery, .unknownPeer, "no peer named \"\(delivery.receiver)\" is registered on node \(config.node)")
             return
         }
+        announceSender(delivery.sender, on: delivery.senderNode)
         let limits = context.limits
         let outcome = delivery.withMessage { message in
             receiver.enqueue(

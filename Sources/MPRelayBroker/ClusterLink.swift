@@ -43,6 +43,8 @@ final class ClusterLink: RemoteNames {
     /// `confirm` SENDs published and not answered yet, and where they went: if that node dies
     /// first, each sender gets ERROR `unknown peer` instead of waiting for an ACK forever.
     let confirms = PendingConfirms()
+    /// The names on other nodes this node's watchers were told of.
+    private let presence = RemotePresence()
     /// The uptime in nanoseconds at which NATS became unreachable; 0 while connected.
     let cutOffSince = Atomic<UInt64>(0)
     /// Where lost claims are claimed again and failed releases retried: blocking NATS calls,
@@ -163,17 +165,26 @@ final class ClusterLink: RemoteNames {
 
     /// JOINED and LEFT for names on other nodes, to this node's watchers; every sender looks its
     /// routes up again.
+    /// JOINED for `sender` on `node` if this node's watchers have not heard it yet: before its
+    /// first message from there is queued.
+    func announceSender(_ sender: PeerName, on node: String) {
+        guard presence.messageArrived(from: sender, on: node, now: DispatchTime.now().uptimeNanoseconds) else { return }
+        let notice = PresenceNotice<Connection>.joined(sender, to: context.registry.watchers())
+        for watcher in notice.watchers { watcher.enqueueNotice(notice.frame) }
+    }
+
     private func announce(_ changes: [PresenceChange]) {
         context.registry.invalidateRoutes()
         let watchers = context.registry.watchers()
         for change in changes {
             switch change {
-            case .joined(let name, _):
+            case .joined(let name, let node):
+                guard presence.joined(name, on: node) else { continue }
                 let notice = PresenceNotice<Connection>.joined(name, to: watchers)
                 for watcher in notice.watchers { watcher.enqueueNotice(notice.frame) }
-            case .left(let name, _):
+            case .left(let name, let node):
                 // A name that moved here is announced by this node's own registry.
-                guard context.registry.lookup(name) == nil else { continue }
+                guard presence.left(name, from: node, now: DispatchTime.now().uptimeNanoseconds), context.registry.lookup(name) == nil else { continue }
                 let notice = PresenceNotice<Connection>.left(name, to: watchers)
                 for watcher in notice.watchers { watcher.enqueueNotice(notice.frame) }
             }

@@ -131,6 +131,11 @@ public struct ClusterReplica: Sendable {
         return expired
     }
 
+    /// The revision of `node`'s lease as this replica last saw it written, if it stands.
+    public func leaseRevision(of node: String) -> UInt64? {
+        nodes[node]?.revision
+    }
+
     /// Lists `node` again on the next ``expire(now:lease:)`` if it is still silent then: a delete
     /// of its keys failed, and must be tried again.
     public mutating func retryExpiry(of node: String) {

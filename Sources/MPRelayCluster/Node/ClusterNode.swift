@@ -208,19 +208,45 @@ public final class ClusterNode: Sendable {
     private func deleteExpired() {
         let expired = replica.withLock { $0.expire(now: .now, lease: .seconds(config.nameLease)) }
         var freed: [String: Int] = [:]
-        for key in expired {
-            do {
-                try bucket.delete(key.key.description, revision: key.revision)
-            } catch .wrongRevision {
-                // Another survivor deleted it first, or its holder wrote it again: either is fine.
-            } catch {
-                handlers.event(.bucketCallFailed("deleting \(key.key) of expired node \(key.node): \(error)"))
-                replica.withLock { $0.retryExpiry(of: key.node) }
+        var alive: Set<String> = []
+        for (node, keys) in Dictionary(grouping: expired, by: \.node).sorted(by: { $0.key < $1.key }) {
+            guard isSilent(node) else {
+                alive.insert(node)
                 continue
             }
-            freed[key.node, default: 0] += key.key.isName ? 1 : 0
+            for key in keys {
+                do {
+                    try bucket.delete(key.key.description, revision: key.revision)
+                } catch .wrongRevision {
+                    // Another survivor deleted it first, or its holder wrote it again: either is fine.
+                } catch {
+                    handlers.event(.bucketCallFailed("deleting \(key.key) of expired node \(key.node): \(error)"))
+                    replica.withLock { $0.retryExpiry(of: key.node) }
+                    continue
+                }
+                freed[key.node, default: 0] += key.key.isName ? 1 : 0
+            }
         }
         for (node, count) in freed.sorted(by: { $0.key < $1.key }) { handlers.event(.nodeExpired(node, names: count)) }
+    }
+
+    /// Whether `node`, silent in the replica past its lease, is silent in the bucket too: its
+    /// lease read directly, not through the watch, which a stream leader's election can hold up
+    /// for longer than the lease while the node's writes go through. A newer lease than the
+    /// replica knows brings the node back; a read that fails judges nothing this turn.
+    private func isSilent(_ node: String) -> Bool {
+        let known = replica.withLock { $0.leaseRevision(of: node) }
+        let entry: NATSKeyValueEntry?
+        do {
+            entry = try bucket.get(ClusterKey.node(node).description)
+        } catch {
+            handlers.event(.bucketCallFailed("reading the lease of node \(node): \(error)"))
+            replica.withLock { $0.retryExpiry(of: node) }
+            return false
+        }
+        guard let entry, entry.operation == .put, entry.revision != known else { return true }
+        replica.withLock { _ = $0.apply(entry, now: .now) }
+        return false
     }
 
     /// Claims `name` for `connection` on this node: an atomic create of its key.

@@ -17,6 +17,8 @@ public struct IncomingDelivery: Sendable {
     public let senderNode: String
     /// The peer that receives the message, registered on this node.
     public let receiver: PeerName
+    /// The sender's verified name, the DELIVER's peer.
+    public let sender: PeerName
     /// The DELIVER's correlation id, for the outcome.
     public let correlationID: UInt64
     /// Where the DELIVER body starts in ``bytes``.
@@ -38,7 +40,7 @@ public struct IncomingDelivery: Sendable {
         }
         let receiverBytes = try ClusterFrame.field(bytes, at: &offset, name: "receiver")
         do { receiver = try PeerName(validating: receiverBytes) } catch { throw .invalidReceiver(error) }
-        let checked = bytes.withUnsafeBytes { frame -> Result<UInt64, ClusterFrameError> in
+        let checked = bytes.withUnsafeBytes { frame -> Result<(UInt64, PeerName), ClusterFrameError> in
             let body = UnsafeRawBufferPointer(rebasing: frame[offset...])
             let message: MessageView
             do throws(EnvelopeError) {
@@ -51,13 +53,12 @@ public struct IncomingDelivery: Sendable {
             }
             guard message.kind == .deliver else { return .failure(.unexpectedEnvelope(message.kind)) }
             do throws(PeerNameError) {
-                _ = try PeerName(validating: message.peer)
+                return .success((message.correlationID, try PeerName(validating: message.peer)))
             } catch {
                 return .failure(.invalidEnvelope(.invalidName(.deliver, error)))
             }
-            return .success(message.correlationID)
         }
-        correlationID = try checked.get()
+        (correlationID, sender) = try checked.get()
         self.bytes = bytes
         senderNode = nodeText
         confirm = kind == ClusterFrame.confirmedDeliveryKind
