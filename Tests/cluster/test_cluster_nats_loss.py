@@ -1,0 +1,128 @@
+"""Losing NATS (docs/CLUSTER.md): one of three servers costs nothing but a reconnect; all three
+leave each node relaying between its own peers, cross-node SENDs and HELLOs answered ERROR
+`cluster unavailable`, and everything comes back when NATS does."""
+
+import threading
+import time
+
+import pytest
+
+import relaywire as rw
+from clusternodes import documented_error_code, running_cluster, unique
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    with running_cluster(tmp_path_factory.mktemp("nats-loss"), "nats-loss") as running:
+        yield running
+
+
+def _confirm_until(sender, dest, wanted, timeout):
+    """Sends confirmed SENDs to `dest` (a fresh id every 0.5 s, answers read in between) until an
+    answer satisfies `wanted`; returns it and every answer seen. Fails after `timeout`."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    cid = 1000
+    while time.monotonic() < deadline:
+        cid += 1
+        sender.send(dest, b"probe %d" % cid, cid=cid, options=rw.OPT_CONFIRM)
+        until = time.monotonic() + 0.5
+        while sender.conn.poll(max(0.0, until - time.monotonic())):
+            answer = sender.recv()
+            seen.append(answer)
+            if wanted(answer):
+                return answer, seen
+    raise AssertionError("no wanted answer to SENDs to %s within %.0f s; got %r" % (dest, timeout, seen))
+
+
+def test_losing_one_nats_server_costs_no_message(cluster):
+    sender = cluster.peer("a", unique("steady-sender"))
+    receiver = cluster.peer("b", unique("steady-receiver"))
+    cluster.wait_listed("a", receiver.name)
+    received = []
+
+    def receive():
+        while True:
+            try:
+                envelope = receiver.recv(timeout=5)
+            except AssertionError:
+                return  # five quiet seconds: the flow is over
+            received.append(envelope.fields["cid"])
+
+    thread = threading.Thread(target=receive)
+    thread.start()
+    victim = cluster.nats.servers[0]  # node a's first server, the one it is connected to
+    sent = 0
+    try:
+        start = time.monotonic()
+        while time.monotonic() - start < 4.0:
+            sent += 1
+            sender.send(receiver.name, b"steady %d" % sent, cid=sent)
+            if victim.running and time.monotonic() - start > 1.0:
+                victim.kill()
+            time.sleep(0.002)
+        thread.join(30)
+        errors = {}
+        while sender.conn.poll(0.5):
+            error = sender.recv_kind(rw.ERROR)
+            errors[error.fields["cid"]] = error.fields["code"]
+        missing = sorted(set(range(1, sent + 1)) - set(received) - set(errors))
+        print("one nats-server killed: %d sent, %d delivered, errors %r" % (sent, len(received), errors))
+        assert received == sorted(received), "deliveries out of order"
+        assert not missing, "%d messages neither delivered nor answered with an ERROR: %s..." % (
+            len(missing), missing[:20])
+        assert not errors, "the loss of one nats-server was visible to the sender: %r" % errors
+        cluster.nodes["a"].wait_for_log(r"(?i)reconnect", timeout=10)
+
+        # Names are still claimed and reached with one server down.
+        newcomer = cluster.peer("a", unique("while-degraded"))
+        caller = cluster.peer("c", unique("degraded-caller"))
+        cluster.wait_listed("c", newcomer.name)
+        caller.send(newcomer.name, b"still there", cid=9, options=rw.OPT_CONFIRM)
+        assert caller.recv_kind(rw.ACK).fields["cid"] == 9
+        assert newcomer.recv_kind(rw.DELIVER).fields["payload"] == b"still there"
+    finally:
+        cluster.nats.start()
+
+
+def test_without_any_nats_server_nodes_relay_locally_refuse_cross_node_and_recover(cluster):
+    unavailable = documented_error_code("cluster unavailable")
+    sender = cluster.peer("a", unique("stranded"))
+    neighbour = cluster.peer("a", unique("neighbour"))
+    remote = cluster.peer("b", unique("far-away"))
+    cluster.wait_listed("a", remote.name)
+    cluster.wait_listed("b", sender.name)
+    try:
+        for server in cluster.nats.servers:
+            server.kill()
+        lost_at = time.monotonic()
+
+        sender.send(neighbour.name, b"next door", cid=1)
+        deliver = neighbour.recv_kind(rw.DELIVER)
+        assert (deliver.fields["sender"], deliver.fields["payload"]) == (sender.name, b"next door")
+
+        refusal, seen = _confirm_until(sender, remote.name, lambda e: e.kind == rw.ERROR, timeout=15)
+        print("without NATS: cross-node SEND refused %.2f s after the loss; answers %r"
+              % (time.monotonic() - lost_at, seen))
+        assert (refusal.fields["code"], refusal.fields["peer"]) == (unavailable, remote.name), refusal
+        assert refusal.fields["cid"] > 1000, "the ERROR does not carry the SEND's id: %r" % (refusal,)
+
+        newcomer = cluster.peer("c")
+        newcomer.send_raw(rw.hello(unique("homeless")))
+        answer = newcomer.recv(timeout=15)
+        assert (answer.kind, answer.fields.get("code")) == (rw.ERROR, unavailable), answer
+    finally:
+        cluster.nats.start()
+    back_at = time.monotonic()
+
+    ack, seen = _confirm_until(sender, remote.name, lambda e: e.kind == rw.ACK, timeout=30)
+    print("NATS back: cross-node SEND acknowledged after %.2f s; answers before it %r"
+          % (time.monotonic() - back_at, seen[:-1]))
+    deliver = remote.recv_kind(rw.DELIVER)
+    assert deliver.fields["sender"] == sender.name, deliver
+    name = unique("after-the-storm")
+    newcomer = cluster.peer("c", name)
+    cluster.wait_listed("a", name)
+    sender.send(name, b"welcome", cid=77, options=rw.OPT_CONFIRM)
+    assert sender.recv_kind(rw.ACK).fields["cid"] == 77
+    assert newcomer.recv_kind(rw.DELIVER).fields["payload"] == b"welcome"
