@@ -76,9 +76,11 @@ let package = Package(
             name: "MPRelayBroker",
             dependencies: [
                 "CMPRelayShims",
+                "MPRelayCluster",
                 "MPRelayCommon",
                 "MPRelayCore",
                 "MPRelayLogging",
+                "MPRelayNATS",
                 "MPRelayPOSIX",
                 "MPRelayProtocol",
                 "MPRelayConfig",

@@ -1,4 +1,5 @@
 public import Logging
+public import MPRelayCluster
 public import MPRelayCommon
 public import MPRelayConfig
 public import MPRelayPOSIX
@@ -23,6 +24,20 @@ public final class Broker: Sendable {
         self.configuration = Mutex(configuration)
         self.context = RelayContext(limits: RelayLimits(configuration.broker), logger: logger, inheritedSockets: inheritedSockets)
     }
+
+    /// Joins the cluster the configuration's `[cluster]` table names, if any: connects to NATS,
+    /// reads the cluster's names and starts this node's lease. Call it before ``start()``.
+    ///
+    /// - Throws: ``ClusterError`` naming the NATS failure; the broker stays a single node then.
+    public func joinCluster() throws(ClusterError) {
+        guard let config = configuration.withLock({ $0.cluster }) else { return }
+        let link = ClusterLink(config: config, context: context)
+        try link.join()
+        context.cluster = link
+    }
+
+    /// The cluster node this broker joined, or nil.
+    public var cluster: ClusterNode? { context.cluster?.node }
 
     /// Binds every endpoint, then starts accepting on all of them. Nothing accepts unless all bind.
     ///
@@ -205,7 +220,11 @@ public final class Broker: Sendable {
             for connection in connections {
                 connection.queue.async { connection.sayGoodbye(goodbye, drain: drain) }
             }
-            Self.waitUntilClosed(context, deadline: .now() + drain, completion: completion)
+            Self.waitUntilClosed(context, deadline: .now() + drain) {
+                // The connections released their names as they closed; the node's lease goes last.
+                context.cluster?.leave()
+                completion()
+            }
         }
     }
 

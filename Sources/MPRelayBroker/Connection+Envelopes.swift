@@ -51,7 +51,7 @@ extension Connection {
             break
         case .list(let id):
             guard mayList("list peers", id: id) else { break }
-            sendToSelf(Envelope.peerList(correlationID: id, names: context.registry.names()).encodedFrame())
+            sendToSelf(Envelope.peerList(correlationID: id, names: cluster?.names() ?? context.registry.names()).encodedFrame())
         case .watch(let id, let enabled):
             guard !enabled || mayList("watch presence", id: id) else { break }
             context.registry.setWatching(self, enabled)
@@ -75,23 +75,28 @@ extension Connection {
         return Array(frame[3..<min(frame.count, 3 + Int(frame[2]))])
     }
 
-    /// Registers the name, or refuses and closes.
+    /// Registers the name (in a cluster, claims it cluster-wide first), or refuses and closes.
     private func hello(version: UInt8, name: PeerName) -> FrameDecoder.Directive {
         nameBytes = name.bytes
         guard case .awaitingHello(let outcome) = phase, let principal else { return .stop }
+        var claimedRemotely = false
+        if cluster != nil {
+            switch claimClusterWide(version: version, name: name, principal: principal) {
+            case .proceed(let replacedRemote): claimedRemotely = replacedRemote
+            case .refused(let refusal): return refuse(refusal, name: name)
+            }
+        }
         let previous: Connection?
-        let presence: [PresenceNotice<Connection>]
+        var presence: [PresenceNotice<Connection>]
         switch context.registrar.hello(version: version, name: name, peer: self, principal: principal) {
-        case .refused(.forbidden(let rule)):
-            deny("register \"\(name)\"", rule: rule, peer: name.bytes)
-            closeAfterFlush(reason: "not permitted to register \(name)")
-            return .stop
         case .refused(let refusal):
-            fail(refusal.code, peer: name.bytes, text: refusal.text(for: name))
-            return .stop
+            cluster?.release(name, by: id)
+            return refuse(refusal, name: name)
         case .registered(let replaced, let notices):
             (previous, presence) = (replaced, notices)
         }
+        if previous != nil { cluster?.handOver(name, to: id) }
+        if claimedRemotely { presence.insert(.left(name, to: context.registry.watchers().filter { $0 !== self }), at: 0) }
         holdsPrincipalName = true
         previous?.queue.async { [remote] in
             previous?.fail(.replaced, peer: name.bytes, text: "the name \"\(name)\" was taken over by principal \(principal.name) from \(remote)")
@@ -113,6 +118,17 @@ extension Connection {
         return .proceed
     }
 
+    /// Answers a refused HELLO and closes.
+    private func refuse(_ refusal: RegistrationRefusal, name: PeerName) -> FrameDecoder.Directive {
+        if case .forbidden(let rule) = refusal {
+            deny("register \"\(name)\"", rule: rule, peer: name.bytes)
+            closeAfterFlush(reason: "not permitted to register \(name)")
+        } else {
+            fail(refusal.code, peer: name.bytes, text: refusal.text(for: name))
+        }
+        return .stop
+    }
+
     /// The relay path: one SEND becomes one DELIVER in the receiver's write batch.
     private func relay(_ frame: UnsafeRawBufferPointer) -> FrameDecoder.Directive {
         let message: MessageView
@@ -132,6 +148,9 @@ extension Connection {
         switch router.decide(destination: message.peer, payloadLength: message.payload.count, limits: limits) {
         case .route(.local(let found)):
             receiver = found
+        case .route(.remote(let node)):
+            sendRemotely(message, to: node)
+            return .proceed
         case .tooLarge:
             report(.messageTooLarge, id: id, peer: message.peer, text: "payload of \(message.payload.count) bytes is over max_message_bytes (\(limits.maxMessageBytes))")
             return .proceed
@@ -243,18 +262,18 @@ extension Connection {
 
     /// Queues a presence event, from any queue. Like a delivery it respects the outbound bound:
     /// a watcher too far behind to take it misses the event rather than growing without limit.
-    func enqueuePresence(_ frame: [UInt8]) {
+    func enqueueNotice(_ frame: [UInt8]) {
         let outcome = enqueue(frameLength: frame.count, bound: context.limits.maxOutboundBytes) { $0.append(contentsOf: frame) }
         if outcome == .queuedNeedsFlush { scheduleFlush() }
     }
 
     /// Queues a presence event for each of its watchers.
     func announce(_ notice: PresenceNotice<Connection>) {
-        for watcher in notice.watchers { watcher.enqueuePresence(notice.frame) }
+        for watcher in notice.watchers { watcher.enqueueNotice(notice.frame) }
     }
 
     /// Sends an ERROR that does not end the connection, and counts it.
-    private func report(_ code: RelayErrorCode, id: UInt64, peer: UnsafeRawBufferPointer, text: String) {
+    func report(_ code: RelayErrorCode, id: UInt64, peer: UnsafeRawBufferPointer, text: String) {
         context.statistics.recordError(code)
         logger.debug("error \(code.rawValue) (\(code)) for correlation id \(id): \(text)")
         sendToSelf(Envelope.error(ErrorReport(code: code, correlationID: id, peer: Array(peer), text: text)).encodedFrame())

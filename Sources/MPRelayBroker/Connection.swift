@@ -37,6 +37,8 @@ final class Connection: @unchecked Sendable {
     /// key revoked by a reload during the handshake does not get in.
     let listener: Endpoint
     let context: RelayContext
+    /// The cluster this relay is a node of, or nil.
+    let cluster: ClusterLink?
     let outbound = Mutex(Outbound())
     let meters = ConnectionMeters()
     /// Whether the endpoint wraps this connection in TLS: then only its own queue writes its
@@ -116,8 +118,9 @@ final class Connection: @unchecked Sendable {
         self.endpoint = endpoint
         self.isTLS = endpoint.tls != nil
         self.context = context
+        self.cluster = context.cluster
         self.limits = context.limits
-        self.router = SendRouter(registry: context.registry)
+        self.router = SendRouter(registry: context.registry, remote: context.cluster)
         var logger = context.logger
         logger[metadataKey: MultiprocessingLogHandler.processNameKey] = "Connection-\(id)"
         logger[metadataKey: "connection"] = "\(id)"
@@ -375,6 +378,7 @@ final class Connection: @unchecked Sendable {
         guard case .registered(let name, _) = phase else { return }
         commitStaging()
         announce(context.registrar.leave(name, self))
+        cluster?.release(name, by: id)
     }
 
     /// The monotonic clock the outbound queue's slow-consumer times are read from, in nanoseconds.

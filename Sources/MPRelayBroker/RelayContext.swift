@@ -16,6 +16,7 @@ final class RelayContext: Sendable {
     let logger: Logger
     private let currentLimits: Mutex<RelayLimits>
     private let liveConnections = Mutex<[Int: Connection]>([:])
+    private let clusterLink = Mutex<ClusterLink?>(nil)
     private let handshakes = Atomic<Int>(0)
     private let nextConnectionID = Atomic<Int>(1)
 
@@ -32,6 +33,13 @@ final class RelayContext: Sendable {
     var limits: RelayLimits {
         get { currentLimits.withLock { $0 } }
         set { currentLimits.withLock { $0 = newValue } }
+    }
+
+    /// The cluster this relay joined, set before it accepts its first connection; nil outside a
+    /// cluster. Each connection reads it once, when it is made.
+    var cluster: ClusterLink? {
+        get { clusterLink.withLock { $0 } }
+        set { clusterLink.withLock { $0 = newValue } }
     }
 
     func makeConnectionID() -> Int { nextConnectionID.add(1, ordering: .relaxed).oldValue }
@@ -60,6 +68,11 @@ final class RelayContext: Sendable {
 
     func connectionClosed(_ connection: Connection) {
         liveConnections.withLock { _ = $0.removeValue(forKey: connection.id) }
+    }
+
+    /// The connection numbered `id`, if it is still open.
+    func connection(id: Int) -> Connection? {
+        liveConnections.withLock { $0[id] }
     }
 
     /// Every connection, handshaking or registered.

@@ -54,10 +54,6 @@ public struct ConfigLoader: Sendable {
                 http = try HTTPConfig.read(field)
             case "cluster":
                 cluster = try ClusterConfig.read(field, hostName: hostName)
-                warnings.append(ConfigWarning(
-                    key: "cluster",
-                    message: "this mprelayd checks [cluster] but does not join a cluster yet: it relays between its own peers only"
-                ))
             case "endpoint":
                 for entry in try field.elements(or: "write endpoints as [[endpoint]] tables") {
                     let endpoint = try readEndpoint(entry, principals: principals, warnings: &warnings)

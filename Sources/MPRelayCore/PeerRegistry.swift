@@ -94,6 +94,11 @@ public final class PeerRegistry<Peer: AnyObject & Sendable>: Sendable {
         state.withLock { $0.peers.values.map(\.peer) }
     }
 
+    /// The peers watching presence, for PEER_JOINED and PEER_LEFT of names on other nodes.
+    public func watchers() -> [Peer] {
+        state.withLock { Array($0.watchers.values) }
+    }
+
     /// Starts or stops presence events for `peer`.
     public func setWatching(_ peer: Peer, _ watching: Bool) {
         state.withLock { $0.watchers[ObjectIdentifier(peer)] = watching ? peer : nil }

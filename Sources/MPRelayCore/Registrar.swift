@@ -25,10 +25,17 @@ public struct Registrar<Peer: AnyObject & Sendable>: Sendable {
         case refused(RegistrationRefusal)
     }
 
+    /// What refuses a HELLO whatever the registry holds: the version and `may_register`. A
+    /// cluster node asks before it claims the name on the other nodes' behalf.
+    public func check(version: UInt8, name: PeerName, principal: PrincipalRules) -> RegistrationRefusal? {
+        guard version == Envelope.protocolVersion else { return .unsupportedVersion(version) }
+        if case .denied(let rule) = principal.access.register(name.description) { return .forbidden(rule: rule) }
+        return nil
+    }
+
     /// Registers `name` for `peer` of `principal`, which sent a HELLO of protocol `version`.
     public func hello(version: UInt8, name: PeerName, peer: Peer, principal: PrincipalRules) -> Outcome {
-        guard version == Envelope.protocolVersion else { return .refused(.unsupportedVersion(version)) }
-        if case .denied(let rule) = principal.access.register(name.description) { return .refused(.forbidden(rule: rule)) }
+        if let refusal = check(version: version, name: name, principal: principal) { return .refused(refusal) }
         let holder = registry.holder(of: name)
         let replacing = holder != nil && principal.onNameConflict == .replace
         // Replacing a holder of the same principal frees its name slot a moment later, when the

@@ -10,13 +10,20 @@ public enum RegistrationRefusal: Equatable, Sendable {
     case tooManyNames(principal: String, limit: Int)
     /// Someone holds the name and the principal does not replace holders.
     case nameTaken
+    /// In a cluster: a peer on another node holds the name, and the principal does not replace
+    /// holders (or lost a race for it).
+    case heldOnNode(String)
+    /// In a cluster: the name could not be claimed, because the cluster's NATS servers did not
+    /// answer; `reason` says what failed.
+    case clusterUnavailable(reason: String)
 
     /// The ERROR code the client gets.
     public var code: RelayErrorCode {
         switch self {
         case .unsupportedVersion: .unsupportedVersion
         case .forbidden, .tooManyNames: .notPermitted
-        case .nameTaken: .nameTaken
+        case .nameTaken, .heldOnNode: .nameTaken
+        case .clusterUnavailable: .clusterUnavailable
         }
     }
 
@@ -31,6 +38,10 @@ public enum RegistrationRefusal: Equatable, Sendable {
             "principal \(principal) already has max_names (\(limit)) names registered"
         case .nameTaken:
             "the name \"\(name)\" is already registered"
+        case .heldOnNode(let node):
+            "the name \"\(name)\" is already registered, on node \(node)"
+        case .clusterUnavailable(let reason):
+            "the name \"\(name)\" could not be claimed across the cluster: \(reason)"
         }
     }
 }

@@ -1,7 +1,10 @@
-/// Where a SEND goes, as decided by the sender's access rules and the registry.
+/// Where a SEND goes, as decided by the sender's access rules, the registry and, in a cluster,
+/// the names held on other nodes.
 public enum Route<Peer: AnyObject> {
     /// Queue it for this peer of the same relay.
     case local(Peer)
+    /// Publish it to `node`, the cluster node the receiver is registered on.
+    case remote(node: String)
     /// The sender's principal may send there, but nobody has that name.
     case unknownPeer
     /// The sender's principal may not send to that name.

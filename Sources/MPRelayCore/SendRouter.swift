@@ -1,17 +1,24 @@
-/// Decides where each SEND of one sender goes: too large, forbidden, unknown peer, or the peer
-/// to queue it for. Confined to the sender; the registry it reads is shared.
+import MPRelayProtocol
+
+/// Decides where each SEND of one sender goes: too large, forbidden, unknown peer, the peer to
+/// queue it for, or the cluster node that holds the name. Confined to the sender; the registry
+/// and the remote names it reads are shared.
 ///
 /// The access rules are checked before the registry, so a forbidden sender learns nothing about
 /// who is registered. Verdicts are cached per destination until the registry's generation moves.
 public struct SendRouter<Peer: AnyObject & Sendable> {
     @usableFromInline let registry: PeerRegistry<Peer>
+    /// The names held on other cluster nodes; nil outside a cluster.
+    @usableFromInline let remote: (any RemoteNames)?
     @usableFromInline var cache = RouteCache<Peer>()
     /// The sender's access rules; nil until its principal is known (every SEND is forbidden).
     public private(set) var access: AccessRules?
 
-    /// A router for a sender whose principal is not known yet.
-    public init(registry: PeerRegistry<Peer>) {
+    /// A router for a sender whose principal is not known yet; `remote` routes the names this
+    /// relay does not hold to the cluster node that does.
+    public init(registry: PeerRegistry<Peer>, remote: (any RemoteNames)? = nil) {
         self.registry = registry
+        self.remote = remote
     }
 
     /// Takes the sender's (new) access rules and forgets what was decided under the old ones.
@@ -37,11 +44,14 @@ public struct SendRouter<Peer: AnyObject & Sendable> {
         return .route(found)
     }
 
-    /// The route on a cache miss: the access rules, then the registry.
+    /// The route on a cache miss: the access rules, then the registry, then the other nodes.
     @usableFromInline
     func lookUp(_ destination: UnsafeRawBufferPointer) -> Route<Peer> {
         guard let access, access.send(to: destination) == .allowed else { return .forbidden }
-        guard let receiver = registry.lookup(destination) else { return .unknownPeer }
-        return .local(receiver)
+        if let receiver = registry.lookup(destination) { return .local(receiver) }
+        guard let remote, let name = try? PeerName(validating: destination), let node = remote.node(holding: name) else {
+            return .unknownPeer
+        }
+        return .remote(node: node)
     }
 }

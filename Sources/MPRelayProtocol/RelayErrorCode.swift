@@ -26,6 +26,9 @@ public enum RelayErrorCode: UInt16, CaseIterable, Sendable, CustomStringConverti
     case idleTimeout = 12
     /// Another connection registered the same name and replaced this one.
     case replaced = 13
+    /// The relay is a cluster node and cannot reach the cluster's NATS servers: the name could
+    /// not be claimed, or the message for a peer on another node could not be sent.
+    case clusterUnavailable = 14
 
     /// The name used in logs, docs and the Python client's exception classes.
     public var description: String {
@@ -43,6 +46,7 @@ public enum RelayErrorCode: UInt16, CaseIterable, Sendable, CustomStringConverti
         case .kicked: return "kicked"
         case .idleTimeout: return "idle timeout"
         case .replaced: return "replaced"
+        case .clusterUnavailable: return "cluster unavailable"
         }
     }
 }

@@ -62,6 +62,12 @@ final class Daemon: Sendable {
         for warning in configuration.warnings { logger.warning("\(configuration.source): \(warning)") }
         raiseDescriptorLimit()
         do {
+            try broker.joinCluster()
+        } catch {
+            logger.critical("cannot join the cluster: \(error)")
+            exitAfterLogging(1)
+        }
+        do {
             try broker.start()
         } catch {
             logger.critical("cannot listen: \(error)")

@@ -49,6 +49,17 @@ struct ClusterReplicaTests {
         #expect(replica.owner(of: "bob") == nil)
     }
 
+    @Test func leasesRenewedAfterThisNodeWasCutOffGetAWholePeriodAgain() {
+        var replica = ClusterReplica(localNode: "a")
+        _ = replica.apply(put(.node("b"), "1", revision: 1), now: start)
+        _ = replica.apply(put(.name("x"), "b 1 1", revision: 2), now: start)
+        // This node was cut off from 1 s to 30 s: b's silence then says nothing about b.
+        replica.renewLeases(now: start + .seconds(30))
+        #expect(replica.expire(now: start + .seconds(35), lease: lease) == [])
+        #expect(replica.liveNodes == ["b"])
+        #expect(replica.expire(now: start + .seconds(36), lease: lease).map(\.key) == [.name("x"), .node("b")])
+    }
+
     @Test func aSilentNodesClaimsExpireWithinTheLease() {
         var replica = ClusterReplica(localNode: "a")
         _ = replica.apply(put(.node("a"), "1", revision: 1), now: start)

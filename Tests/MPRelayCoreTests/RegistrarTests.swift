@@ -47,6 +47,14 @@ import Testing
         #expect(registered(registrar.hello(version: version, name: "worker-1", peer: TestPeer("w"), principal: workers)) != nil)
     }
 
+    @Test func theCheckBeforeAClusterClaimRefusesWhatHelloWouldAndChangesNothing() {
+        let workers = PrincipalRules(name: "workers", access: AccessRules(mayRegister: ["worker-*"], maySendTo: [], mayList: false))
+        #expect(registrar.check(version: version + 1, name: "worker-1", principal: workers) == .unsupportedVersion(version + 1))
+        #expect(registrar.check(version: version, name: "coordinator", principal: workers) == .forbidden(rule: "may_register [\"worker-*\"]"))
+        #expect(registrar.check(version: version, name: "worker-1", principal: workers) == nil)
+        #expect(registry.count == 0 && usage.held(.names, by: "workers") == 0)
+    }
+
     @Test func maxNamesStopsAPrincipalAtItsQuota() {
         let principal = openPrincipal(maxNames: 2)
         for name: PeerName in ["a", "b"] {

@@ -9,6 +9,8 @@ import Testing
             (.forbidden(rule: "may_register [\"w-*\"]"), .notPermitted, "may not register \"alice\""),
             (.tooManyNames(principal: "workers", limit: 3), .notPermitted, "principal workers already has max_names (3) names registered"),
             (.nameTaken, .nameTaken, "the name \"alice\" is already registered"),
+            (.heldOnNode("b"), .nameTaken, "the name \"alice\" is already registered, on node b"),
+            (.clusterUnavailable(reason: "NATS timed out"), .clusterUnavailable, "the name \"alice\" could not be claimed across the cluster: NATS timed out"),
         ]
         for (refusal, code, text) in cases {
             #expect(refusal.code == code)

@@ -19,11 +19,12 @@ import Testing
         case .route(.forbidden): return "forbidden"
         case .route(.unknownPeer): return "unknown peer"
         case .route(.local(let peer)): return "deliver to \(peer)"
+        case .route(.remote(let node)): return "publish to node \(node)"
         }
     }
 
-    private func router(maySendTo: [String] = ["*"]) -> SendRouter<TestPeer> {
-        var router = SendRouter(registry: registry)
+    private func router(maySendTo: [String] = ["*"], remote: (any RemoteNames)? = nil) -> SendRouter<TestPeer> {
+        var router = SendRouter(registry: registry, remote: remote)
         router.setAccess(AccessRules(mayRegister: [], maySendTo: maySendTo, mayList: false))
         return router
     }
@@ -75,6 +76,39 @@ import Testing
         #expect(decide(&router, "bob") == "deliver to bob")
         router.setAccess(AccessRules(mayRegister: [], maySendTo: [], mayList: false))
         #expect(decide(&router, "bob") == "forbidden")
+    }
+
+    @Test func aNameHeldOnAnotherNodeRoutesToThatNode() {
+        let remote = TestRemoteNames(["carol": "b"])
+        _ = registry.register("bob", TestPeer("bob"), principal: "p")
+        var router = router(remote: remote)
+        #expect(decide(&router, "bob") == "deliver to bob")
+        #expect(decide(&router, "carol") == "publish to node b")
+        #expect(decide(&router, "dave") == "unknown peer")
+    }
+
+    @Test func accessRulesDecideRemoteNamesAsLocalOnes() {
+        var router = router(maySendTo: ["worker-*"], remote: TestRemoteNames(["secret": "b", "worker-1": "c"]))
+        #expect(decide(&router, "secret") == "forbidden")
+        #expect(decide(&router, "worker-1") == "publish to node c")
+    }
+
+    @Test func cachedRemoteRoutesFollowTheRemoteNamesOnInvalidation() {
+        let remote = TestRemoteNames(["carol": "b"])
+        var router = router(remote: remote)
+        #expect(decide(&router, "carol") == "publish to node b")
+        remote.set("carol", "c")
+        registry.invalidateRoutes()
+        #expect(decide(&router, "carol") == "publish to node c")
+        remote.set("carol", nil)
+        registry.invalidateRoutes()
+        #expect(decide(&router, "carol") == "unknown peer")
+    }
+
+    @Test func aLocalHolderWinsOverAStaleRemoteEntry() {
+        _ = registry.register("carol", TestPeer("carol here"), principal: "p")
+        var router = router(remote: TestRemoteNames(["carol": "b"]))
+        #expect(decide(&router, "carol") == "deliver to carol here")
     }
 
     @Test func manyDestinationsOverflowTheCacheWithoutWrongAnswers() throws {

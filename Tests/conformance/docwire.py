@@ -29,11 +29,12 @@ CONFIRM, REPLY = 0x01, 0x02
 # §3.4: error codes.
 UNKNOWN_PEER, NAME_TAKEN, MESSAGE_TOO_LARGE, MALFORMED_FRAME, NOT_PERMITTED = 1, 2, 3, 4, 5
 PEER_BUSY, INVALID_NAME, UNSUPPORTED_VERSION, UNEXPECTED_ENVELOPE, SLOW_CONSUMER = 6, 7, 8, 9, 10
-KICKED, IDLE_TIMEOUT, REPLACED = 11, 12, 13
+KICKED, IDLE_TIMEOUT, REPLACED, CLUSTER_UNAVAILABLE = 11, 12, 13, 14
 ERROR_NAMES = {
     1: "unknown peer", 2: "name taken", 3: "message too large", 4: "malformed frame",
     5: "not permitted", 6: "peer busy", 7: "invalid name", 8: "unsupported version",
     9: "unexpected envelope", 10: "slow consumer", 11: "kicked", 12: "idle timeout", 13: "replaced",
+    14: "cluster unavailable",
 }
 
 # §3.8: GOODBYE reasons.

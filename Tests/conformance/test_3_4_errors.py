@@ -184,8 +184,10 @@ def test_each_row_of_the_error_tables(daemon, connect, code, case, row):
 
 
 def test_every_code_has_a_row():
-    """§3.4: the code table lists codes 1 to 13, and each is provoked above."""
-    assert sorted({code for code, _, _ in ROWS}) == list(range(1, 14)) == sorted(w.ERROR_NAMES)
+    """§3.4: the code table lists codes 1 to 14, and each but 14 is provoked above; 14 (`cluster
+    unavailable`) needs a cluster node whose NATS servers are gone, which Tests/cluster provokes."""
+    assert sorted({code for code, _, _ in ROWS}) == list(range(1, 14))
+    assert sorted(w.ERROR_NAMES) == list(range(1, 15))
 
 
 def test_the_error_layout(relay, connect):

@@ -131,6 +131,15 @@ public struct ClusterReplica: Sendable {
         return expired
     }
 
+    /// Counts every node's silence from `now`: after this node was itself cut off from NATS, the
+    /// leases it missed meanwhile say nothing about the other nodes, which get a whole expiry
+    /// period to be heard from again before their claims are due.
+    public mutating func renewLeases(now: ContinuousClock.Instant) {
+        for id in nodes.keys where !(nodes[id]?.expired ?? true) {
+            nodes[id]?.lastSeen = now
+        }
+    }
+
     /// Claims held under this node's id by another incarnation: left by an earlier run that
     /// died, to delete at start.
     public func staleClaims(incarnation: UInt64) -> [Expired] {

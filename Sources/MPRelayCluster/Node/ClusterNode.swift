@@ -32,6 +32,8 @@ public final class ClusterNode: Sendable {
     private let watcher = Mutex<NATSKeyValueWatcher?>(nil)
     private let subscription = Mutex<NATSSubscription?>(nil)
     private let stopped = Atomic<Bool>(false)
+    /// A lease turn found NATS unreachable: the next turn that finds it back renews every lease.
+    private let wasCutOff = Atomic<Bool>(false)
     private let meters: ClusterMeters
     /// The revisions of this node's claims it is releasing itself: their deletes are no loss.
     private let releasing = Mutex<Set<UInt64>>([])
@@ -148,13 +150,25 @@ public final class ClusterNode: Sendable {
     }
 
     /// Refreshes the lease and deletes expired claims, then comes back after `name_lease / 6`;
-    /// the lease itself is written every other turn, every `name_lease / 3`.
+    /// the lease itself is written every other turn, every `name_lease / 3`. While NATS is
+    /// unreachable nothing is judged; the first turn after it returns writes the lease at once
+    /// and gives every other node a whole expiry period (``ClusterReplica/renewLeases(now:)``),
+    /// so that a NATS outage does not make the nodes take each other for dead.
     private func scheduleLeaseTurn(_ turn: Int = 1) {
         leaseQueue.asyncAfter(deadline: .now() + config.nameLease / 6) { [self] in
             guard !stopped.load(ordering: .acquiring) else { return }
-            if turn % 2 == 0 { refreshLease() }
+            defer { scheduleLeaseTurn(turn + 1) }
+            guard connection.isConnected else {
+                wasCutOff.store(true, ordering: .relaxed)
+                return
+            }
+            if wasCutOff.exchange(false, ordering: .relaxed) {
+                replica.withLock { $0.renewLeases(now: .now) }
+                refreshLease()
+            } else if turn % 2 == 0 {
+                refreshLease()
+            }
             deleteExpired()
-            scheduleLeaseTurn(turn + 1)
         }
     }
 
@@ -245,6 +259,14 @@ public final class ClusterNode: Sendable {
 
     /// The NATS server connected to now, or last.
     public var server: NATSServerAddress { connection.server }
+
+    /// Whether a NATS server is connected now.
+    public var isConnected: Bool { connection.isConnected }
+
+    /// Every name held on another node, with its node, sorted by name.
+    public var remoteHolders: [(name: PeerName, node: String)] {
+        replica.withLock { replica in replica.remoteNames.compactMap { name in replica.owner(of: name).map { (name, $0.claim.node) } } }
+    }
 
     /// Publishes `frame` to `node`'s subject.
     ///

@@ -25,6 +25,7 @@ from multiprocessing import AuthenticationError
 from .address import AUTHKEY_ENV, Address, Addresses, parse_address
 from .errors import (
     BrokerClosingError,
+    ClusterUnavailableError,
     DisconnectedError,
     IdleTimeoutError,
     InvalidNameError,

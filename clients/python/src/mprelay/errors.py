@@ -238,6 +238,18 @@ class ReplacedError(DisconnectedError):
     LABEL = "replaced"
 
 
+class ClusterUnavailableError(RelayError):
+    """Code 14: the broker is a cluster node that cannot reach the cluster's NATS servers.
+
+    Raised by a SEND to a peer on another node (the connection stays open; local peers are still
+    reachable), and by ``connect()`` when the name could not be claimed cluster-wide (that
+    connection is closed: connecting again, perhaps to another node, may succeed).
+    """
+
+    CODE = 14
+    LABEL = "cluster unavailable"
+
+
 _BY_CODE: Dict[int, Type[RelayError]] = {
     cls.CODE: cls
     for cls in (
@@ -254,6 +266,7 @@ _BY_CODE: Dict[int, Type[RelayError]] = {
         KickedError,
         IdleTimeoutError,
         ReplacedError,
+        ClusterUnavailableError,
     )
     if cls.CODE is not None
 }

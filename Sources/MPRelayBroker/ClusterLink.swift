@@ -1,0 +1,300 @@
+import Dispatch
+import Logging
+import MPRelayCluster
+import MPRelayConfig
+import MPRelayCore
+import MPRelayLogging
+import MPRelayNATS
+import MPRelayProtocol
+import Synchronization
+
+/// This relay's membership of a cluster: the ``ClusterNode`` it joined, the names its
+/// connections hold cluster-wide, and what the other nodes send it (deliveries for its peers,
+/// the outcomes of its own peers' remote deliveries, presence, lost claims).
+///
+/// Connections call it from their own queues (claims, releases, publications, lookups); the
+/// node calls back on its queue, one report at a time, in order.
+final class ClusterLink: RemoteNames {
+    /// A name a local connection holds cluster-wide: the connection, and the revision the
+    /// bucket wrote its claim at, which a release or a replace must check.
+    struct Claim {
+        var connection: Int
+        var revision: UInt64
+    }
+
+    /// What claiming a name for a HELLO came to.
+    enum ClaimOutcome {
+        /// The name is this node's; `replacedRemote` when it was taken over from another node
+        /// (its watchers hear LEFT before JOINED).
+        case claimed(replacedRemote: Bool)
+        /// Another node holds it, and the principal does not replace holders (or lost the race).
+        case taken(holder: String?)
+        /// NATS did not answer: the HELLO is refused with `cluster unavailable`.
+        case unavailable(ClusterError)
+    }
+
+    let config: ClusterConfig
+    let context: RelayContext
+    let logger: Logger
+    private let joined = Mutex<ClusterNode?>(nil)
+    private let claims = Mutex<[PeerName: Claim]>([:])
+    /// Claims whose release NATS did not take: retried when it is back.
+    private let unreleased = Mutex<[PeerName: UInt64]>([:])
+    /// The uptime in nanoseconds at which NATS became unreachable; 0 while connected.
+    private let cutOffSince = Atomic<UInt64>(0)
+    /// Where lost claims are claimed again and failed releases retried: blocking NATS calls,
+    /// kept off the node's queue.
+    private let retryQueue: DispatchQueue
+
+    init(config: ClusterConfig, context: RelayContext) {
+        self.config = config
+        self.context = context
+        var logger = context.logger
+        logger[metadataKey: MultiprocessingLogHandler.processNameKey] = "Cluster-\(config.node)"
+        self.logger = logger
+        retryQueue = DispatchQueue(label: "Cluster-\(config.node).retry")
+    }
+
+    /// Joins the cluster (``ClusterNode/start(_:handlers:)``): blocks until the bucket is read.
+    func join() throws(ClusterError) {
+        let handlers = ClusterNodeHandlers(
+            presence: { [self] changes in announce(changes) },
+            frame: { [self] frame in receive(frame) },
+            event: { [self] event in report(event) }
+        )
+        let node = try ClusterNode.start(config, handlers: handlers)
+        joined.withLock { $0 = node }
+        logger.info("joined cluster \(config.name) as node \(config.node) through NATS server \(node.server), \(node.liveNodes.count) other node(s) alive")
+    }
+
+    /// The node, once joined.
+    var node: ClusterNode? { joined.withLock { $0 } }
+
+    /// Leaves the cluster, after the connections have released their names.
+    func leave() {
+        joined.withLock { $0.take() }?.stop()
+    }
+
+    // MARK: Names
+
+    func node(holding name: PeerName) -> String? {
+        guard let holder = node?.owner(of: name), holder.claim.node != config.node else { return nil }
+        return holder.claim.node
+    }
+
+    /// Claims `name` for `connection` across the cluster; `replace` when its principal's
+    /// `on_name_conflict` is `"replace"`. Blocks for a NATS round trip (at most `nats_timeout`).
+    func claim(_ name: PeerName, for connection: Int, replace: Bool) -> ClaimOutcome {
+        guard let node else { return .unavailable(.unavailable(.disconnected, node: config.node)) }
+        do {
+            let revision = try node.claim(name, connection: UInt64(connection))
+            claims.withLock { $0[name] = Claim(connection: connection, revision: revision) }
+            return .claimed(replacedRemote: false)
+        } catch let error where error.isNameTaken {
+            guard let holder = node.owner(of: name) else { return .taken(holder: nil) }
+            let leftover = holder.claim.node == config.node && holder.claim.incarnation == node.incarnation
+                && claims.withLock({ $0[name] == nil })
+            // A claim of this node's own that no connection holds (its release did not reach
+            // NATS) is not a conflict: take it back whatever the policy.
+            guard leftover || (replace && holder.claim.node != config.node) else { return .taken(holder: holder.claim.node) }
+            do {
+                let revision = try node.replace(name, connection: UInt64(connection), revision: holder.revision)
+                claims.withLock { $0[name] = Claim(connection: connection, revision: revision) }
+                unreleased.withLock { _ = $0.removeValue(forKey: name) }
+                return .claimed(replacedRemote: !leftover)
+            } catch let error where error.isUnavailable {
+                return .unavailable(error)
+            } catch {
+                return .taken(holder: holder.claim.node)
+            }
+        } catch {
+            return .unavailable(error)
+        }
+    }
+
+    /// A local HELLO replaced the local holder of `name`: the claim stays this node's, held for
+    /// `connection` now. The bucket is not written: the other nodes route by node, not connection.
+    func handOver(_ name: PeerName, to connection: Int) {
+        claims.withLock { $0[name]?.connection = connection }
+    }
+
+    /// Frees `name` cluster-wide if `connection` holds its claim. Blocks for a NATS round trip
+    /// while NATS is up; a release NATS does not take is retried when it is back.
+    func release(_ name: PeerName, by connection: Int) {
+        let claim = claims.withLock { claims -> Claim? in
+            guard claims[name]?.connection == connection else { return nil }
+            return claims.removeValue(forKey: name)
+        }
+        guard let claim, let node else { return }
+        do {
+            try node.release(name, revision: claim.revision)
+        } catch let error where error.isUnavailable {
+            unreleased.withLock { $0[name] = claim.revision }
+            logger.warning("could not release \(name) in the cluster (\(error)); retrying once NATS is back")
+        } catch {
+            // Replaced or freed by another node meanwhile: no longer this node's to release.
+            logger.debug("release of \(name): \(error)")
+        }
+    }
+
+    /// Every registered name in the cluster, sorted bytewise: what LIST answers.
+    func names() -> [PeerName] {
+        let local = context.registry.names()
+        guard let remote = node?.remoteNames, !remote.isEmpty else { return local }
+        return Set(local).union(remote).sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+    }
+
+    // MARK: Deliveries
+
+    /// Whether NATS has been unreachable for longer than `nats_timeout`: cross-node SENDs are
+    /// refused then, rather than held for a link that may not come back soon.
+    var isCutOff: Bool {
+        let since = cutOffSince.load(ordering: .relaxed)
+        return since != 0 && Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9 > config.natsTimeout
+    }
+
+    /// Publishes `delivery` to `node`; returns why it could not be sent.
+    func publish(_ delivery: RemoteDelivery, to node: String) -> ClusterError? {
+        guard let member = self.node else { return .unavailable(.disconnected, node: config.node) }
+        guard !isCutOff else { return .unavailable(.disconnected, node: config.node) }
+        do {
+            try member.publish(.delivery(delivery), to: node)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// Answers a delivery from another node with an ERROR for its sender.
+    private func refuse(_ delivery: RemoteDelivery, _ code: RelayErrorCode, _ text: String) {
+        let report = ErrorReport(code: code, correlationID: delivery.message.correlationID, peer: delivery.receiver.bytes, text: text)
+        answer(delivery, .error(report))
+    }
+
+    private func answer(_ delivery: RemoteDelivery, _ envelope: Envelope) {
+        let outcome = DeliveryOutcome(senderConnection: delivery.senderConnection, envelope: envelope)
+        do {
+            try node?.publish(.outcome(outcome), to: delivery.senderNode)
+        } catch {
+            logger.warning("could not answer node \(delivery.senderNode) about a delivery to \(delivery.receiver): \(error)")
+        }
+    }
+
+    /// A frame from another node, on the node's queue.
+    private func receive(_ frame: ClusterFrame) {
+        switch frame {
+        case .delivery(let delivery):
+            deliver(delivery)
+        case .outcome(let outcome):
+            guard let sender = context.connection(id: Int(truncatingIfNeeded: outcome.senderConnection)) else { return }
+            sender.receiveOutcome(outcome.envelope)
+        }
+    }
+
+    /// Queues a delivery from another node for its receiver here, within the receiver's
+    /// bounds, and answers the sender's node when the receiver is gone or busy, or asked for an
+    /// ACK.
+    private func deliver(_ delivery: RemoteDelivery) {
+        guard let receiver = context.registry.lookup(delivery.receiver) else {
+            refuse(delivery, .unknownPeer, "no peer named \"\(delivery.receiver)\" is registered on node \(config.node)")
+            return
+        }
+        var message = delivery.message
+        let confirm = message.options.contains(.confirm)
+        message.options = message.options.intersection(.forwarded)
+        let frame = Envelope.deliver(message).encodedFrame()
+        let limits = context.limits
+        let outcome = receiver.enqueue(frameLength: frame.count, bound: limits.maxOutboundBytes, maxFrames: limits.maxOutboundMessages) {
+            $0.append(contentsOf: frame)
+        }
+        switch outcome {
+        case .queued, .queuedNeedsFlush:
+            if outcome == .queuedNeedsFlush { receiver.scheduleFlush() }
+            if confirm { answer(delivery, .ack(correlationID: message.correlationID)) }
+        case .full:
+            refuse(delivery, .peerBusy, "the receiver's outbound queue on node \(config.node) is full (max_outbound_bytes \(limits.maxOutboundBytes), max_outbound_messages \(limits.maxOutboundMessages)); message not delivered")
+            receiver.refusedFrame(timeout: limits.slowConsumerTimeout)
+        case .closed:
+            refuse(delivery, .unknownPeer, "the peer disconnected from node \(config.node) before the message could be queued")
+        }
+    }
+
+    // MARK: Presence and events
+
+    /// JOINED and LEFT for names on other nodes, to this node's watchers; every sender looks its
+    /// routes up again.
+    private func announce(_ changes: [PresenceChange]) {
+        context.registry.invalidateRoutes()
+        let watchers = context.registry.watchers()
+        for change in changes {
+            switch change {
+            case .joined(let name, _):
+                let notice = PresenceNotice<Connection>.joined(name, to: watchers)
+                for watcher in notice.watchers { watcher.enqueueNotice(notice.frame) }
+            case .left(let name, _):
+                // A name that moved here is announced by this node's own registry.
+                guard context.registry.lookup(name) == nil else { continue }
+                let notice = PresenceNotice<Connection>.left(name, to: watchers)
+                for watcher in notice.watchers { watcher.enqueueNotice(notice.frame) }
+            }
+        }
+    }
+
+    private func report(_ event: ClusterNodeEvent) {
+        switch event {
+        case .nats(.connected(let server)):
+            logger.info("connected to NATS server \(server)")
+        case .nats(.disconnected(let server, let reason)):
+            _ = cutOffSince.compareExchange(expected: 0, desired: DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+            logger.warning("lost NATS server \(server): \(reason); reconnecting (cross-node messages are held for nats_timeout, then refused)")
+        case .nats(.reconnected(let server)):
+            cutOffSince.store(0, ordering: .relaxed)
+            logger.info("reconnected to NATS server \(server)")
+            retryQueue.async { [self] in retryReleases() }
+        case .nats(.serverError(let text)):
+            logger.warning("NATS server error: \(text)")
+        case .nats(.closed):
+            logger.info("NATS connection closed")
+        case .nodeExpired(let node, let names):
+            logger.warning("node \(node) was silent past its lease: its \(names) name(s) are free again")
+        case .malformedFrame(let error):
+            logger.warning("ignored a frame from another node: \(error)")
+        case .claimLost(let name, _):
+            retryQueue.async { [self] in claimLost(name) }
+        case .bucketCallFailed(let text):
+            logger.warning("\(text); retrying on the next lease turn")
+        }
+    }
+
+    /// This node's claim of `name` was replaced by another node, or deleted by nodes that took
+    /// this one for dead. A freed name is claimed again for its local holder; a taken one costs
+    /// the holder its name: ERROR `replaced`, and the connection closes.
+    private func claimLost(_ name: PeerName) {
+        guard let lost = claims.withLock({ $0.removeValue(forKey: name) }),
+            let holder = context.connection(id: lost.connection), let node
+        else { return }
+        if node.owner(of: name) == nil, case .claimed = claim(name, for: lost.connection, replace: false) {
+            logger.warning("the claim on \(name) was deleted by other nodes (this node was taken for dead); claimed it again")
+            return
+        }
+        let taker = node.owner(of: name)?.claim.node ?? "another node"
+        logger.warning("\(name) was taken over by node \(taker)")
+        holder.queue.async {
+            holder.fail(.replaced, peer: name.bytes, text: "the name \"\(name)\" was taken over on node \(taker)")
+        }
+    }
+
+    private func retryReleases() {
+        let pending = unreleased.withLock { pending in defer { pending = [:] }; return pending }
+        guard let node else { return }
+        for (name, revision) in pending.sorted(by: { $0.key.bytes.lexicographicallyPrecedes($1.key.bytes) }) {
+            do {
+                try node.release(name, revision: revision)
+            } catch let error where error.isUnavailable {
+                unreleased.withLock { $0[name] = revision }
+            } catch {
+                // Taken by another node meanwhile.
+            }
+        }
+    }
+}

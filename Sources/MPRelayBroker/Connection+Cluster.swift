@@ -1,0 +1,82 @@
+import Dispatch
+import Logging
+import MPRelayCluster
+import MPRelayConfig
+import MPRelayCore
+import MPRelayProtocol
+
+extension Connection {
+    /// Where a HELLO stands after the cluster-wide claim.
+    enum ClusterClaimStep {
+        /// Go on with the local registration; `replacedRemote` when the name was taken over from
+        /// another node.
+        case proceed(replacedRemote: Bool)
+        /// Refuse the HELLO.
+        case refused(RegistrationRefusal)
+    }
+
+    /// Claims `name` in the cluster's bucket before it is registered here, so that no two nodes
+    /// ever both register it. A name held by a local peer is left to the local registration
+    /// (refused or replaced there, as on one node: the claim stays this node's); a HELLO the
+    /// version or `may_register` refuses claims nothing.
+    func claimClusterWide(version: UInt8, name: PeerName, principal: PrincipalRules) -> ClusterClaimStep {
+        guard let cluster, context.registry.holder(of: name) == nil else { return .proceed(replacedRemote: false) }
+        if let refusal = context.registrar.check(version: version, name: name, principal: principal) { return .refused(refusal) }
+        switch cluster.claim(name, for: id, replace: principal.onNameConflict == .replace) {
+        case .claimed(let replacedRemote):
+            if replacedRemote { logger.info("took the name \(name) over from another node") }
+            return .proceed(replacedRemote: replacedRemote)
+        case .taken(let holder):
+            return .refused(holder.map { .heldOnNode($0) } ?? .nameTaken)
+        case .unavailable(let error):
+            return .refused(.clusterUnavailable(reason: "\(error)"))
+        }
+    }
+
+    /// A SEND for a peer on `node`: published to that node as a DELIVER stamped with this
+    /// peer's name. The receiving node answers with an ERROR, or an ACK for `confirm`; when the
+    /// message cannot leave this node the sender gets ERROR `cluster unavailable` at once.
+    func sendRemotely(_ message: MessageView, to node: String) {
+        guard let cluster, case .registered(let sender, _) = phase, let receiver = try? PeerName(validating: message.peer) else { return }
+        let delivery = RemoteDelivery(
+            senderNode: cluster.config.node,
+            senderConnection: UInt64(id),
+            receiver: receiver,
+            message: Message(
+                options: message.options,
+                flags: message.flags,
+                correlationID: message.correlationID,
+                peer: sender,
+                payload: Array(message.payload)
+            )
+        )
+        if let error = cluster.publish(delivery, to: node) {
+            report(.clusterUnavailable, id: message.correlationID, peer: message.peer, text: "the message for \"\(receiver)\" on node \(node) could not be sent: \(error)")
+            return
+        }
+        batch.messages += 1
+        batch.bytes += message.payload.count
+        if traceEnabled { logger.trace("relayed \(message.payload.count) bytes to \(receiver) on node \(node)") }
+    }
+
+    /// The answer another node sent about one of this peer's deliveries, from the cluster's
+    /// queue: queued like a reply of this node's own (within twice the outbound bound; a peer
+    /// that reads none of its replies is disconnected).
+    func receiveOutcome(_ envelope: Envelope) {
+        if case .error(let report) = envelope, let code = report.code { context.statistics.recordError(code) }
+        let frame = envelope.encodedFrame()
+        let bound = 2 * context.limits.maxOutboundBytes
+        switch enqueue(frameLength: frame.count, bound: bound, { $0.append(contentsOf: frame) }) {
+        case .queued:
+            break
+        case .queuedNeedsFlush:
+            scheduleFlush()
+        case .full:
+            queue.async { [self] in
+                teardown(reason: "does not read its replies (outbound queue over \(bound) bytes)", level: .warning)
+            }
+        case .closed:
+            break
+        }
+    }
+}
