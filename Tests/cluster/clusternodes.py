@@ -75,6 +75,28 @@ def next_event(watcher, names, timeout=10.0):
         return envelope.kind, envelope.fields.get("name")
 
 
+def send_until(sender, receiver, wanted, timeout=10.0):
+    """Sends numbered unconfirmed SENDs from `sender` to `receiver` every 0.5 s until `receiver`
+    gets a DELIVER (`wanted` DELIVER) or `sender` an ERROR (`wanted` ERROR): that envelope, and
+    every envelope either got on the way. Fails after `timeout`."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    cid = 1000
+    while time.monotonic() < deadline:
+        cid += 1
+        sender.send(receiver.name, b"attempt %d" % cid, cid=cid)
+        until = time.monotonic() + 0.5
+        while time.monotonic() < until:
+            for peer in (sender, receiver):
+                if peer.conn.poll(0.02):
+                    envelope = peer.recv()
+                    seen.append(envelope)
+                    if envelope.kind == wanted:
+                        return envelope, seen
+    raise AssertionError("no %s for SENDs from %s to %s within %.0f s; got %r"
+                         % ("DELIVER" if wanted == rw.DELIVER else "ERROR", sender.name, receiver.name, timeout, seen))
+
+
 class Cluster:
     """Three nats-servers and three mprelayd nodes serving one name space."""
 
