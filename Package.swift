@@ -246,6 +246,7 @@ let package = Package(
         .testTarget(
             name: "MPRelayBrokerTests",
             dependencies: [
+                "MPRelayCluster",
                 "MPRelayCommon",
                 "MPRelayPOSIX",
                 "MPRelayBroker",

@@ -40,8 +40,11 @@ final class ClusterLink: RemoteNames {
     private let claims = Mutex<[PeerName: Claim]>([:])
     /// Claims whose release NATS did not take: retried when it is back.
     private let unreleased = Mutex<[PeerName: UInt64]>([:])
+    /// `confirm` SENDs published and not answered yet, and where they went: if that node dies
+    /// first, each sender gets ERROR `unknown peer` instead of waiting for an ACK forever.
+    let confirms = PendingConfirms()
     /// The uptime in nanoseconds at which NATS became unreachable; 0 while connected.
-    private let cutOffSince = Atomic<UInt64>(0)
+    let cutOffSince = Atomic<UInt64>(0)
     /// Where lost claims are claimed again and failed releases retried: blocking NATS calls,
     /// kept off the node's queue.
     private let retryQueue: DispatchQueue
@@ -64,7 +67,17 @@ final class ClusterLink: RemoteNames {
         )
         let node = try ClusterNode.start(config, handlers: handlers)
         joined.withLock { $0 = node }
+        scheduleConfirmExpiry()
         logger.info("joined cluster \(config.name) as node \(config.node) through NATS server \(node.server), \(node.liveNodes.count) other node(s) alive")
+    }
+
+    /// Answers the `confirm` SENDs left without an answer, every `nats_timeout / 2` while joined.
+    private func scheduleConfirmExpiry() {
+        retryQueue.asyncAfter(deadline: .now() + config.natsTimeout / 2) { [self] in
+            guard node != nil else { return }
+            expireConfirms()
+            scheduleConfirmExpiry()
+        }
     }
 
     /// The node, once joined.
@@ -85,17 +98,18 @@ final class ClusterLink: RemoteNames {
     /// Claims `name` for `connection` across the cluster; `replace` when its principal's
     /// `on_name_conflict` is `"replace"`. Blocks for a NATS round trip (at most `nats_timeout`).
     func claim(_ name: PeerName, for connection: Int, replace: Bool) -> ClaimOutcome {
-        guard let node else { return .unavailable(.unavailable(.disconnected, node: config.node)) }
+        guard let node, !isCutOff else { return .unavailable(.unavailable(.disconnected, node: config.node)) }
         do {
             let revision = try node.claim(name, connection: UInt64(connection))
             claims.withLock { $0[name] = Claim(connection: connection, revision: revision) }
             return .claimed(replacedRemote: false)
         } catch let error where error.isNameTaken {
             guard let holder = node.owner(of: name) else { return .taken(holder: nil) }
-            let leftover = holder.claim.node == config.node && holder.claim.incarnation == node.incarnation
-                && claims.withLock({ $0[name] == nil })
-            // A claim of this node's own that no connection holds (its release did not reach
-            // NATS) is not a conflict: take it back whatever the policy.
+            // A claim under this node's id that no connection of this run holds (left by an
+            // earlier run, or a release that did not reach NATS) is not a conflict: node ids
+            // are unique in a cluster, so take it back whatever the policy.
+            let leftover = holder.claim.node == config.node
+                && (holder.claim.incarnation != node.incarnation || claims.withLock { $0[name] == nil })
             guard leftover || (replace && holder.claim.node != config.node) else { return .taken(holder: holder.claim.node) }
             do {
                 let revision = try node.replace(name, connection: UInt64(connection), revision: holder.revision)
@@ -144,81 +158,6 @@ final class ClusterLink: RemoteNames {
         return Set(local).union(remote).sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
     }
 
-    // MARK: Deliveries
-
-    /// Whether NATS has been unreachable for longer than `nats_timeout`: cross-node SENDs are
-    /// refused then, rather than held for a link that may not come back soon.
-    var isCutOff: Bool {
-        let since = cutOffSince.load(ordering: .relaxed)
-        return since != 0 && Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9 > config.natsTimeout
-    }
-
-    /// Publishes `delivery` to `node`; returns why it could not be sent.
-    func publish(_ delivery: RemoteDelivery, to node: String) -> ClusterError? {
-        guard let member = self.node else { return .unavailable(.disconnected, node: config.node) }
-        guard !isCutOff else { return .unavailable(.disconnected, node: config.node) }
-        do {
-            try member.publish(.delivery(delivery), to: node)
-            return nil
-        } catch {
-            return error
-        }
-    }
-
-    /// Answers a delivery from another node with an ERROR for its sender.
-    private func refuse(_ delivery: RemoteDelivery, _ code: RelayErrorCode, _ text: String) {
-        let report = ErrorReport(code: code, correlationID: delivery.message.correlationID, peer: delivery.receiver.bytes, text: text)
-        answer(delivery, .error(report))
-    }
-
-    private func answer(_ delivery: RemoteDelivery, _ envelope: Envelope) {
-        let outcome = DeliveryOutcome(senderConnection: delivery.senderConnection, envelope: envelope)
-        do {
-            try node?.publish(.outcome(outcome), to: delivery.senderNode)
-        } catch {
-            logger.warning("could not answer node \(delivery.senderNode) about a delivery to \(delivery.receiver): \(error)")
-        }
-    }
-
-    /// A frame from another node, on the node's queue.
-    private func receive(_ frame: ClusterFrame) {
-        switch frame {
-        case .delivery(let delivery):
-            deliver(delivery)
-        case .outcome(let outcome):
-            guard let sender = context.connection(id: Int(truncatingIfNeeded: outcome.senderConnection)) else { return }
-            sender.receiveOutcome(outcome.envelope)
-        }
-    }
-
-    /// Queues a delivery from another node for its receiver here, within the receiver's
-    /// bounds, and answers the sender's node when the receiver is gone or busy, or asked for an
-    /// ACK.
-    private func deliver(_ delivery: RemoteDelivery) {
-        guard let receiver = context.registry.lookup(delivery.receiver) else {
-            refuse(delivery, .unknownPeer, "no peer named \"\(delivery.receiver)\" is registered on node \(config.node)")
-            return
-        }
-        var message = delivery.message
-        let confirm = message.options.contains(.confirm)
-        message.options = message.options.intersection(.forwarded)
-        let frame = Envelope.deliver(message).encodedFrame()
-        let limits = context.limits
-        let outcome = receiver.enqueue(frameLength: frame.count, bound: limits.maxOutboundBytes, maxFrames: limits.maxOutboundMessages) {
-            $0.append(contentsOf: frame)
-        }
-        switch outcome {
-        case .queued, .queuedNeedsFlush:
-            if outcome == .queuedNeedsFlush { receiver.scheduleFlush() }
-            if confirm { answer(delivery, .ack(correlationID: message.correlationID)) }
-        case .full:
-            refuse(delivery, .peerBusy, "the receiver's outbound queue on node \(config.node) is full (max_outbound_bytes \(limits.maxOutboundBytes), max_outbound_messages \(limits.maxOutboundMessages)); message not delivered")
-            receiver.refusedFrame(timeout: limits.slowConsumerTimeout)
-        case .closed:
-            refuse(delivery, .unknownPeer, "the peer disconnected from node \(config.node) before the message could be queued")
-        }
-    }
-
     // MARK: Presence and events
 
     /// JOINED and LEFT for names on other nodes, to this node's watchers; every sender looks its
@@ -257,10 +196,14 @@ final class ClusterLink: RemoteNames {
             logger.info("NATS connection closed")
         case .nodeExpired(let node, let names):
             logger.warning("node \(node) was silent past its lease: its \(names) name(s) are free again")
+            for send in confirms.abandon(node: node) { refuseUndelivered(send) }
         case .malformedFrame(let error):
             logger.warning("ignored a frame from another node: \(error)")
         case .claimLost(let name, _):
             retryQueue.async { [self] in claimLost(name) }
+        case .undeliverable(let send):
+            confirms.settle(connection: send.senderConnection, correlationID: send.correlationID)
+            refuseUndelivered(send)
         case .bucketCallFailed(let text):
             logger.warning("\(text); retrying on the next lease turn")
         }

@@ -43,12 +43,13 @@ extension Connection {
             senderConnection: UInt64(id),
             receiver: receiver,
             message: Message(
-                options: message.options,
+                options: message.options.intersection(.forwarded),
                 flags: message.flags,
                 correlationID: message.correlationID,
                 peer: sender,
                 payload: Array(message.payload)
-            )
+            ),
+            confirm: message.options.contains(.confirm)
         )
         if let error = cluster.publish(delivery, to: node) {
             report(.clusterUnavailable, id: message.correlationID, peer: message.peer, text: "the message for \"\(receiver)\" on node \(node) could not be sent: \(error)")

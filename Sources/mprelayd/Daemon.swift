@@ -61,12 +61,7 @@ final class Daemon: Sendable {
         signal(SIGPIPE, SIG_IGN)
         for warning in configuration.warnings { logger.warning("\(configuration.source): \(warning)") }
         raiseDescriptorLimit()
-        do {
-            try broker.joinCluster()
-        } catch {
-            logger.critical("cannot join the cluster: \(error)")
-            exitAfterLogging(1)
-        }
+        joinCluster()
         do {
             try broker.start()
         } catch {
@@ -82,6 +77,29 @@ final class Daemon: Sendable {
         let timers = startSystemdTimers(on: signalQueue)
         withExtendedLifetime((signalSources, timers)) { SignalMask.parkMainThread() }
     }
+
+    /// Joins the `[cluster]`, if any, before listening: NATS servers that start at the same time
+    /// (a JetStream cluster electing its leaders after a reboot) get ``clusterJoinPatience`` to
+    /// answer; after that mprelayd exits with status 1, for systemd to try again.
+    private func joinCluster() {
+        let deadline = ContinuousClock.now + Self.clusterJoinPatience
+        while true {
+            do {
+                try broker.joinCluster()
+                return
+            } catch {
+                guard ContinuousClock.now < deadline else {
+                    logger.critical("cannot join the cluster: \(error)")
+                    exitAfterLogging(1)
+                }
+                logger.warning("cannot join the cluster yet, trying again in 1 s: \(error)")
+                sleep(1)
+            }
+        }
+    }
+
+    /// How long mprelayd keeps trying to join its cluster at start.
+    static let clusterJoinPatience = Duration.seconds(30)
 
     /// Opens the control socket unless `[control] enabled = false`. The relay does not depend on
     /// it: when it cannot be opened, that is logged and the relay runs without it.

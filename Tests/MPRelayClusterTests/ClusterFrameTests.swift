@@ -18,6 +18,10 @@ struct ClusterFrameTests {
         let deliver = Envelope.deliver(delivery.message).encodedBody()
         #expect(bytes == [0x01, 1, 2, 3, 4, 5, 6, 7, 8, 6] + Array("node-a".utf8) + [3] + Array("bob".utf8) + deliver)
         #expect(try ClusterFrame(decoding: bytes) == .delivery(delivery))
+        var confirmed = delivery
+        confirmed.confirm = true
+        #expect(ClusterFrame.delivery(confirmed).encoded() == [0x03] + bytes.dropFirst())
+        #expect(try ClusterFrame(decoding: [0x03] + bytes.dropFirst()) == .delivery(confirmed))
     }
 
     @Test func outcomesCarryAnAckOrAnError() throws {
@@ -43,7 +47,7 @@ struct ClusterFrameTests {
     @Test func malformedFramesAreNamed() {
         let good = ClusterFrame.delivery(delivery).encoded()
         expect([], .empty)
-        expect([0x03] + Array(good.dropFirst()), .unknownKind(3))
+        expect([0x04] + Array(good.dropFirst()), .unknownKind(4))
         expect(Array(good.prefix(5)), .truncated("sender connection"))
         expect(Array(good.prefix(9)), .truncated("sender node"))
         expect(Array(good.prefix(12)), .truncated("sender node"))
@@ -62,5 +66,18 @@ struct ClusterFrameTests {
 
     @Test func subjectsArePerClusterAndNode() {
         #expect(ClusterSubjects(cluster: "prod").node("node-a") == "mprelay.prod.node.node-a")
+        #expect(ClusterSubjects(cluster: "prod").unreachableReplies(of: "node-a") == "mprelay.prod.unreachable.node-a.>")
+    }
+
+    @Test func anUnreachableReplyNamesTheSendItStandsFor() {
+        let subjects = ClusterSubjects(cluster: "prod")
+        let send = UndeliveredSend(senderNode: "a", receiverNode: "b-2", senderConnection: 17, correlationID: 1 << 63, receiver: "a.b=c")
+        let subject = subjects.unreachable(send)
+        #expect(subject == "mprelay.prod.unreachable.a.b-2.17.9223372036854775808.a=2Eb=3Dc")
+        #expect(subjects.undeliveredSend(subject) == send)
+        #expect(ClusterSubjects(cluster: "test").undeliveredSend(subject) == nil)
+        #expect(subjects.undeliveredSend("mprelay.prod.unreachable.a.b.17.x.bob") == nil)
+        #expect(subjects.undeliveredSend("mprelay.prod.unreachable.a.b.17.1") == nil)
+        #expect(subjects.undeliveredSend("mprelay.prod.unreachable.a.b.17.1.b=62") == nil)
     }
 }

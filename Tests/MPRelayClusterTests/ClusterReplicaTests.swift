@@ -60,6 +60,16 @@ struct ClusterReplicaTests {
         #expect(replica.expire(now: start + .seconds(36), lease: lease).map(\.key) == [.name("x"), .node("b")])
     }
 
+    @Test func anExpiryWhoseDeleteFailedIsListedAgain() {
+        var replica = ClusterReplica(localNode: "a")
+        _ = replica.apply(put(.node("b"), "1", revision: 1), now: start)
+        _ = replica.apply(put(.name("x"), "b 1 1", revision: 2), now: start)
+        #expect(replica.expire(now: start + .seconds(6), lease: lease).count == 2)
+        #expect(replica.expire(now: start + .seconds(7), lease: lease) == [])
+        replica.retryExpiry(of: "b")
+        #expect(replica.expire(now: start + .seconds(8), lease: lease).map(\.key) == [.name("x"), .node("b")])
+    }
+
     @Test func aSilentNodesClaimsExpireWithinTheLease() {
         var replica = ClusterReplica(localNode: "a")
         _ = replica.apply(put(.node("a"), "1", revision: 1), now: start)

@@ -27,6 +27,12 @@ public enum ClusterKey: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether this is a name claim (not a node's lease).
+    public var isName: Bool {
+        if case .name = self { return true }
+        return false
+    }
+
     /// The key as stored.
     public var description: String {
         switch self {
@@ -42,7 +48,7 @@ public enum ClusterKey: Hashable, Sendable, CustomStringConvertible {
         ClusterConfig.isTokenByte(byte)
     }
 
-    private static func escape(_ bytes: [UInt8]) -> String {
+    static func escape(_ bytes: [UInt8]) -> String {
         var text: [UInt8] = []
         text.reserveCapacity(bytes.count)
         for byte in bytes {
@@ -57,7 +63,7 @@ public enum ClusterKey: Hashable, Sendable, CustomStringConvertible {
 
     /// The bytes of an escaped name, or nil when `text` is not the one escaping of any bytes
     /// (a plain byte escaped, lower-case hex, a stray `=`), so that one name has one key.
-    private static func unescape(_ text: [UInt8]) -> [UInt8]? {
+    static func unescape(_ text: [UInt8]) -> [UInt8]? {
         var bytes: [UInt8] = []
         var index = 0
         while index < text.count {

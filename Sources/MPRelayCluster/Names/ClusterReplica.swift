@@ -131,6 +131,12 @@ public struct ClusterReplica: Sendable {
         return expired
     }
 
+    /// Lists `node` again on the next ``expire(now:lease:)`` if it is still silent then: a delete
+    /// of its keys failed, and must be tried again.
+    public mutating func retryExpiry(of node: String) {
+        nodes[node]?.expired = false
+    }
+
     /// Counts every node's silence from `now`: after this node was itself cut off from NATS, the
     /// leases it missed meanwhile say nothing about the other nodes, which get a whole expiry
     /// period to be heard from again before their claims are due.

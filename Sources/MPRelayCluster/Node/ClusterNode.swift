@@ -30,7 +30,7 @@ public final class ClusterNode: Sendable {
     /// ``queue``.
     private let leaseQueue: DispatchQueue
     private let watcher = Mutex<NATSKeyValueWatcher?>(nil)
-    private let subscription = Mutex<NATSSubscription?>(nil)
+    private let subscriptions = Mutex<[NATSSubscription]>([])
     private let stopped = Atomic<Bool>(false)
     /// A lease turn found NATS unreachable: the next turn that finds it back renews every lease.
     private let wasCutOff = Atomic<Bool>(false)
@@ -128,7 +128,11 @@ public final class ClusterNode: Sendable {
                 handlers.event(.malformedFrame(error))
             }
         }
-        subscription.withLock { $0 = subscribed }
+        let unreachable = try connection.subscribe(to: subjects.unreachableReplies(of: config.node), on: queue) { [self] message in
+            guard message.headers?.status == 503, let send = subjects.undeliveredSend(message.subject) else { return }
+            handlers.event(.undeliverable(send))
+        }
+        subscriptions.withLock { $0 = [subscribed, unreachable] }
         scheduleLeaseTurn()
     }
 
@@ -150,10 +154,11 @@ public final class ClusterNode: Sendable {
     }
 
     /// Refreshes the lease and deletes expired claims, then comes back after `name_lease / 6`;
-    /// the lease itself is written every other turn, every `name_lease / 3`. While NATS is
-    /// unreachable nothing is judged; the first turn after it returns writes the lease at once
-    /// and gives every other node a whole expiry period (``ClusterReplica/renewLeases(now:)``),
-    /// so that a NATS outage does not make the nodes take each other for dead.
+    /// the lease itself is written every other turn, every `name_lease / 3`. While this node
+    /// cannot reach NATS, or its bucket calls fail (JetStream electing leaders after a restart),
+    /// nothing is judged; the first turn whose lease write succeeds again gives every other node
+    /// a whole expiry period (``ClusterReplica/renewLeases(now:)``), so that an outage of NATS
+    /// does not make the nodes take each other for dead.
     private func scheduleLeaseTurn(_ turn: Int = 1) {
         leaseQueue.asyncAfter(deadline: .now() + config.nameLease / 6) { [self] in
             guard !stopped.load(ordering: .acquiring) else { return }
@@ -162,26 +167,36 @@ public final class ClusterNode: Sendable {
                 wasCutOff.store(true, ordering: .relaxed)
                 return
             }
-            if wasCutOff.exchange(false, ordering: .relaxed) {
+            let recovering = wasCutOff.load(ordering: .relaxed)
+            if recovering || turn % 2 == 0 {
+                guard refreshLease() else {
+                    wasCutOff.store(true, ordering: .relaxed)
+                    return
+                }
+            }
+            if recovering {
                 replica.withLock { $0.renewLeases(now: .now) }
-                refreshLease()
-            } else if turn % 2 == 0 {
-                refreshLease()
+                wasCutOff.store(false, ordering: .relaxed)
+                return
             }
             deleteExpired()
         }
     }
 
-    private func refreshLease() {
+    /// Writes this node's lease; false (and reported) when the bucket did not take it.
+    private func refreshLease() -> Bool {
         do {
             _ = try bucket.put(ClusterKey.node(config.node).description, value: Array(String(incarnation, radix: 16).utf8))
+            return true
         } catch {
             handlers.event(.bucketCallFailed("refreshing the lease of node \(config.node): \(error)"))
+            return false
         }
     }
 
     private func deleteExpired() {
         let expired = replica.withLock { $0.expire(now: .now, lease: .seconds(config.nameLease)) }
+        var freed: [String: Int] = [:]
         for key in expired {
             do {
                 try bucket.delete(key.key.description, revision: key.revision)
@@ -189,10 +204,12 @@ public final class ClusterNode: Sendable {
                 // Another survivor deleted it first, or its holder wrote it again: either is fine.
             } catch {
                 handlers.event(.bucketCallFailed("deleting \(key.key) of expired node \(key.node): \(error)"))
+                replica.withLock { $0.retryExpiry(of: key.node) }
+                continue
             }
+            freed[key.node, default: 0] += key.key.isName ? 1 : 0
         }
-        let names = Dictionary(grouping: expired, by: \.node).mapValues { $0.count { if case .name = $0.key { true } else { false } } }
-        for (node, count) in names.sorted(by: { $0.key < $1.key }) { handlers.event(.nodeExpired(node, names: count)) }
+        for (node, count) in freed.sorted(by: { $0.key < $1.key }) { handlers.event(.nodeExpired(node, names: count)) }
     }
 
     /// Claims `name` for `connection` on this node: an atomic create of its key.
@@ -268,13 +285,14 @@ public final class ClusterNode: Sendable {
         replica.withLock { replica in replica.remoteNames.compactMap { name in replica.owner(of: name).map { (name, $0.claim.node) } } }
     }
 
-    /// Publishes `frame` to `node`'s subject.
+    /// Publishes `frame` to `node`'s subject; a delivery with `undelivered` set comes back as
+    /// ``ClusterNodeEvent/undeliverable(_:)`` when no node subscribes there.
     ///
     /// - Throws: ``ClusterError/unavailable(_:node:)`` when NATS is down and the buffer for
     ///   publications made meanwhile (`max_pending_bytes`) is full, or the connection is closed.
-    public func publish(_ frame: ClusterFrame, to node: String) throws(ClusterError) {
+    public func publish(_ frame: ClusterFrame, to node: String, undelivered: UndeliveredSend? = nil) throws(ClusterError) {
         do {
-            try connection.publish(subjects.node(node), payload: frame.encoded())
+            try connection.publish(subjects.node(node), replyTo: undelivered.map(subjects.unreachable), payload: frame.encoded())
             ClusterMeters.count(meters.framesSent)
         } catch {
             ClusterMeters.count(meters.frameErrors)
@@ -288,7 +306,9 @@ public final class ClusterNode: Sendable {
     public func stop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         leaseQueue.sync {}
-        subscription.withLock { $0.take() }?.unsubscribe()
+        for subscription in subscriptions.withLock({ subscriptions in defer { subscriptions = [] }; return subscriptions }) {
+            subscription.unsubscribe()
+        }
         watcher.withLock { $0.take() }?.stop()
         if connection.isConnected {
             _ = try? bucket.delete(ClusterKey.node(config.node).description)

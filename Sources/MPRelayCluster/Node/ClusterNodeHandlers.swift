@@ -33,6 +33,9 @@ public enum ClusterNodeEvent: Equatable, Sendable {
     /// This node's claim of a name, held for `connection`, was replaced by another node or
     /// deleted (this node was taken for dead): the local holder no longer owns the name.
     case claimLost(PeerName, connection: UInt64)
+    /// A delivery reached no node: the node it was published to no longer subscribes (it
+    /// stopped), and NATS said so. Its sender gets ERROR `unknown peer`.
+    case undeliverable(UndeliveredSend)
     /// A lease refresh, or a delete of an expired claim, failed; it is retried on the next turn.
     case bucketCallFailed(String)
 }

@@ -9,7 +9,7 @@ extension ClusterFrame {
         case .delivery(let delivery):
             bytes.reserveCapacity(20 + delivery.senderNode.utf8.count + delivery.receiver.bytes.count
                 + MessageView.fixedHeaderLength + delivery.message.peer.bytes.count + delivery.message.payload.count)
-            bytes.append(Self.deliveryKind)
+            bytes.append(delivery.confirm ? Self.confirmedDeliveryKind : Self.deliveryKind)
             bytes.appendBigEndian(delivery.senderConnection)
             bytes.append(UInt8(delivery.senderNode.utf8.count))
             bytes.append(contentsOf: delivery.senderNode.utf8)
@@ -29,11 +29,11 @@ extension ClusterFrame {
     /// - Throws: ``ClusterFrameError`` naming the field at fault.
     public init(decoding bytes: [UInt8]) throws(ClusterFrameError) {
         guard let kind = bytes.first else { throw .empty }
-        guard kind == Self.deliveryKind || kind == Self.outcomeKind else { throw .unknownKind(kind) }
+        guard [Self.deliveryKind, Self.confirmedDeliveryKind, Self.outcomeKind].contains(kind) else { throw .unknownKind(kind) }
         var offset = 1
         let connection = try Self.connection(bytes, at: &offset)
         switch kind {
-        case Self.deliveryKind:
+        case Self.deliveryKind, Self.confirmedDeliveryKind:
             let node = try Self.field(bytes, at: &offset, name: "sender node")
             guard let nodeText = String(validating: node, as: UTF8.self), ClusterConfig.isToken(nodeText) else {
                 throw .invalidNode(node)
@@ -43,7 +43,13 @@ extension ClusterFrame {
             do { receiver = try PeerName(validating: receiverBytes) } catch { throw .invalidReceiver(error) }
             let envelope = try Self.envelope(bytes[offset...])
             guard case .deliver(let message) = envelope else { throw .unexpectedEnvelope(envelope.kind) }
-            self = .delivery(RemoteDelivery(senderNode: nodeText, senderConnection: connection, receiver: receiver, message: message))
+            self = .delivery(RemoteDelivery(
+                senderNode: nodeText,
+                senderConnection: connection,
+                receiver: receiver,
+                message: message,
+                confirm: kind == Self.confirmedDeliveryKind
+            ))
         case Self.outcomeKind:
             let envelope = try Self.envelope(bytes[offset...])
             guard envelope.kind == .ack || envelope.kind == .error else { throw .unexpectedEnvelope(envelope.kind) }

@@ -8,9 +8,12 @@ public import MPRelayProtocol
 /// verified name, or the ERROR or ACK that answers one. The layout (big-endian integers):
 ///
 /// ```
-/// delivery: 0x01 | sender connection u64 | node length u8 | sender node | receiver length u8 | receiver | DELIVER body
+/// delivery: 0x01 or 0x03 | sender connection u64 | node length u8 | sender node | receiver length u8 | receiver | DELIVER body
 /// outcome:  0x02 | sender connection u64 | ERROR or ACK body
 /// ```
+///
+/// A delivery whose SEND asked for `confirm` starts with 0x03: the receiving node answers it with
+/// an ACK once queued. The DELIVER itself carries only the options its receiver sees.
 ///
 /// One publishing connection per node keeps every sender/receiver pair in order.
 public enum ClusterFrame: Equatable, Sendable {
@@ -21,6 +24,8 @@ public enum ClusterFrame: Equatable, Sendable {
 
     /// The first byte of a delivery.
     static let deliveryKind: UInt8 = 0x01
+    /// The first byte of a delivery whose sender wants an ACK.
+    static let confirmedDeliveryKind: UInt8 = 0x03
     /// The first byte of an outcome.
     static let outcomeKind: UInt8 = 0x02
 }
@@ -33,15 +38,19 @@ public struct RemoteDelivery: Equatable, Sendable {
     public var senderConnection: UInt64
     /// The peer that receives the message, registered on the receiving node.
     public var receiver: PeerName
-    /// The DELIVER: its peer is the sender's verified name.
+    /// The DELIVER: its peer is the sender's verified name, its options those the receiver sees.
     public var message: Message
+    /// Whether the SEND asked for `confirm`: the receiving node answers with an ACK once queued.
+    public var confirm: Bool
 
-    /// A delivery of `message` (whose peer is the sender) to `receiver`.
-    public init(senderNode: String, senderConnection: UInt64, receiver: PeerName, message: Message) {
+    /// A delivery of `message` (whose peer is the sender) to `receiver`, to be ACKed when
+    /// `confirm`.
+    public init(senderNode: String, senderConnection: UInt64, receiver: PeerName, message: Message, confirm: Bool = false) {
         self.senderNode = senderNode
         self.senderConnection = senderConnection
         self.receiver = receiver
         self.message = message
+        self.confirm = confirm
     }
 }
 

@@ -1,3 +1,6 @@
+import MPRelayConfig
+import MPRelayProtocol
+
 /// The NATS subjects of one mprelay cluster: every one starts with `mprelay.<cluster>.`, so
 /// that clusters sharing a NATS system never see each other's traffic.
 public struct ClusterSubjects: Hashable, Sendable {
@@ -13,5 +16,36 @@ public struct ClusterSubjects: Hashable, Sendable {
     /// node, which that node alone subscribes to.
     public func node(_ node: String) -> String {
         "mprelay.\(cluster).node.\(node)"
+    }
+
+    /// What `node` subscribes to for the deliveries of its own that reached no node: every
+    /// ``unreachable(_:)`` subject of its.
+    public func unreachableReplies(of node: String) -> String {
+        "mprelay.\(cluster).unreachable.\(node).>"
+    }
+
+    /// The reply subject a delivery is published with: when no node subscribes to the subject
+    /// it was published to (its node stopped), NATS answers there with status 503, and the
+    /// subject says which SEND it was, for the ERROR its sender gets.
+    public func unreachable(_ delivery: UndeliveredSend) -> String {
+        "mprelay.\(cluster).unreachable.\(delivery.senderNode).\(delivery.receiverNode).\(delivery.senderConnection).\(delivery.correlationID).\(ClusterKey.escape(delivery.receiver.bytes))"
+    }
+
+    /// The SEND an ``unreachable(_:)`` subject names, or nil for any other subject.
+    public func undeliveredSend(_ subject: String) -> UndeliveredSend? {
+        let prefix = "mprelay.\(cluster).unreachable."
+        guard subject.hasPrefix(prefix) else { return nil }
+        let tokens = subject.dropFirst(prefix.count).split(separator: ".", omittingEmptySubsequences: false)
+        guard tokens.count == 5, ClusterConfig.isToken(String(tokens[0])), ClusterConfig.isToken(String(tokens[1])),
+            let connection = UInt64(tokens[2]), let correlationID = UInt64(tokens[3]),
+            let bytes = ClusterKey.unescape(Array(tokens[4].utf8)), let receiver = try? PeerName(validating: bytes)
+        else { return nil }
+        return UndeliveredSend(
+            senderNode: String(tokens[0]),
+            receiverNode: String(tokens[1]),
+            senderConnection: connection,
+            correlationID: correlationID,
+            receiver: receiver
+        )
     }
 }

@@ -72,6 +72,7 @@ __all__ = [
     "AuthenticationError",
     "BrokerClosing",
     "BrokerClosingError",
+    "ClusterUnavailableError",
     "Disconnected",
     "DisconnectedError",
     "IdleTimeout",

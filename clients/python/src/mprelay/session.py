@@ -27,6 +27,7 @@ from . import protocol as P
 from .address import Addresses, SocketAddress, normalize_addresses, resolve_authkey
 from .errors import (
     BrokerClosingError,
+    ClusterUnavailableError,
     DisconnectedError,
     KickedError,
     NameTakenError,
@@ -122,8 +123,9 @@ class Session:
     def _handshake(self, timeout: Optional[float]) -> Link:
         """A new registered link to a broker (inside TLS when the peer was given a context): the
         address that worked last first, then the others in list order, each allowed ``timeout``.
-        A broker that cannot be reached or closes on us sends us to the next; when all fail, the
-        last failure is raised. Any other error (a wrong key, a name taken) is raised at once."""
+        A broker that cannot be reached, closes on us, or is a cluster node cut off from its
+        cluster sends us to the next; when all fail, the last failure is raised. Any other error
+        (a wrong key, a name taken) is raised at once."""
         count = len(self._addresses)
         for step in range(count):
             index = (self._current + step) % count
@@ -132,7 +134,7 @@ class Session:
                     self._addresses[index], self._authkey, self._name_raw, timeout,
                     tls=self._tls, server_hostname=self._server_hostname,
                 )
-            except (OSError, EOFError, DisconnectedError):
+            except (OSError, EOFError, DisconnectedError, ClusterUnavailableError):
                 if step == count - 1:
                     raise
                 log.debug("mprelay peer %r: broker %r unreachable, trying the next", self.name, self._addresses[index])
@@ -240,7 +242,8 @@ class Session:
         """Holding the CONNECTING state: make one attempt, after the backoff delay.
 
         Returns False if the deadline passed first. A failure worth retrying (the broker is
-        unreachable, or has not yet noticed our old connection and still holds the name) schedules
+        unreachable or cut off from its cluster, or has not yet noticed our old connection and
+        still holds the name, or in a cluster the name's dead node has not expired yet) schedules
         the next attempt; any other failure (a wrong key, say) closes the peer with that error.
         """
         try:
@@ -261,7 +264,7 @@ class Session:
                 budget = remaining if budget is None else min(budget, remaining)
             try:
                 link = self._handshake(budget)
-            except (OSError, EOFError, DisconnectedError, NameTakenError) as exc:
+            except (OSError, EOFError, DisconnectedError, NameTakenError, ClusterUnavailableError) as exc:
                 self._failures += 1
                 backoff = min(_BACKOFF_MAX, _BACKOFF_FIRST * (2 ** min(self._failures - 1, 10)))
                 self._next_attempt = time.monotonic() + backoff * random.uniform(0.5, 1.0)

@@ -1,0 +1,125 @@
+import Dispatch
+import Logging
+import MPRelayCluster
+import MPRelayConfig
+import MPRelayCore
+import MPRelayNATS
+import MPRelayProtocol
+import Synchronization
+
+/// Messages between this node's peers and the other nodes' peers.
+extension ClusterLink {
+    /// Whether NATS has been unreachable for longer than `nats_timeout`: cross-node SENDs are
+    /// refused then, rather than held for a link that may not come back soon.
+    var isCutOff: Bool {
+        let since = cutOffSince.load(ordering: .relaxed)
+        return since != 0 && Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9 > config.natsTimeout
+    }
+
+    /// Publishes `delivery` to `node`; returns why it could not be sent. If `node` is gone by
+    /// the time it arrives, NATS says so and the sender gets ERROR `unknown peer`.
+    func publish(_ delivery: RemoteDelivery, to node: String) -> ClusterError? {
+        guard let member = self.node else { return .unavailable(.disconnected, node: config.node) }
+        guard !isCutOff else { return .unavailable(.disconnected, node: config.node) }
+        let undelivered = UndeliveredSend(
+            senderNode: config.node,
+            receiverNode: node,
+            senderConnection: delivery.senderConnection,
+            correlationID: delivery.message.correlationID,
+            receiver: delivery.receiver
+        )
+        let tracked = delivery.confirm && confirms.track(undelivered, now: DispatchTime.now().uptimeNanoseconds)
+        do {
+            try member.publish(.delivery(delivery), to: node, undelivered: undelivered)
+            return nil
+        } catch {
+            if tracked { confirms.settle(connection: undelivered.senderConnection, correlationID: undelivered.correlationID) }
+            return error
+        }
+    }
+
+    /// Answers the `confirm` SENDs that got no answer within `nats_timeout`: ERROR `cluster
+    /// unavailable` (the message may have been lost with a NATS server, or is held for a NATS
+    /// link that did not come back; it may also still arrive). Runs every `nats_timeout / 2`.
+    func expireConfirms() {
+        let deadline = DispatchTime.now().uptimeNanoseconds &- UInt64(config.natsTimeout * 1e9)
+        for send in confirms.expire(sentBefore: deadline) {
+            guard let sender = context.connection(id: Int(truncatingIfNeeded: send.senderConnection)) else { continue }
+            sender.receiveOutcome(.error(ErrorReport(
+                code: .clusterUnavailable,
+                correlationID: send.correlationID,
+                peer: send.receiver.bytes,
+                text: "no answer from node \(send.receiverNode) within nats_timeout (\(config.natsTimeout) s): the message may have been lost with a NATS server"
+            )))
+        }
+    }
+
+    /// ERROR `unknown peer` for a SEND whose node stopped answering.
+    func refuseUndelivered(_ send: UndeliveredSend) {
+        guard let sender = context.connection(id: Int(truncatingIfNeeded: send.senderConnection)) else { return }
+        let report = ErrorReport(
+            code: .unknownPeer,
+            correlationID: send.correlationID,
+            peer: send.receiver.bytes,
+            text: "no peer named \"\(send.receiver)\" is registered: its node \(send.receiverNode) no longer answers"
+        )
+        sender.receiveOutcome(.error(report))
+    }
+
+    /// Answers a delivery from another node with an ERROR for its sender.
+    func refuse(_ delivery: RemoteDelivery, _ code: RelayErrorCode, _ text: String) {
+        let report = ErrorReport(code: code, correlationID: delivery.message.correlationID, peer: delivery.receiver.bytes, text: text)
+        answer(delivery, .error(report))
+    }
+
+    func answer(_ delivery: RemoteDelivery, _ envelope: Envelope) {
+        let outcome = DeliveryOutcome(senderConnection: delivery.senderConnection, envelope: envelope)
+        do {
+            try node?.publish(.outcome(outcome), to: delivery.senderNode)
+        } catch {
+            logger.warning("could not answer node \(delivery.senderNode) about a delivery to \(delivery.receiver): \(error)")
+        }
+    }
+
+    /// A frame from another node, on the node's queue.
+    func receive(_ frame: ClusterFrame) {
+        switch frame {
+        case .delivery(let delivery):
+            deliver(delivery)
+        case .outcome(let outcome):
+            if case .ack(let id) = outcome.envelope {
+                confirms.settle(connection: outcome.senderConnection, correlationID: id)
+            } else if case .error(let report) = outcome.envelope {
+                confirms.settle(connection: outcome.senderConnection, correlationID: report.correlationID)
+            }
+            guard let sender = context.connection(id: Int(truncatingIfNeeded: outcome.senderConnection)) else { return }
+            sender.receiveOutcome(outcome.envelope)
+        }
+    }
+
+    /// Queues a delivery from another node for its receiver here, within the receiver's
+    /// bounds, and answers the sender's node when the receiver is gone or busy, or asked for an
+    /// ACK.
+    func deliver(_ delivery: RemoteDelivery) {
+        guard let receiver = context.registry.lookup(delivery.receiver) else {
+            refuse(delivery, .unknownPeer, "no peer named \"\(delivery.receiver)\" is registered on node \(config.node)")
+            return
+        }
+        let message = delivery.message
+        let frame = Envelope.deliver(message).encodedFrame()
+        let limits = context.limits
+        let outcome = receiver.enqueue(frameLength: frame.count, bound: limits.maxOutboundBytes, maxFrames: limits.maxOutboundMessages) {
+            $0.append(contentsOf: frame)
+        }
+        switch outcome {
+        case .queued, .queuedNeedsFlush:
+            if outcome == .queuedNeedsFlush { receiver.scheduleFlush() }
+            if delivery.confirm { answer(delivery, .ack(correlationID: message.correlationID)) }
+        case .full:
+            refuse(delivery, .peerBusy, "the receiver's outbound queue on node \(config.node) is full (max_outbound_bytes \(limits.maxOutboundBytes), max_outbound_messages \(limits.maxOutboundMessages)); message not delivered")
+            receiver.refusedFrame(timeout: limits.slowConsumerTimeout)
+        case .closed:
+            refuse(delivery, .unknownPeer, "the peer disconnected from node \(config.node) before the message could be queued")
+        }
+    }
+}
