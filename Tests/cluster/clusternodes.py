@@ -35,6 +35,7 @@ NAME_LEASE = 3.0
 PROBE_PRINCIPAL = {"name": "probes", "authkey": AUTHKEY.decode(), "may_register": ["probe-*"], "may_list": True}
 
 _COUNTER = itertools.count(1)
+_CIDS = itertools.count(1001)
 
 
 def unique(prefix):
@@ -75,16 +76,18 @@ def next_event(watcher, names, timeout=10.0):
         return envelope.kind, envelope.fields.get("name")
 
 
-def send_until(sender, receiver, wanted, timeout=10.0):
+def send_until(sender, receiver, wanted, timeout=10.0, sent=None):
     """Sends numbered unconfirmed SENDs from `sender` to `receiver` every 0.5 s until `receiver`
     gets a DELIVER (`wanted` DELIVER) or `sender` an ERROR (`wanted` ERROR): that envelope, and
-    every envelope either got on the way. Fails after `timeout`."""
+    every envelope either got on the way. Each SEND has a correlation id no other SEND of the run
+    has, appended to the list `sent` if one is given. Fails after `timeout`."""
     seen = []
     deadline = time.monotonic() + timeout
-    cid = 1000
     while time.monotonic() < deadline:
-        cid += 1
+        cid = next(_CIDS)
         sender.send(receiver.name, b"attempt %d" % cid, cid=cid)
+        if sent is not None:
+            sent.append(cid)
         until = time.monotonic() + 0.5
         while time.monotonic() < until:
             for peer in (sender, receiver):
@@ -95,6 +98,11 @@ def send_until(sender, receiver, wanted, timeout=10.0):
                         return envelope, seen
     raise AssertionError("no %s for SENDs from %s to %s within %.0f s; got %r"
                          % ("DELIVER" if wanted == rw.DELIVER else "ERROR", sender.name, receiver.name, timeout, seen))
+
+
+def errors_about(envelopes, name):
+    """The ERRORs among `envelopes` whose name field is `name`."""
+    return [e for e in envelopes if e.kind == rw.ERROR and e.fields["peer"] == name]
 
 
 class Cluster:
@@ -116,14 +124,14 @@ class Cluster:
         tables = dict(settings.pop("tables", None) or {})
         tables["cluster"] = {"node": node, "name": self.name, "nats": urls, "name_lease": NAME_LEASE}
         relay = self.factory.create(tables=tables, **settings)
-        # Binding the bucket and reading it whole may take up to 10 s (docs/CONFIG.md).
-        self.nodes[node] = relay.start(timeout=30.0)
+        # A node keeps trying to join for 30 s at start (docs/CONFIG.md), then exits.
+        self.nodes[node] = relay.start(timeout=45.0)
         self._probes[node] = rw.Peer(relay.addr, AUTHKEY, "probe-" + node)
 
     def restart_node(self, node):
         """Starts node `node` again (after a kill, say) on its earlier addresses, with a new probe."""
         self._probes[node].close()
-        self.nodes[node].restart(timeout=30.0)
+        self.nodes[node].restart(timeout=45.0)
         self._probes[node] = rw.Peer(self.nodes[node].addr, AUTHKEY, "probe-" + node)
 
     def addr(self, node):

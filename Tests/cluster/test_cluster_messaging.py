@@ -17,12 +17,19 @@ def cluster(tmp_path_factory):
         yield running
 
 
+def _stock_and_python(cluster, stock_node, python_node, stock_prefix, python_prefix):
+    """A stock Client on one node and the mprelay client on another, each visible to the other's
+    node: (stock peer, its name, mprelay peer, its name)."""
+    stock_name, python_name = unique(stock_prefix), unique(python_prefix)
+    stock = cluster.peer(stock_node, stock_name)
+    python = cluster.client(python_node, python_name)
+    cluster.wait_listed(stock_node, python_name)
+    cluster.wait_listed(python_node, stock_name)
+    return stock, stock_name, python, python_name
+
+
 def test_a_stock_client_and_the_mprelay_client_exchange_messages_across_nodes(cluster):
-    stock_name, python_name = unique("stock"), unique("python")
-    stock = cluster.peer("a", stock_name)
-    python = cluster.client("b", python_name)
-    cluster.wait_listed("a", python_name)
-    cluster.wait_listed("b", stock_name)
+    stock, stock_name, python, python_name = _stock_and_python(cluster, "a", "b", "stock", "python")
 
     stock.send(python_name, b"from a stock Client", cid=7, flags=0x20)
     message = python.recv(timeout=5)
@@ -64,11 +71,7 @@ def test_a_send_to_a_remote_peer_that_just_left_gets_unknown_peer_not_silence(cl
 
 
 def test_request_and_reply_carry_the_correlation_id_across_nodes(cluster):
-    requester_name, server_name = unique("requester"), unique("server")
-    requester = cluster.peer("a", requester_name)
-    server = cluster.client("c", server_name)
-    cluster.wait_listed("a", server_name)
-    cluster.wait_listed("c", requester_name)
+    requester, requester_name, server, server_name = _stock_and_python(cluster, "a", "c", "requester", "server")
 
     def serve():
         message = server.recv(timeout=5)
@@ -93,11 +96,7 @@ def test_request_and_reply_carry_the_correlation_id_across_nodes(cluster):
 
 
 def test_confirm_gets_an_ack_from_the_receiving_node_and_ping_is_answered_on_every_node(cluster):
-    sender_name, receiver_name = unique("confirmer"), unique("confirmed")
-    sender = cluster.peer("b", sender_name)
-    receiver = cluster.client("a", receiver_name)
-    cluster.wait_listed("b", receiver_name)
-    cluster.wait_listed("a", sender_name)
+    sender, sender_name, receiver, receiver_name = _stock_and_python(cluster, "b", "a", "confirmer", "confirmed")
     sender.send(receiver_name, b"sure?", cid=99, options=rw.OPT_CONFIRM)
     ack = sender.recv_kind(rw.ACK)
     assert ack.fields["cid"] == 99, ack
