@@ -16,11 +16,11 @@ extension ClusterLink {
         return since != 0 && Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9 > config.natsTimeout
     }
 
-    /// Publishes `delivery` to `node`; returns why it could not be sent. If `node` is gone by
-    /// the time it arrives, NATS says so and the sender gets ERROR `unknown peer`.
-    func publish(_ delivery: RemoteDelivery, to node: String) -> ClusterError? {
-        guard let member = self.node else { return .unavailable(.disconnected, node: config.node) }
-        guard !isCutOff else { return .unavailable(.disconnected, node: config.node) }
+    /// Adds `delivery` for `node` to `staging`, for ``publish(_:)`` at the end of the sender's
+    /// read batch; returns why it cannot go (NATS unreachable past `nats_timeout`). If `node`
+    /// is gone by the time it arrives, NATS says so and the sender gets ERROR `unknown peer`.
+    func stage(_ delivery: RemoteDelivery, to node: String, in staging: inout RemoteStaging) -> ClusterError? {
+        guard !isCutOff, let member = self.node else { return .unavailable(.disconnected, node: config.node) }
         let undelivered = UndeliveredSend(
             senderNode: config.node,
             receiverNode: node,
@@ -28,12 +28,26 @@ extension ClusterLink {
             correlationID: delivery.message.correlationID,
             receiver: delivery.receiver
         )
-        let tracked = delivery.confirm && confirms.track(undelivered, now: DispatchTime.now().uptimeNanoseconds)
+        if staging.frames == nil { staging.frames = member.makeBatch() }
+        staging.frames?.append(.delivery(delivery), to: node, undelivered: undelivered)
+        staging.sends.append(undelivered)
+        staging.confirmations.append(delivery.confirm && confirms.track(undelivered, now: DispatchTime.now().uptimeNanoseconds))
+        staging.payloadBytes += delivery.message.payload.count
+        return nil
+    }
+
+    /// Publishes what `staging` holds in one write; returns why it could not be sent (the
+    /// confirmations it tracked are forgotten then: the caller answers every staged SEND).
+    func publish(_ staging: RemoteStaging) -> ClusterError? {
+        guard let frames = staging.frames, !frames.isEmpty else { return nil }
+        guard let member = node else { return .unavailable(.disconnected, node: config.node) }
         do {
-            try member.publish(.delivery(delivery), to: node, undelivered: undelivered)
+            try member.publish(frames)
             return nil
         } catch {
-            if tracked { confirms.settle(connection: undelivered.senderConnection, correlationID: undelivered.correlationID) }
+            for (send, tracked) in zip(staging.sends, staging.confirmations) where tracked {
+                confirms.settle(connection: send.senderConnection, correlationID: send.correlationID)
+            }
             return error
         }
     }

@@ -33,9 +33,10 @@ extension Connection {
         }
     }
 
-    /// A SEND for a peer on `node`: published to that node as a DELIVER stamped with this
-    /// peer's name. The receiving node answers with an ERROR, or an ACK for `confirm`; when the
-    /// message cannot leave this node the sender gets ERROR `cluster unavailable` at once.
+    /// A SEND for a peer on `node`: staged for that node as a DELIVER stamped with this peer's
+    /// name, and published with the rest of the read batch (``publishRemoteStaging()``). The
+    /// receiving node answers with an ERROR, or an ACK for `confirm`; when the message cannot
+    /// leave this node the sender gets ERROR `cluster unavailable`.
     func sendRemotely(_ message: MessageView, to node: String) {
         guard let cluster, case .registered(let sender, _) = phase, let receiver = try? PeerName(validating: message.peer) else { return }
         let delivery = RemoteDelivery(
@@ -51,13 +52,28 @@ extension Connection {
             ),
             confirm: message.options.contains(.confirm)
         )
-        if let error = cluster.publish(delivery, to: node) {
+        if let error = cluster.stage(delivery, to: node, in: &remoteStaging) {
             report(.clusterUnavailable, id: message.correlationID, peer: message.peer, text: "the message for \"\(receiver)\" on node \(node) could not be sent: \(error)")
             return
         }
-        batch.messages += 1
-        batch.bytes += message.payload.count
         if traceEnabled { logger.trace("relayed \(message.payload.count) bytes to \(receiver) on node \(node)") }
+    }
+
+    /// Publishes the deliveries staged for other nodes, in one write. If NATS does not take
+    /// them, each sender gets ERROR `cluster unavailable`: nothing is dropped unsaid.
+    func publishRemoteStaging() {
+        guard let cluster, !remoteStaging.isEmpty else { return }
+        if let error = cluster.publish(remoteStaging) {
+            for send in remoteStaging.sends {
+                send.receiver.bytes.withUnsafeBytes { peer in
+                    report(.clusterUnavailable, id: send.correlationID, peer: peer, text: "the message for \"\(send.receiver)\" on node \(send.receiverNode) could not be sent: \(error)")
+                }
+            }
+        } else {
+            batch.messages += remoteStaging.sends.count
+            batch.bytes += remoteStaging.payloadBytes
+        }
+        remoteStaging.reset()
     }
 
     /// The answer another node sent about one of this peer's deliveries, from the cluster's

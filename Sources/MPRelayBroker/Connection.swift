@@ -64,6 +64,8 @@ final class Connection: @unchecked Sendable {
     @exclusivity(unchecked) var router: SendRouter<Connection>
     /// DELIVERs written for one receiver under a reservation, not yet handed over.
     @exclusivity(unchecked) var staging = DeliveryStaging<Connection>()
+    /// DELIVERs for peers on other cluster nodes, published at the end of the read batch.
+    var remoteStaging = RemoteStaging()
     /// The buffer this connection lends when it writes a receiver's frames directly.
     var directWriteSpare: [UInt8] = []
     /// The principal the handshake bound this connection to, and what of its quota it holds.
@@ -275,6 +277,7 @@ final class Connection: @unchecked Sendable {
     /// Publishes the batch's effects: flushes receivers that got frames, then this connection.
     private func finishBatch() {
         commitStaging()
+        publishRemoteStaging()
         if batch.messages > 0 {
             context.statistics.messagesRelayed.add(batch.messages, ordering: .relaxed)
             context.statistics.bytesRelayed.add(batch.bytes, ordering: .relaxed)
@@ -377,6 +380,7 @@ final class Connection: @unchecked Sendable {
     private func leaveRegistry() {
         guard case .registered(let name, _) = phase else { return }
         commitStaging()
+        publishRemoteStaging()
         announce(context.registrar.leave(name, self))
         cluster?.release(name, by: id)
     }

@@ -9,24 +9,43 @@ import MPRelayTLS
 struct BenchTarget: Sendable, CustomStringConvertible {
     let wireProtocol: WireProtocol
     let address: EndpointAddress
+    /// Where receiving links connect: ``address`` but in a cross-node run.
+    let receiverAddress: EndpointAddress
     /// The endpoint's authkey; empty for protocols without one.
     let authkey: [UInt8]
     /// For a TLS server, the client context and the name its certificate must carry.
     let tls: (context: TLSContext, serverName: String)?
 
-    var description: String { "\(wireProtocol.rawValue) at \(address)" }
+    /// Whether senders and receivers connect to different servers.
+    var isCrossNode: Bool { receiverAddress != address }
 
-    /// Opens one link named `name`; a receiving link is routable when this returns.
-    func connect(name: PeerName, receiving: Bool) throws(BenchError) -> any MessageLink {
+    var description: String {
+        isCrossNode ? "\(wireProtocol.rawValue) from \(address) to \(receiverAddress)" : "\(wireProtocol.rawValue) at \(address)"
+    }
+
+    /// Which of the two addresses a link connects to.
+    enum Side {
+        /// ``address``: senders, and the first peer of a ping-pong.
+        case sending
+        /// ``receiverAddress``: receivers, and the second peer of a ping-pong.
+        case receiving
+    }
+
+    /// Opens one link named `name` on `side`, subscribed when `receiving`; a receiving link is
+    /// routable from ``address`` when this returns (in a cross-node run, once the sending side's
+    /// node lists it).
+    func connect(name: PeerName, receiving: Bool, side: Side) throws(BenchError) -> any MessageLink {
+        let at = side == .sending ? address : receiverAddress
         switch wireProtocol {
-        case .mprelay: return try RelayLink(target: self, name: name)
-        case .nats: return try NATSLink(address: address, subscribeTo: receiving ? name : nil, tls: tls)
+        case .mprelay: return try RelayLink(target: self, name: name, at: at)
+        case .nats: return try NATSLink(address: at, subscribeTo: receiving ? name : nil, tls: tls)
         }
     }
 
-    /// Connects, authenticates (inside TLS for a TLS target) and registers `name`.
-    func relayClient(name: PeerName) throws(RelayClientError) -> RelayClient {
-        try RelayClient(connectingTo: address, authkey: authkey, name: name, tls: tls?.context, serverName: tls?.serverName)
+    /// Connects to `at` (default ``address``), authenticates (inside TLS for a TLS target) and
+    /// registers `name`.
+    func relayClient(name: PeerName, at: EndpointAddress? = nil) throws(RelayClientError) -> RelayClient {
+        try RelayClient(connectingTo: at ?? address, authkey: authkey, name: name, tls: tls?.context, serverName: tls?.serverName)
     }
 
     /// A peer name unique to this process: `prefix-PID-suffix`, so runs side by side do not collide.

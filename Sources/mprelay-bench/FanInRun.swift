@@ -32,8 +32,8 @@ struct FanInRun {
         progress.note("fanin: \(senders) senders x \(count) messages of \(size) B to one receiver at \(target)")
         let receiverName = BenchTarget.name("fi", "r")
         let names = (0..<senders).map { BenchTarget.name("fi", "s\($0)") }
-        var links: [RelayLink?] = [try RelayLink(target: target, name: receiverName)]
-        for name in names { links.append(try RelayLink(target: target, name: name)) }
+        var links: [RelayLink?] = [try RelayLink(target: target, name: receiverName, at: target.address)]
+        for name in names { links.append(try RelayLink(target: target, name: name, at: target.address)) }
         let handoff = Handoff(links)
         let received = ResultSlots<Result<ReceiverResult, BenchError>>(count: 1)
         let tallies = ResultSlots<Result<SenderTally, BenchError>>(count: senders)

@@ -15,10 +15,13 @@ struct LatencyRun {
         progress.note("latency: \(warmup) + \(count) round trips of \(size) B against \(target)")
         let nameA = BenchTarget.name("lat", "a")
         let nameB = BenchTarget.name("lat", "b")
-        let links = Handoff<any MessageLink>([
-            try target.connect(name: nameA, receiving: true),
-            try target.connect(name: nameB, receiving: true),
-        ])
+        let linkA = try target.connect(name: nameA, receiving: true, side: .sending)
+        let linkB = try target.connect(name: nameB, receiving: true, side: .receiving)
+        if target.isCrossNode, let relayA = linkA as? RelayLink, let relayB = linkB as? RelayLink {
+            try relayA.waitUntilListed([nameB])
+            try relayB.waitUntilListed([nameA])
+        }
+        let links = Handoff<any MessageLink>([linkA, linkB])
         let total = warmup + count
         let outcomes = ResultSlots<Result<Histogram<UInt64>?, BenchError>>(count: 2)
         let serverCPUBefore = try serverStats?.cpuSeconds()

@@ -1,5 +1,6 @@
 import Glibc
 import MPRelayClient
+import MPRelayCommon
 import MPRelayConfig
 import MPRelayProtocol
 
@@ -10,14 +11,41 @@ final class RelayLink: MessageLink {
     private(set) var errorCount = 0
     private(set) var lastError: String?
 
-    /// Connects, authenticates and registers `name`; the name is routable when this returns.
-    init(target: BenchTarget, name: PeerName) throws(BenchError) {
+    /// Connects to `at`, authenticates and registers `name`; the name is routable from `at`
+    /// when this returns, and from the other nodes of a cluster once their replica has it
+    /// (``waitUntilListed(_:)``).
+    init(target: BenchTarget, name: PeerName, at: EndpointAddress) throws(BenchError) {
         do {
-            client = try target.relayClient(name: name)
+            client = try target.relayClient(name: name, at: at)
         } catch {
-            throw BenchError(.setup, "cannot connect to mprelayd at \(target.address) as \(name): \(error)")
+            throw BenchError(.setup, "cannot connect to mprelayd at \(at) as \(name): \(error)")
         }
         SocketOptions.setTimeouts(client.fileDescriptor, seconds: SocketOptions.ioTimeout)
+    }
+
+    /// Asks LIST until `names` are all registered as far as this link's node knows: on a
+    /// cluster, until its replica has the names registered on other nodes. At most 10 s.
+    func waitUntilListed(_ names: Set<PeerName>) throws(BenchError) {
+        let deadline = MonotonicClock.now() + 10_000_000_000
+        var missing = names
+        while true {
+            do throws(RelayClientError) {
+                client.queue(.list(correlationID: 1))
+                try client.flush()
+                while true {
+                    guard case .peerList(_, let listed) = try client.receive() else { continue }
+                    missing = names.subtracting(listed)
+                    break
+                }
+            } catch {
+                throw BenchError(.setup, "listing peers as \(client.name): \(error)")
+            }
+            if missing.isEmpty { return }
+            guard MonotonicClock.now() < deadline else {
+                throw BenchError(.setup, "\(client.name)'s node did not list \(missing.map(\.description).sorted()) within 10 s")
+            }
+            usleep(10_000)
+        }
     }
 
     var fileDescriptor: Int32 { client.fileDescriptor }

@@ -14,6 +14,15 @@ struct ServerOptions: ParsableArguments {
     )
     var address: String?
 
+    @Option(
+        name: .customLong("receiver-address"),
+        help: ArgumentHelp(
+            "Where receiving links connect, when not to --address: another node of an mprelay cluster (a cross-node run), or another nats-server of a NATS cluster.",
+            valueName: "address"
+        )
+    )
+    var receiverAddress: String?
+
     @Option(help: ArgumentHelp("The endpoint's authkey (default: $MPRELAY_AUTHKEY).", valueName: "key"))
     var authkey: String?
 
@@ -44,12 +53,8 @@ struct ServerOptions: ParsableArguments {
     /// The server to measure, checked: a parseable address, and a key when the protocol needs one.
     func target(_ wireProtocol: WireProtocol = .mprelay) throws(BenchError) -> BenchTarget {
         let text = address ?? wireProtocol.defaultAddress
-        let parsed: EndpointAddress
-        do {
-            parsed = try EndpointAddress(parsing: text)
-        } catch {
-            throw BenchError(.usage, "--address \(text): \(error)")
-        }
+        let parsed = try Self.parse(text, option: "--address")
+        let receiving = try receiverAddress.map { text throws(BenchError) in try Self.parse(text, option: "--receiver-address") }
         var key: [UInt8] = []
         if wireProtocol == .mprelay {
             guard let given = authkey ?? getenv("MPRELAY_AUTHKEY").map({ String(cString: $0) }), !given.isEmpty else {
@@ -57,7 +62,21 @@ struct ServerOptions: ParsableArguments {
             }
             key = Array(given.utf8)
         }
-        return BenchTarget(wireProtocol: wireProtocol, address: parsed, authkey: key, tls: try tlsSettings(for: parsed))
+        return BenchTarget(
+            wireProtocol: wireProtocol,
+            address: parsed,
+            receiverAddress: receiving ?? parsed,
+            authkey: key,
+            tls: try tlsSettings(for: parsed)
+        )
+    }
+
+    private static func parse(_ text: String, option: String) throws(BenchError) -> EndpointAddress {
+        do {
+            return try EndpointAddress(parsing: text)
+        } catch {
+            throw BenchError(.usage, "\(option) \(text): \(error)")
+        }
     }
 
     /// The client TLS context of `--tls`, checked.

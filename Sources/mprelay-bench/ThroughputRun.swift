@@ -54,8 +54,9 @@ struct ThroughputRun {
         var groups = [[Pair]?](repeating: [], count: settings.threads)
         for index in 0..<settings.pairs {
             let receiverName = BenchTarget.name("tp", "r\(index)")
-            let receiver = try target.connect(name: receiverName, receiving: true)
-            let sender = try target.connect(name: BenchTarget.name("tp", "s\(index)"), receiving: false)
+            let receiver = try target.connect(name: receiverName, receiving: true, side: .receiving)
+            let sender = try target.connect(name: BenchTarget.name("tp", "s\(index)"), receiving: false, side: .sending)
+            if target.isCrossNode, let relay = sender as? RelayLink { try relay.waitUntilListed([receiverName]) }
             let check = SequenceCheck(stream: index, expected: settings.count, size: settings.size)
             groups[index % settings.threads]!.append(
                 Pair(index: index, sender: sender, receiver: receiver, target: receiverName, check: check)

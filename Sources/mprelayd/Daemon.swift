@@ -99,7 +99,7 @@ final class Daemon: Sendable {
     }
 
     /// How long mprelayd keeps trying to join its cluster at start.
-    static let clusterJoinPatience = Duration.seconds(30)
+    static let clusterJoinPatience = Duration.seconds(20)
 
     /// Opens the control socket unless `[control] enabled = false`. The relay does not depend on
     /// it: when it cannot be opened, that is logged and the relay runs without it.

@@ -1,6 +1,7 @@
 import Foundation
 import MPRelayCommon
 import MPRelayConfig
+import MPRelayNATS
 import Testing
 
 @Suite("Config loader")
@@ -159,5 +160,18 @@ struct ConfigLoaderTests {
         let config = try parse(example.replacingOccurrences(of: "/etc/mprelay/authkey", with: key))
         #expect(config.endpoints.map(\.address.description) == ["127.0.0.1:6000", "/run/mprelay/mprelay.sock", "@mprelay"])
         #expect(config.warnings.isEmpty)
+    }
+
+    @Test func theShippedClusterNodeExampleIsValid() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let example = try String(contentsOf: root.appendingPathComponent("config/cluster/node-a.toml"), encoding: .utf8)
+        let directory = TemporaryDirectory()
+        let key = directory.write("authkey", "k")
+        let password = directory.write("nats-password", "a-long-nats-password")
+        let text = example.replacingOccurrences(of: "/etc/mprelay/authkey", with: key)
+            .replacingOccurrences(of: "/etc/mprelay/nats-password", with: password)
+        let cluster = try #require(try parse(text).cluster)
+        #expect(cluster.node == "relay-a" && cluster.name == "prod" && cluster.nats.count == 3)
+        #expect(cluster.credentials == .userPassword(user: "mprelay-prod", password: "a-long-nats-password"))
     }
 }

@@ -22,6 +22,19 @@ struct NATSEncoderTests {
         #expect(try encoded { try NATSEncoder.publish(subject, payload: big, into: &$0) }.hasPrefix("PUB a.b 1234\r\naaa"))
     }
 
+    @Test("a publish batch is its PUBs back to back; an invalid subject leaves it unchanged")
+    func publishBatch() throws {
+        var batch = NATSPublishBatch()
+        #expect(batch.isEmpty)
+        try batch.append("a.b", payload: Array("hi".utf8))
+        try batch.append("c", replyTo: "r.1", payload: [])
+        #expect(throws: NATSProtocolError.self) { try batch.append("bad subject", payload: [1]) }
+        #expect(batch.count == 2)
+        #expect(String(decoding: batch.bytes, as: UTF8.self) == "PUB a.b 2\r\nhi\r\nPUB c r.1 0\r\n\r\n")
+        batch.removeAll()
+        #expect(batch.isEmpty && batch.bytes.isEmpty)
+    }
+
     @Test("HPUB counts the header block and the whole message; the parser reads it back")
     func headerPublish() throws {
         var headers = NATSHeaders(["Nats-Expected-Last-Subject-Sequence": "0"])

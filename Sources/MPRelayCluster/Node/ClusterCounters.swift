@@ -27,6 +27,11 @@ final class ClusterMeters: Sendable {
         counter.wrappingAdd(1, ordering: .relaxed)
     }
 
+    /// Adds `count` to `counter`.
+    static func add(_ count: UInt64, to counter: borrowing Atomic<UInt64>) {
+        counter.wrappingAdd(count, ordering: .relaxed)
+    }
+
     /// A consistent-enough copy: each counter read once.
     var snapshot: ClusterCounters {
         var counters = ClusterCounters()

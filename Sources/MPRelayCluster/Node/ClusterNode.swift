@@ -285,17 +285,36 @@ public final class ClusterNode: Sendable {
         replica.withLock { replica in replica.remoteNames.compactMap { name in replica.owner(of: name).map { (name, $0.claim.node) } } }
     }
 
-    /// Publishes `frame` to `node`'s subject; a delivery with `undelivered` set comes back as
-    /// ``ClusterNodeEvent/undeliverable(_:)`` when no node subscribes there.
+    /// Publishes `frame` to `node`'s subject (deliveries go in a ``ClusterPublishBatch``, with
+    /// the reply subject that reports them undeliverable).
     ///
     /// - Throws: ``ClusterError/unavailable(_:node:)`` when NATS is down and the buffer for
     ///   publications made meanwhile (`max_pending_bytes`) is full, or the connection is closed.
-    public func publish(_ frame: ClusterFrame, to node: String, undelivered: UndeliveredSend? = nil) throws(ClusterError) {
+    public func publish(_ frame: ClusterFrame, to node: String) throws(ClusterError) {
         do {
-            try connection.publish(subjects.node(node), replyTo: undelivered.map(subjects.unreachable), payload: frame.encoded())
+            try connection.publish(subjects.node(node), payload: frame.encoded())
             ClusterMeters.count(meters.framesSent)
         } catch {
             ClusterMeters.count(meters.frameErrors)
+            throw .unavailable(error, node: config.node)
+        }
+    }
+
+    /// An empty batch of frames for this node's cluster.
+    public func makeBatch() -> ClusterPublishBatch {
+        ClusterPublishBatch(subjects: subjects)
+    }
+
+    /// Publishes every frame of `batch`, in order, in one write.
+    ///
+    /// - Throws: ``ClusterError/unavailable(_:node:)`` when NATS is down and the buffer for
+    ///   publications made meanwhile (`max_pending_bytes`) is full, or the connection is closed.
+    public func publish(_ batch: ClusterPublishBatch) throws(ClusterError) {
+        do {
+            try connection.publish(batch.natsBatch)
+            ClusterMeters.add(UInt64(batch.count), to: meters.framesSent)
+        } catch {
+            ClusterMeters.add(UInt64(batch.count), to: meters.frameErrors)
             throw .unavailable(error, node: config.node)
         }
     }

@@ -79,6 +79,15 @@ public final class NATSConnection: Sendable {
         try transmit(bytes, .hold)
     }
 
+    /// Publishes every message of `batch`, in order, in one write; held like ``publish(_:replyTo:headers:payload:)``'s
+    /// while no server is up.
+    ///
+    /// - Throws: ``NATSError/pendingBufferFull(limit:)``, ``NATSError/closed``.
+    public func publish(_ batch: NATSPublishBatch) throws(NATSError) {
+        guard !batch.isEmpty else { return }
+        try transmit(batch.bytes, .hold)
+    }
+
     /// Subscribes to `subject` (wildcards allowed), optionally in a queue group; `handler` is
     /// called on `queue` for each message.
     ///

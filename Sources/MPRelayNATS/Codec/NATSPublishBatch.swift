@@ -1,0 +1,30 @@
+/// Publications encoded back to back, for ``NATSConnection/publish(_:)`` to send in one write:
+/// a sender with many messages pays for one system call, not one per message.
+public struct NATSPublishBatch: Sendable {
+    /// The encoded `PUB` operations, in order.
+    public private(set) var bytes: [UInt8] = []
+    /// How many publications the batch holds.
+    public private(set) var count = 0
+
+    /// An empty batch.
+    public init() {}
+
+    /// Whether the batch holds nothing.
+    public var isEmpty: Bool { count == 0 }
+
+    /// Appends a `PUB` of `payload` to `subject`, with an optional reply subject.
+    ///
+    /// - Throws: ``NATSProtocolError`` for an invalid subject; the batch is unchanged then.
+    public mutating func append(_ subject: String, replyTo: String? = nil, payload: [UInt8]) throws(NATSProtocolError) {
+        let validated = try NATSSubject(subject)
+        let reply = try replyTo.map { (reply) throws(NATSProtocolError) in try NATSSubject(reply) }
+        try NATSEncoder.publish(validated, replyTo: reply, payload: payload, into: &bytes)
+        count += 1
+    }
+
+    /// Empties the batch, keeping its buffer.
+    public mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        count = 0
+    }
+}
