@@ -16,23 +16,31 @@ extension ClusterLink {
         return since != 0 && Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9 > config.natsTimeout
     }
 
-    /// Adds `delivery` for `node` to `staging`, for ``publish(_:)`` at the end of the sender's
-    /// read batch; returns why it cannot go (NATS unreachable past `nats_timeout`). If `node`
-    /// is gone by the time it arrives, NATS says so and the sender gets ERROR `unknown peer`.
-    func stage(_ delivery: RemoteDelivery, to node: String, in staging: inout RemoteStaging) -> ClusterError? {
+    /// Adds the SEND `message` of connection `sender` (registered as `senderName`) for `peer`
+    /// to `staging`, for ``publish(_:)`` at the end of the sender's read batch; returns why it
+    /// cannot go (NATS unreachable past `nats_timeout`). If the peer's node is gone by the time
+    /// it arrives, NATS says so and the sender gets ERROR `unknown peer`.
+    func stage(
+        _ message: MessageView,
+        from senderName: UnsafeRawBufferPointer,
+        connection sender: UInt64,
+        to peer: RemotePeer,
+        in staging: inout RemoteStaging
+    ) -> ClusterError? {
         guard !isCutOff, let member = self.node else { return .unavailable(.disconnected, node: config.node) }
         let undelivered = UndeliveredSend(
             senderNode: config.node,
-            receiverNode: node,
-            senderConnection: delivery.senderConnection,
-            correlationID: delivery.message.correlationID,
-            receiver: delivery.receiver
+            receiverNode: peer.node,
+            senderConnection: sender,
+            correlationID: message.correlationID,
+            receiver: peer.name
         )
         if staging.frames == nil { staging.frames = member.makeBatch() }
-        staging.frames?.append(.delivery(delivery), to: node, undelivered: undelivered)
+        staging.frames?.appendDelivery(message, from: senderName, senderNode: config.node, senderConnection: sender, to: peer.name, on: peer.node)
         staging.sends.append(undelivered)
-        staging.confirmations.append(delivery.confirm && confirms.track(undelivered, now: DispatchTime.now().uptimeNanoseconds))
-        staging.payloadBytes += delivery.message.payload.count
+        let confirm = message.options.contains(.confirm)
+        staging.confirmations.append(confirm && confirms.track(undelivered, now: DispatchTime.now().uptimeNanoseconds))
+        staging.payloadBytes += message.payload.count
         return nil
     }
 

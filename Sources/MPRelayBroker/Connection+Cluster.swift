@@ -37,26 +37,16 @@ extension Connection {
     /// name, and published with the rest of the read batch (``publishRemoteStaging()``). The
     /// receiving node answers with an ERROR, or an ACK for `confirm`; when the message cannot
     /// leave this node the sender gets ERROR `cluster unavailable`.
-    func sendRemotely(_ message: MessageView, to node: String) {
-        guard let cluster, case .registered(let sender, _) = phase, let receiver = try? PeerName(validating: message.peer) else { return }
-        let delivery = RemoteDelivery(
-            senderNode: cluster.config.node,
-            senderConnection: UInt64(id),
-            receiver: receiver,
-            message: Message(
-                options: message.options.intersection(.forwarded),
-                flags: message.flags,
-                correlationID: message.correlationID,
-                peer: sender,
-                payload: Array(message.payload)
-            ),
-            confirm: message.options.contains(.confirm)
-        )
-        if let error = cluster.stage(delivery, to: node, in: &remoteStaging) {
-            report(.clusterUnavailable, id: message.correlationID, peer: message.peer, text: "the message for \"\(receiver)\" on node \(node) could not be sent: \(error)")
+    func sendRemotely(_ message: MessageView, to peer: RemotePeer) {
+        guard let cluster else { return }
+        let failure = nameBytes.withUnsafeBytes { sender in
+            cluster.stage(message, from: sender, connection: UInt64(id), to: peer, in: &remoteStaging)
+        }
+        if let failure {
+            report(.clusterUnavailable, id: message.correlationID, peer: message.peer, text: "the message for \"\(peer.name)\" on node \(peer.node) could not be sent: \(failure)")
             return
         }
-        if traceEnabled { logger.trace("relayed \(message.payload.count) bytes to \(receiver) on node \(node)") }
+        if traceEnabled { logger.trace("relayed \(message.payload.count) bytes to \(peer.name) on node \(peer.node)") }
     }
 
     /// Publishes the deliveries staged for other nodes, in one write. If NATS does not take

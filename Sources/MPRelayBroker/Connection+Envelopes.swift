@@ -148,8 +148,8 @@ extension Connection {
         switch router.decide(destination: message.peer, payloadLength: message.payload.count, limits: limits) {
         case .route(.local(let found)):
             receiver = found
-        case .route(.remote(let node)):
-            sendRemotely(message, to: node)
+        case .route(.remote(let peer)):
+            sendRemotely(message, to: peer)
             return .proceed
         case .tooLarge:
             report(.messageTooLarge, id: id, peer: message.peer, text: "payload of \(message.payload.count) bytes is over max_message_bytes (\(limits.maxMessageBytes))")

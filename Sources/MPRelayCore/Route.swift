@@ -3,8 +3,8 @@
 public enum Route<Peer: AnyObject> {
     /// Queue it for this peer of the same relay.
     case local(Peer)
-    /// Publish it to `node`, the cluster node the receiver is registered on.
-    case remote(node: String)
+    /// Publish it to the cluster node the receiver is registered on.
+    case remote(RemotePeer)
     /// The sender's principal may send there, but nobody has that name.
     case unknownPeer
     /// The sender's principal may not send to that name.

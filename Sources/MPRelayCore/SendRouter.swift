@@ -52,6 +52,6 @@ public struct SendRouter<Peer: AnyObject & Sendable> {
         guard let remote, let name = try? PeerName(validating: destination), let node = remote.node(holding: name) else {
             return .unknownPeer
         }
-        return .remote(node: node)
+        return .remote(RemotePeer(node: node, name: name))
     }
 }

@@ -73,6 +73,31 @@ public struct MessageView {
         buffer.append(contentsOf: payload)
     }
 
+    /// Appends the body of a DELIVER or SEND (no frame header) to `buffer`: what an envelope
+    /// carried inside another frame needs, e.g. a delivery between cluster nodes.
+    @inlinable
+    public static func appendBody(
+        kind: EnvelopeKind,
+        options: MessageOptions,
+        flags: UInt8,
+        correlationID: UInt64,
+        peer: UnsafeRawBufferPointer,
+        payload: UnsafeRawBufferPointer,
+        to buffer: inout [UInt8]
+    ) {
+        precondition(!peer.isEmpty && peer.count <= PeerName.maxLength)
+        withUnsafeTemporaryAllocation(byteCount: fixedHeaderLength + peer.count, alignment: 8) { head in
+            head[0] = kind.rawValue
+            head[1] = options.rawValue
+            head[2] = flags
+            head.storeBytes(of: correlationID.bigEndian, toByteOffset: 3, as: UInt64.self)
+            head[11] = UInt8(peer.count)
+            UnsafeMutableRawBufferPointer(rebasing: head[nameOffset...]).copyMemory(from: peer)
+            buffer.append(contentsOf: UnsafeRawBufferPointer(head))
+        }
+        buffer.append(contentsOf: payload)
+    }
+
     /// The number of frame bytes ``appendFrame(kind:options:flags:correlationID:peer:payload:to:)``
     /// writes for a peer name and payload of these lengths.
     @inlinable

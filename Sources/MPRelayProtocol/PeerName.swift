@@ -12,6 +12,13 @@ public struct PeerName: Hashable, Sendable, CustomStringConvertible, Expressible
         let bytes = Array(bytes)
         guard !bytes.isEmpty else { throw .empty }
         guard bytes.count <= Self.maxLength else { throw .tooLong(bytes.count) }
+        if bytes.allSatisfy({ $0 < 0x80 }) {
+            // Plain ASCII, the common case, checked without Unicode's property tables: a SEND's
+            // destination is validated on every route-cache miss and every cross-node message.
+            if let forbidden = Self.firstForbiddenASCII(bytes) { throw .forbiddenCharacter(Unicode.Scalar(forbidden)) }
+            self.bytes = bytes
+            return
+        }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw .notUTF8 }
         for scalar in text.unicodeScalars where Self.isForbidden(scalar) {
             throw .forbiddenCharacter(scalar)
@@ -31,7 +38,14 @@ public struct PeerName: Hashable, Sendable, CustomStringConvertible, Expressible
 
     public var description: String { String(decoding: bytes, as: UTF8.self) }
 
-    private static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
+    /// The first byte of the ASCII `bytes` that ``isForbidden(_:)`` refuses, found without
+    /// Unicode's property tables: the controls (0x00-0x1F, 0x7F), the ASCII white space (all
+    /// within 0x09-0x20), and `*`, `?`, `[`, `]`.
+    static func firstForbiddenASCII(_ bytes: [UInt8]) -> UInt8? {
+        bytes.first { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") }
+    }
+
+    static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.properties.generalCategory == .control || scalar.properties.isWhitespace { return true }
         switch scalar {
         case "*", "?", "[", "]": return true

@@ -69,6 +69,39 @@ struct ClusterFrameTests {
         #expect(ClusterSubjects(cluster: "prod").unreachableReplies(of: "node-a") == "mprelay.prod.unreachable.node-a.>")
     }
 
+    @Test func aDeliveryWrittenInPlaceIsTheSameBytesAsOneBuilt() throws {
+        let subjects = ClusterSubjects(cluster: "prod")
+        for options: MessageOptions in [[], [.confirm], [.reply], [.confirm, .reply]] {
+            var send: [UInt8] = []
+            let payload: [UInt8] = [9, 8, 7]
+            payload.withUnsafeBytes { payload in
+                Array("a.b=c".utf8).withUnsafeBytes { name in
+                    MessageView.appendBody(kind: .send, options: options, flags: 3, correlationID: 1 << 40, peer: name, payload: payload, to: &send)
+                }
+            }
+            var inPlace = ClusterPublishBatch(subjects: subjects)
+            try send.withUnsafeBytes { body in
+                let message = try MessageView(body)
+                Array("alice".utf8).withUnsafeBytes { sender in
+                    inPlace.appendDelivery(message, from: sender, senderNode: "node-a", senderConnection: 77, to: "a.b=c", on: "node-b")
+                }
+            }
+            var built = ClusterPublishBatch(subjects: subjects)
+            let delivery = RemoteDelivery(
+                senderNode: "node-a",
+                senderConnection: 77,
+                receiver: "a.b=c",
+                message: Message(options: options.intersection(.forwarded), flags: 3, correlationID: 1 << 40, peer: "alice", payload: payload),
+                confirm: options.contains(.confirm)
+            )
+            built.append(.delivery(delivery), to: "node-b", undelivered: UndeliveredSend(
+                senderNode: "node-a", receiverNode: "node-b", senderConnection: 77, correlationID: 1 << 40, receiver: "a.b=c"
+            ))
+            #expect(inPlace.bytes == built.bytes)
+            #expect(inPlace.count == 1)
+        }
+    }
+
     @Test func anUnreachableReplyNamesTheSendItStandsFor() {
         let subjects = ClusterSubjects(cluster: "prod")
         let send = UndeliveredSend(senderNode: "a", receiverNode: "b-2", senderConnection: 17, correlationID: 1 << 63, receiver: "a.b=c")

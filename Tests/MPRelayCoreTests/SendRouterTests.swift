@@ -19,7 +19,7 @@ import Testing
         case .route(.forbidden): return "forbidden"
         case .route(.unknownPeer): return "unknown peer"
         case .route(.local(let peer)): return "deliver to \(peer)"
-        case .route(.remote(let node)): return "publish to node \(node)"
+        case .route(.remote(let peer)): return "publish to node \(peer.node) for \(peer.name)"
         }
     }
 
@@ -83,23 +83,23 @@ import Testing
         _ = registry.register("bob", TestPeer("bob"), principal: "p")
         var router = router(remote: remote)
         #expect(decide(&router, "bob") == "deliver to bob")
-        #expect(decide(&router, "carol") == "publish to node b")
+        #expect(decide(&router, "carol") == "publish to node b for carol")
         #expect(decide(&router, "dave") == "unknown peer")
     }
 
     @Test func accessRulesDecideRemoteNamesAsLocalOnes() {
         var router = router(maySendTo: ["worker-*"], remote: TestRemoteNames(["secret": "b", "worker-1": "c"]))
         #expect(decide(&router, "secret") == "forbidden")
-        #expect(decide(&router, "worker-1") == "publish to node c")
+        #expect(decide(&router, "worker-1") == "publish to node c for worker-1")
     }
 
     @Test func cachedRemoteRoutesFollowTheRemoteNamesOnInvalidation() {
         let remote = TestRemoteNames(["carol": "b"])
         var router = router(remote: remote)
-        #expect(decide(&router, "carol") == "publish to node b")
+        #expect(decide(&router, "carol") == "publish to node b for carol")
         remote.set("carol", "c")
         registry.invalidateRoutes()
-        #expect(decide(&router, "carol") == "publish to node c")
+        #expect(decide(&router, "carol") == "publish to node c for carol")
         remote.set("carol", nil)
         registry.invalidateRoutes()
         #expect(decide(&router, "carol") == "unknown peer")

@@ -1,4 +1,4 @@
-import MPRelayProtocol
+@testable import MPRelayProtocol
 import Testing
 
 /// docs/PROTOCOL.md §3.1: 1 to 255 bytes of UTF-8, no control characters, no white space, none of
@@ -17,6 +17,14 @@ struct PeerNameTests {
         #expect(peer.description == name)
         #expect(try PeerName(validating: utf8(name)) == peer)
         #expect(try PeerName(validating: utf8(name)[...]) == peer)
+    }
+
+    @Test("the ASCII fast path refuses exactly the bytes Unicode's properties refuse")
+    func asciiFastPathMatchesTheUnicodeCheck() {
+        for byte in UInt8(0)..<0x80 {
+            let fast = PeerName.firstForbiddenASCII([UInt8(ascii: "a"), byte]) == byte
+            #expect(fast == PeerName.isForbidden(Unicode.Scalar(byte)), "byte 0x\(String(byte, radix: 16))")
+        }
     }
 
     @Test("empty")

@@ -51,14 +51,19 @@ public enum ClusterKey: Hashable, Sendable, CustomStringConvertible {
     static func escape(_ bytes: [UInt8]) -> String {
         var text: [UInt8] = []
         text.reserveCapacity(bytes.count)
+        appendEscaped(bytes, to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends the escaped form of a name's `bytes` to `buffer`.
+    static func appendEscaped(_ bytes: [UInt8], to buffer: inout [UInt8]) {
         for byte in bytes {
             if isPlain(byte) {
-                text.append(byte)
+                buffer.append(byte)
             } else {
-                text += [UInt8(ascii: "="), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
+                buffer += [UInt8(ascii: "="), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
             }
         }
-        return String(decoding: text, as: UTF8.self)
     }
 
     /// The bytes of an escaped name, or nil when `text` is not the one escaping of any bytes

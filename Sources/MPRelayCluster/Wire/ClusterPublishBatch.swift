@@ -1,14 +1,20 @@
 import MPRelayNATS
+public import MPRelayProtocol
 
 /// Frames for other nodes, gathered while a sender's frames are read and published in one write
 /// (``ClusterNode/publish(_:)``).
 public struct ClusterPublishBatch: Sendable {
     private let subjects: ClusterSubjects
+    /// The bytes every node subject and every unreachable-reply subject starts with.
+    private let nodePrefix: [UInt8]
+    private let unreachablePrefix: [UInt8]
     private var publications = NATSPublishBatch()
 
     /// An empty batch for the cluster of `subjects`.
     public init(subjects: ClusterSubjects) {
         self.subjects = subjects
+        nodePrefix = subjects.nodePrefix
+        unreachablePrefix = subjects.unreachablePrefix
     }
 
     /// How many frames the batch holds.
@@ -29,8 +35,59 @@ public struct ClusterPublishBatch: Sendable {
         }
     }
 
+    /// Appends the delivery of a SEND read in place (`message`, its destination `receiver` on
+    /// `receiverNode`) from `senderName`, connection `senderConnection` of `senderNode`: the same
+    /// bytes as ``append(_:to:undelivered:)`` of the equivalent ``RemoteDelivery`` with its
+    /// ``UndeliveredSend``, written without building either (the relay path's per-message cost).
+    public mutating func appendDelivery(
+        _ message: MessageView,
+        from senderName: UnsafeRawBufferPointer,
+        senderNode: String,
+        senderConnection: UInt64,
+        to receiver: PeerName,
+        on receiverNode: String
+    ) {
+        let frameLength = 1 + 8 + 1 + senderNode.utf8.count + 1 + receiver.bytes.count
+            + MessageView.fixedHeaderLength + senderName.count + message.payload.count
+        let (nodePrefix, unreachablePrefix) = (self.nodePrefix, self.unreachablePrefix)
+        publications.appendPublication(payloadLength: frameLength) { buffer in
+            buffer.append(contentsOf: nodePrefix)
+            buffer.append(contentsOf: receiverNode.utf8)
+        } replyTo: { buffer in
+            buffer.append(contentsOf: unreachablePrefix)
+            buffer.append(contentsOf: senderNode.utf8)
+            buffer.append(UInt8(ascii: "."))
+            buffer.append(contentsOf: receiverNode.utf8)
+            buffer.append(UInt8(ascii: "."))
+            NATSEncoder.appendDecimal(senderConnection, to: &buffer)
+            buffer.append(UInt8(ascii: "."))
+            NATSEncoder.appendDecimal(message.correlationID, to: &buffer)
+            buffer.append(UInt8(ascii: "."))
+            ClusterKey.appendEscaped(receiver.bytes, to: &buffer)
+        } payload: { buffer in
+            buffer.append(message.options.contains(.confirm) ? ClusterFrame.confirmedDeliveryKind : ClusterFrame.deliveryKind)
+            buffer.appendBigEndian(senderConnection)
+            buffer.append(UInt8(senderNode.utf8.count))
+            buffer.append(contentsOf: senderNode.utf8)
+            buffer.append(UInt8(receiver.bytes.count))
+            buffer.append(contentsOf: receiver.bytes)
+            MessageView.appendBody(
+                kind: .deliver,
+                options: message.options.intersection(.forwarded),
+                flags: message.flags,
+                correlationID: message.correlationID,
+                peer: senderName,
+                payload: message.payload,
+                to: &buffer
+            )
+        }
+    }
+
     /// The encoded publications.
     var natsBatch: NATSPublishBatch { publications }
+
+    /// The bytes written to NATS for this batch: its `PUB` operations, back to back.
+    public var bytes: [UInt8] { publications.bytes }
 
     /// Empties the batch, keeping its buffer.
     public mutating func removeAll() {

@@ -12,6 +12,12 @@ public struct ClusterSubjects: Hashable, Sendable {
         self.cluster = cluster
     }
 
+    /// `mprelay.<cluster>.node.`, the start of every node's subject.
+    var nodePrefix: [UInt8] { Array("mprelay.\(cluster).node.".utf8) }
+
+    /// `mprelay.<cluster>.unreachable.`, the start of every ``unreachable(_:)`` subject.
+    var unreachablePrefix: [UInt8] { Array("mprelay.\(cluster).unreachable.".utf8) }
+
     /// Where frames for the peers of `node` are published (``ClusterFrame``): one subject per
     /// node, which that node alone subscribes to.
     public func node(_ node: String) -> String {

@@ -123,11 +123,16 @@ public enum NATSEncoder {
     /// Appends a non-negative `value` in decimal without building a String.
     private static func appendDecimal(_ value: Int, to buffer: inout [UInt8]) {
         precondition(value >= 0)
-        var divisor = 1
+        appendDecimal(UInt64(value), to: &buffer)
+    }
+
+    /// Appends `value` in decimal ASCII digits, as subjects and lengths write numbers.
+    public static func appendDecimal(_ value: UInt64, to buffer: inout [UInt8]) {
+        var divisor: UInt64 = 1
         while divisor <= value / 10 { divisor *= 10 }
         var rest = value
         while divisor > 0 {
-            buffer.append(UInt8(0x30 + rest / divisor))
+            buffer.append(UInt8(truncatingIfNeeded: 0x30 + rest / divisor))
             rest %= divisor
             divisor /= 10
         }

@@ -22,6 +22,31 @@ public struct NATSPublishBatch: Sendable {
         count += 1
     }
 
+    /// Appends a `PUB` whose subjects and payload the caller writes in place, for a hot path
+    /// that would otherwise build strings per message: `subject` and `replyTo` must write valid
+    /// subjects (tokens checked once, up front), `payload` exactly `payloadLength` bytes.
+    public mutating func appendPublication(
+        payloadLength: Int,
+        subject: (inout [UInt8]) -> Void,
+        replyTo: (inout [UInt8]) -> Void,
+        payload: (inout [UInt8]) -> Void
+    ) {
+        bytes.append(contentsOf: Self.pub)
+        subject(&bytes)
+        bytes.append(0x20)
+        replyTo(&bytes)
+        bytes.append(0x20)
+        NATSEncoder.appendDecimal(UInt64(payloadLength), to: &bytes)
+        bytes.append(contentsOf: NATSEncoder.lineEnd)
+        let start = bytes.count
+        payload(&bytes)
+        precondition(bytes.count - start == payloadLength, "a publication announced \(payloadLength) bytes and wrote \(bytes.count - start)")
+        bytes.append(contentsOf: NATSEncoder.lineEnd)
+        count += 1
+    }
+
+    private static let pub = Array("PUB ".utf8)
+
     /// Empties the batch, keeping its buffer.
     public mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)

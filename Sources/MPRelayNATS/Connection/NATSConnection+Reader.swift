@@ -103,11 +103,14 @@ extension NATSConnection {
         while true {
             switch socket.receive(into: buffer) {
             case .bytes(let count):
+                var deliveries = DeliveryBatch()
                 do {
-                    try parser.feed(UnsafeRawBufferPointer(rebasing: buffer[..<count])) { handle($0) }
+                    try parser.feed(UnsafeRawBufferPointer(rebasing: buffer[..<count])) { handle($0, &deliveries) }
                 } catch {
+                    deliveries.dispatch()
                     return "\(error)"
                 }
+                deliveries.dispatch()
             case .timedOut:
                 if let stale = keepalive() { return stale }
             case .closed:
@@ -134,10 +137,10 @@ extension NATSConnection {
         return nil
     }
 
-    private func handle(_ operation: NATSServerOperation) {
+    private func handle(_ operation: NATSServerOperation, _ deliveries: inout DeliveryBatch) {
         switch operation {
         case .message(let view):
-            deliver(view.message())
+            deliver(view.message(), &deliveries)
         case .ping:
             var bytes: [UInt8] = []
             NATSEncoder.pong(into: &bytes)
@@ -157,8 +160,9 @@ extension NATSConnection {
         }
     }
 
-    /// Hands a message to its subscription's handler, or to the request waiting for it.
-    private func deliver(_ message: NATSMessage) {
+    /// Hands a message to its subscription's handler (in `deliveries`, dispatched once the read
+    /// is parsed), or to the request waiting for it.
+    private func deliver(_ message: NATSMessage, _ deliveries: inout DeliveryBatch) {
         enum Action {
             case handler(DispatchQueue, @Sendable (NATSMessage) -> Void)
             case request(ConnectionState.Request)
@@ -176,7 +180,7 @@ extension NATSConnection {
         }
         switch action {
         case .handler(let queue, let handler):
-            queue.async { handler(message) }
+            deliveries.append(message, to: handler, on: queue)
         case .request(let request):
             let result: Result<NATSMessage, NATSError> =
                 message.status == 503 && message.payload.isEmpty ? .failure(.noResponders(subject: request.subject)) : .success(message)
