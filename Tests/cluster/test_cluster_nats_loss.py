@@ -51,9 +51,11 @@ def test_losing_one_nats_server_leaves_no_confirmed_send_unanswered(cluster):
             time.sleep(0.002)
         for thread in threads:
             thread.join(30)
-        errors = {cid: [e.fields["code"] for e in found if e.kind == rw.ERROR] for cid, found in answers.items()}
-        errors = {cid: codes for cid, codes in errors.items() if codes}
-        print("one nats-server killed: %d confirmed SENDs, %d delivered, errors %r" % (sent, len(received), errors))
+        refusals = {cid: [e for e in found if e.kind == rw.ERROR] for cid, found in answers.items()}
+        refusals = {cid: found for cid, found in refusals.items() if found}
+        errors = {cid: [e.fields["code"] for e in found] for cid, found in refusals.items()}
+        print("one nats-server killed: %d confirmed SENDs, %d delivered, errors %r; the first: %r" % (
+            sent, len(received), errors, [found[0].fields["text"] for found in list(refusals.values())[:3]]))
         assert received == sorted(received), "deliveries out of order"
         silent = [cid for cid in range(1, sent + 1) if cid not in answers]
         assert not silent, "%d confirmed SENDs got neither ACK nor ERROR: %s..." % (len(silent), silent[:20])
@@ -63,7 +65,7 @@ def test_losing_one_nats_server_leaves_no_confirmed_send_unanswered(cluster):
         assert not acked_not_delivered, "ACKed but never delivered: %r" % acked_not_delivered
         # A message in flight when its server died may be lost, reported as cluster unavailable.
         unavailable = documented_error_code("cluster unavailable")
-        assert all(codes == [unavailable] for codes in errors.values()), errors
+        assert all(codes == [unavailable] for codes in errors.values()), refusals
         cluster.nodes["a"].wait_for_log(r"(?i)reconnect", timeout=10)
         presence = []
         while watcher.conn.poll(0.2):
