@@ -125,8 +125,10 @@ let package = Package(
             name: "MPRelayControlServer",
             dependencies: [
                 "CMPRelayShims",
+                "MPRelayCluster",
                 "MPRelayCommon",
                 "MPRelayLogging",
+                "MPRelayNATS",
                 "MPRelayPOSIX",
                 "MPRelayBroker",
                 "MPRelayConfig",
@@ -228,7 +230,7 @@ let package = Package(
         .testTarget(name: "MPRelayTLSTests", dependencies: ["MPRelayTLS"]),
         .testTarget(name: "MPRelayTOMLTests", dependencies: ["MPRelayTOML"]),
         .testTarget(name: "MPRelayPOSIXTests", dependencies: ["MPRelayPOSIX"]),
-        .testTarget(name: "MPRelayHTTPTests", dependencies: ["MPRelayHTTP"]),
+        .testTarget(name: "MPRelayHTTPTests", dependencies: ["MPRelayControl", "MPRelayHTTP"]),
         .testTarget(
             name: "MPRelayControlTests",
             dependencies: [

@@ -89,12 +89,12 @@ extension ClusterLink {
     }
 
     /// Answers a delivery from another node with an ERROR for its sender.
-    func refuse(_ delivery: RemoteDelivery, _ code: RelayErrorCode, _ text: String) {
-        let report = ErrorReport(code: code, correlationID: delivery.message.correlationID, peer: delivery.receiver.bytes, text: text)
+    private func refuse(_ delivery: IncomingDelivery, _ code: RelayErrorCode, _ text: String) {
+        let report = ErrorReport(code: code, correlationID: delivery.correlationID, peer: delivery.receiver.bytes, text: text)
         answer(delivery, .error(report))
     }
 
-    func answer(_ delivery: RemoteDelivery, _ envelope: Envelope) {
+    private func answer(_ delivery: IncomingDelivery, _ envelope: Envelope) {
         let outcome = DeliveryOutcome(senderConnection: delivery.senderConnection, envelope: envelope)
         do {
             try node?.publish(.outcome(outcome), to: delivery.senderNode)
@@ -106,8 +106,9 @@ extension ClusterLink {
     /// A frame from another node, on the node's queue.
     func receive(_ frame: ClusterFrame) {
         switch frame {
-        case .delivery(let delivery):
-            deliver(delivery)
+        case .delivery:
+            // Deliveries come to deliver(_:), read in place.
+            break
         case .outcome(let outcome):
             if case .ack(let id) = outcome.envelope {
                 confirms.settle(connection: outcome.senderConnection, correlationID: id)
@@ -120,23 +121,35 @@ extension ClusterLink {
     }
 
     /// Queues a delivery from another node for its receiver here, within the receiver's
-    /// bounds, and answers the sender's node when the receiver is gone or busy, or asked for an
-    /// ACK.
-    func deliver(_ delivery: RemoteDelivery) {
+    /// bounds, written from the frame in place; answers the sender's node when the receiver is
+    /// gone or busy, or asked for an ACK.
+    func deliver(_ delivery: IncomingDelivery) {
         guard let receiver = context.registry.lookup(delivery.receiver) else {
             refuse(delivery, .unknownPeer, "no peer named \"\(delivery.receiver)\" is registered on node \(config.node)")
             return
         }
-        let message = delivery.message
-        let frame = Envelope.deliver(message).encodedFrame()
         let limits = context.limits
-        let outcome = receiver.enqueue(frameLength: frame.count, bound: limits.maxOutboundBytes, maxFrames: limits.maxOutboundMessages) {
-            $0.append(contentsOf: frame)
+        let outcome = delivery.withMessage { message in
+            receiver.enqueue(
+                frameLength: MessageView.frameLength(peerLength: message.peer.count, payloadLength: message.payload.count),
+                bound: limits.maxOutboundBytes,
+                maxFrames: limits.maxOutboundMessages
+            ) { buffer in
+                MessageView.appendFrame(
+                    kind: .deliver,
+                    options: message.options,
+                    flags: message.flags,
+                    correlationID: message.correlationID,
+                    peer: message.peer,
+                    payload: message.payload,
+                    to: &buffer
+                )
+            }
         }
         switch outcome {
         case .queued, .queuedNeedsFlush:
             if outcome == .queuedNeedsFlush { receiver.scheduleFlush() }
-            if delivery.confirm { answer(delivery, .ack(correlationID: message.correlationID)) }
+            if delivery.confirm { answer(delivery, .ack(correlationID: delivery.correlationID)) }
         case .full:
             refuse(delivery, .peerBusy, "the receiver's outbound queue on node \(config.node) is full (max_outbound_bytes \(limits.maxOutboundBytes), max_outbound_messages \(limits.maxOutboundMessages)); message not delivered")
             receiver.refusedFrame(timeout: limits.slowConsumerTimeout)

@@ -63,6 +63,7 @@ final class ClusterLink: RemoteNames {
         let handlers = ClusterNodeHandlers(
             presence: { [self] changes in announce(changes) },
             frame: { [self] frame in receive(frame) },
+            delivery: { [self] delivery in deliver(delivery) },
             event: { [self] event in report(event) }
         )
         let node = try ClusterNode.start(config, handlers: handlers)

@@ -26,6 +26,8 @@ struct ControlCommands: Sendable {
                 return try line(.status, snapshots.status())
             case .peers:
                 return try line(.peers, snapshots.peers())
+            case .clusterPeers:
+                return try line(.peers, snapshots.peers(cluster: true))
             case .peer(let name):
                 try validate(name)
                 guard let peer = snapshots.peer(named: name) else { throw unknownPeer(name) }

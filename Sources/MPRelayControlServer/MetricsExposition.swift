@@ -9,7 +9,8 @@ import Prometheus
 ///
 /// The broker keeps its own atomics (its hot path adds to them once per read batch), so a scrape
 /// copies them into a fresh swift-prometheus registry and lets it write the exposition: names,
-/// HELP and TYPE lines, label escaping. Every ERROR code is listed, at 0 until it is sent.
+/// HELP and TYPE lines, label escaping. Every ERROR code is listed, at 0 until it is sent. The
+/// `mprelay_cluster_*` families appear only on a cluster node (a status with a cluster report).
 enum MetricsExposition {
     /// The exposition for one moment of the daemon.
     static func render(status: StatusReport, peers: [PeerSnapshot], controlClients: Int, logLinesDropped: Int) -> String {
@@ -50,6 +51,15 @@ enum MetricsExposition {
         gauge("control_clients", "Clients connected to the control socket; over it, the asking one included.", Double(controlClients))
         gauge("uptime", unit: "seconds", "Seconds since the daemon started.", status.uptimeSeconds)
         gauge("build_info", "Always 1; the label carries the mprelay version.", 1, labels: [("version", status.version)])
+        if let cluster = status.cluster {
+            counter("cluster_frames_sent", "Frames published to other nodes of the cluster.", cluster.framesSent)
+            counter("cluster_frames_received", "Frames received from other nodes of the cluster that decoded.", cluster.framesReceived)
+            counter("cluster_frame_errors", "Cross-node frames that did not decode or could not be published.", cluster.frameErrors)
+            counter("cluster_nats_reconnects", "Times the NATS connection was re-established after a loss.", cluster.natsReconnects)
+            gauge("cluster_nodes", "Other nodes of the cluster whose lease is current.", Double(cluster.nodes.count))
+            gauge("cluster_remote_peers", "Names registered on the other nodes of the cluster.", Double(cluster.remotePeers))
+            gauge("cluster_nats_connected", "1 while a NATS server is connected, else 0.", cluster.natsConnected ? 1 : 0)
+        }
         return sorted(registry.emitToString())
     }
 

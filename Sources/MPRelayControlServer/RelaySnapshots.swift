@@ -3,6 +3,7 @@ public import MPRelayConfig
 public import MPRelayControl
 public import MPRelayLogging
 import Glibc
+import MPRelayCluster
 import MPRelayCommon
 import MPRelayProtocol
 import Synchronization
@@ -80,14 +81,21 @@ public final class RelaySnapshots: Sendable {
                 errors: errors,
                 tlsHandshakes: statistics.tlsHandshakes,
                 tlsFailures: statistics.tlsFailuresByReason
-            )
+            ),
+            cluster: broker.cluster.map(ClusterReport.init)
         )
     }
 
     /// Every registered peer, sorted by name: the `peers` result.
-    public func peers() -> PeerList {
+    ///
+    /// - Parameter cluster: on a cluster node, add this node's id and every name held on the
+    ///   other nodes with its node (`peers` with `cluster`); on a single node it changes nothing.
+    public func peers(cluster: Bool = false) -> PeerList {
         let now = clock.now
-        return PeerList(peers: broker.peers.map { PeerReport($0, now: now) })
+        let local = broker.peers.map { PeerReport($0, now: now) }
+        guard cluster, let node = broker.cluster else { return PeerList(peers: local) }
+        let remote = node.remoteHolders.map { RemotePeerReport(name: $0.name.description, node: $0.node) }
+        return PeerList(peers: local, node: node.config.node, remotePeers: remote)
     }
 
     /// The peer registered as `name`, or nil: the `peer` result.

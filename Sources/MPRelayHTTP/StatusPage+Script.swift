@@ -140,6 +140,24 @@ extension StatusPage {
             ["connections accepted", totals.connections_accepted],
             ["connections refused", totals.connections_refused],
           ]);
+          renderCluster(status.cluster);
+        }
+
+        // The cluster section, shown only when the status has a cluster object.
+        function renderCluster(cluster) {
+          document.getElementById("cluster-section").hidden = !cluster;
+          if (!cluster) return;
+          fillTable("cluster", [
+            ["cluster", cluster.name],
+            ["node", cluster.node],
+            ["nats server", cluster.nats_connected ? cluster.nats_server : "disconnected, last " + cluster.nats_server],
+            ["other nodes", cluster.nodes.length ? cluster.nodes.join(", ") : "none"],
+            ["remote peers", cluster.remote_peers],
+            ["cross-node frames sent", cluster.frames_sent],
+            ["cross-node frames received", cluster.frames_received],
+            ["cross-node frame errors", cluster.frame_errors],
+            ["nats reconnects", cluster.nats_reconnects],
+          ]);
         }
 
         async function fetchJSON(path) {

@@ -4,7 +4,8 @@
 /// The script polls `/status` and `/peers` once a second and draws the last five minutes of
 /// messages/s, bytes/s, connections and authentication failures on canvases, with its own small
 /// drawing code. It shows the same fields as `mprelayctl`: names, counters, queue depths; never
-/// a payload or a key, which the reports do not carry.
+/// a payload or a key, which the reports do not carry. On a cluster node a Cluster section shows
+/// the `cluster` object of `/status`; elsewhere it stays hidden.
 enum StatusPage {
     /// The page; the script and the style sheet are separate files so that the Content Security
     /// Policy can forbid inline code.
@@ -45,6 +46,10 @@ enum StatusPage {
               <th>queued msgs</th><th>queued bytes</th></tr></thead>
               <tbody></tbody>
             </table>
+          </section>
+          <section id="cluster-section" hidden>
+            <h2>Cluster</h2>
+            <table id="cluster"><tbody></tbody></table>
           </section>
           <section>
             <h2>Totals</h2>

@@ -14,9 +14,15 @@ struct PeersCommand: ParsableCommand {
             were relayed (IN) and the frames and bytes queued to it (OUT); and what waits in its \
             outbound queue now (QUEUED): a peer that does not read shows a growing queue.
 
+            With --cluster, on a node of a cluster: every peer of the cluster, with a NODE column \
+            after NAME; this node's peers with all their columns, the other nodes' peers with \
+            their name and node only (ask their own node for the rest). On a single node \
+            --cluster changes nothing.
+
             Examples:
               mprelayctl peers
               mprelayctl peers --watch 2
+              mprelayctl peers --cluster
               mprelayctl peers --json | jq -r '.result.peers[].name'
             """
     )
@@ -24,7 +30,11 @@ struct PeersCommand: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var watch: WatchOption
 
+    @Flag(help: "List the peers of every node of the cluster, each with its node.")
+    var cluster = false
+
     func run() throws {
-        try ControlCall<PeerList>(options: connection, request: .peers, render: \.humanText).run(watch: watch.watch)
+        let request: ControlRequest = cluster ? .clusterPeers : .peers
+        try ControlCall<PeerList>(options: connection, request: request, render: \.humanText).run(watch: watch.watch)
     }
 }

@@ -11,8 +11,10 @@ struct StatusCommand: ParsableCommand {
             log level; how many connections are open, how many peers are registered and how many \
             handshakes are in progress; what it has relayed (messages and payload bytes), how \
             many handshakes failed authentication, how many connections it accepted and refused, \
-            and the ERROR envelopes it sent by code; then each configured endpoint with the \
-            address it is bound to, its state and its peers.
+            and the ERROR envelopes it sent by code; on a node of a cluster, the cluster's name, \
+            this node's id, the NATS server it is connected to (or "disconnected, last ..."), the \
+            other nodes it sees, the peers registered on them and the cross-node traffic; then \
+            each configured endpoint with the address it is bound to, its state and its peers.
 
             Examples:
               mprelayctl status

@@ -62,6 +62,24 @@ struct ClusterFrameTests {
 
     private func expect(_ bytes: [UInt8], _ expected: ClusterFrameError, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(throws: expected, sourceLocation: sourceLocation) { try ClusterFrame(decoding: bytes) }
+        // A delivery read in place refuses the same frames; an outcome is not a delivery.
+        let expectedInPlace = bytes.first == 0x02 ? ClusterFrameError.unknownKind(2) : expected
+        #expect(throws: expectedInPlace, sourceLocation: sourceLocation) { try IncomingDelivery(decoding: bytes) }
+    }
+
+    @Test func aDeliveryReadInPlaceSaysWhatTheFrameSays() throws {
+        for confirm in [false, true] {
+            var sent = delivery
+            sent.confirm = confirm
+            let incoming = try IncomingDelivery(decoding: ClusterFrame.delivery(sent).encoded())
+            #expect(incoming.confirm == confirm && incoming.senderConnection == sent.senderConnection)
+            #expect(incoming.senderNode == sent.senderNode && incoming.receiver == sent.receiver)
+            #expect(incoming.correlationID == sent.message.correlationID)
+            incoming.withMessage { message in
+                #expect(message.kind == .deliver && message.options == sent.message.options && message.flags == sent.message.flags)
+                #expect(Array(message.peer) == sent.message.peer.bytes && Array(message.payload) == sent.message.payload)
+            }
+        }
     }
 
     @Test func subjectsArePerClusterAndNode() {

@@ -26,6 +26,20 @@ enum ControlFixtures {
         )
     )
 
+    /// A node of a three-node cluster, connected to NATS, that has relayed across nodes.
+    static let cluster = ClusterReport(
+        name: "prod", node: "node-a", natsServer: "nats://10.0.0.5:4222", natsConnected: true,
+        nodes: ["node-b", "node-c"], remotePeers: 3, framesSent: 12_345, framesReceived: 678,
+        frameErrors: 2, natsReconnects: 1
+    )
+
+    /// ``status`` on the node ``cluster`` describes.
+    static var clusterStatus: StatusReport {
+        var status = status
+        status.cluster = cluster
+        return status
+    }
+
     static func peer(_ name: String, connection: Int = 7, queuedBytes: Int = 0) -> PeerReport {
         PeerReport(
             name: name, connectionID: connection, endpoint: "127.0.0.1:40211", remote: "127.0.0.1:51234",

@@ -1,5 +1,6 @@
 @testable import MPRelayControl
 @testable import MPRelayControlServer
+import MPRelayProtocol
 import Testing
 
 /// The Prometheus exposition: every family typed and documented, sorted, every ERROR code listed.
@@ -44,6 +45,6 @@ struct MetricsExpositionTests {
         #expect(names == names.sorted())
         #expect(text.split(separator: "\n").filter { $0.hasPrefix("# HELP ") }.count == names.count)
         let codes = text.split(separator: "\n").filter { $0.hasPrefix("mprelay_errors_total{") }.map { $0.split(separator: "\"")[1] }
-        #expect(codes == (1...13).map { Substring(String($0)) })
+        #expect(codes == RelayErrorCode.allCases.map { Substring(String($0.rawValue)) })
     }
 }

@@ -5,8 +5,11 @@ public import MPRelayProtocol
 public struct ClusterNodeHandlers: Sendable {
     /// Names that appeared or went away on other nodes, for JOINED and LEFT.
     public var presence: @Sendable ([PresenceChange]) -> Void
-    /// A frame another node published to this one.
+    /// A frame another node published to this one (deliveries too, unless ``delivery`` is set).
     public var frame: @Sendable (ClusterFrame) -> Void
+    /// A delivery another node published to this one, read in place; when nil, deliveries come
+    /// to ``frame`` as ``ClusterFrame/delivery(_:)``.
+    public var delivery: (@Sendable (IncomingDelivery) -> Void)?
     /// Something to log: NATS connection changes, expired nodes, frames that did not decode.
     public var event: @Sendable (ClusterNodeEvent) -> Void
 
@@ -14,10 +17,12 @@ public struct ClusterNodeHandlers: Sendable {
     public init(
         presence: @escaping @Sendable ([PresenceChange]) -> Void,
         frame: @escaping @Sendable (ClusterFrame) -> Void,
+        delivery: (@Sendable (IncomingDelivery) -> Void)? = nil,
         event: @escaping @Sendable (ClusterNodeEvent) -> Void
     ) {
         self.presence = presence
         self.frame = frame
+        self.delivery = delivery
         self.event = event
     }
 }

@@ -59,7 +59,7 @@ extension ClusterFrame {
         }
     }
 
-    private static func connection(_ bytes: [UInt8], at offset: inout Int) throws(ClusterFrameError) -> UInt64 {
+    static func connection(_ bytes: [UInt8], at offset: inout Int) throws(ClusterFrameError) -> UInt64 {
         guard bytes.count >= offset + 8 else { throw .truncated("sender connection") }
         let value = bytes[offset..<offset + 8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         offset += 8
@@ -67,7 +67,7 @@ extension ClusterFrame {
     }
 
     /// A field of a length byte and that many bytes.
-    private static func field(_ bytes: [UInt8], at offset: inout Int, name: String) throws(ClusterFrameError) -> ArraySlice<UInt8> {
+    static func field(_ bytes: [UInt8], at offset: inout Int, name: String) throws(ClusterFrameError) -> ArraySlice<UInt8> {
         guard offset < bytes.count else { throw .truncated(name) }
         let length = Int(bytes[offset])
         guard bytes.count >= offset + 1 + length else { throw .truncated(name) }

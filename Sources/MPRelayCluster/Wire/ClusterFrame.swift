@@ -26,6 +26,11 @@ public enum ClusterFrame: Equatable, Sendable {
     static let deliveryKind: UInt8 = 0x01
     /// The first byte of a delivery whose sender wants an ACK.
     static let confirmedDeliveryKind: UInt8 = 0x03
+    /// Whether `bytes` start like a delivery (not checked further).
+    static func isDelivery(_ bytes: [UInt8]) -> Bool {
+        bytes.first == deliveryKind || bytes.first == confirmedDeliveryKind
+    }
+
     /// The first byte of an outcome.
     static let outcomeKind: UInt8 = 0x02
 }

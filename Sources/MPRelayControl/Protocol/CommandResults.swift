@@ -1,11 +1,27 @@
 import MPRelayCommon
-/// The result of `peers`: every registered peer, sorted by name.
+/// The result of `peers`: every registered peer, sorted by name; asked with `cluster` on a
+/// cluster node, also this node's id and the peers of the other nodes.
 public struct PeerList: Codable, Equatable, Sendable {
-    /// The peers.
+    /// The peers registered on this daemon.
     public var peers: [PeerReport]
+    /// This node's id; nil (left out of the JSON) unless asked with `cluster` on a cluster node.
+    public var node: String?
+    /// The peers registered on the other nodes, sorted by name; nil (left out of the JSON)
+    /// unless asked with `cluster` on a cluster node.
+    public var remotePeers: [RemotePeerReport]?
 
-    /// Creates a list.
-    public init(peers: [PeerReport]) { self.peers = peers }
+    /// Creates a list; `node` and `remotePeers` only for a cluster-wide one.
+    public init(peers: [PeerReport], node: String? = nil, remotePeers: [RemotePeerReport]? = nil) {
+        self.peers = peers
+        self.node = node
+        self.remotePeers = remotePeers
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case peers
+        case node
+        case remotePeers = "remote_peers"
+    }
 }
 
 /// The result of `kick`: the peer was sent ERROR `kicked` and is being disconnected.

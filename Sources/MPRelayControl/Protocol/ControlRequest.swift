@@ -10,6 +10,9 @@ public enum ControlRequest: Equatable, Sendable {
     case status
     /// Every registered peer.
     case peers
+    /// Every peer of the cluster: this node's with their details, the other nodes' with their
+    /// node (`peers` with `"cluster":true`). On a single node, the same as ``peers``.
+    case clusterPeers
     /// One registered peer.
     case peer(name: String)
     /// Disconnects a peer with ERROR `kicked` carrying `reason` (nil: ``defaultKickReason``).
@@ -31,7 +34,7 @@ public enum ControlRequest: Equatable, Sendable {
     public var command: ControlCommand {
         switch self {
         case .status: return .status
-        case .peers: return .peers
+        case .peers, .clusterPeers: return .peers
         case .peer: return .peer
         case .kick: return .kick
         case .reload: return .reload
@@ -46,6 +49,8 @@ public enum ControlRequest: Equatable, Sendable {
         switch self {
         case .status, .peers, .reload, .metrics:
             break
+        case .clusterPeers:
+            fields.cluster = true
         case .peer(let name):
             fields.name = name
         case .kick(let name, let reason):
@@ -54,7 +59,7 @@ public enum ControlRequest: Equatable, Sendable {
         case .logLevel(let level):
             fields.level = level.rawValue
         }
-        // Strings and integers only: encoding cannot fail.
+        // Strings, integers and a boolean only: encoding cannot fail.
         return try! ControlProtocol.line(fields)
     }
 
@@ -93,7 +98,7 @@ public enum ControlRequest: Equatable, Sendable {
         }
         switch command {
         case .status: return .status
-        case .peers: return .peers
+        case .peers: return fields.cluster == true ? .clusterPeers : .peers
         case .reload: return .reload
         case .metrics: return .metrics
         case .peer: return .peer(name: try fields.required(\.name, "name", for: command))
@@ -119,7 +124,7 @@ public enum ControlRequest: Equatable, Sendable {
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             guard !context.codingPath.isEmpty else { return "the request is not a JSON object" }
             let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            let expected = field == "version" ? "an integer" : "a string"
+            let expected = ["version": "an integer", "cluster": "a boolean"][field] ?? "a string"
             return "field \"\(field)\" must be \(expected)"
         case .dataCorrupted(let context):
             return "the request is not a JSON object: \(context.debugDescription)"
@@ -138,6 +143,7 @@ private struct WireRequest: Codable {
     var name: String?
     var reason: String?
     var level: String?
+    var cluster: Bool?
 
     init(version: Int, command: String) {
         self.version = version

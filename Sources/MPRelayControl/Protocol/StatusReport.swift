@@ -22,6 +22,8 @@ public struct StatusReport: Codable, Equatable, Sendable {
     public var handshakesInProgress: Int
     /// Counters since the daemon started.
     public var totals: RelayTotals
+    /// The cluster this daemon is a node of; nil (left out of the JSON) without `[cluster]`.
+    public var cluster: ClusterReport?
 
     /// Creates a report; the daemon builds it from the broker.
     public init(
@@ -35,7 +37,8 @@ public struct StatusReport: Codable, Equatable, Sendable {
         connections: Int,
         peers: Int,
         handshakesInProgress: Int,
-        totals: RelayTotals
+        totals: RelayTotals,
+        cluster: ClusterReport? = nil
     ) {
         self.version = version
         self.pid = pid
@@ -48,6 +51,7 @@ public struct StatusReport: Codable, Equatable, Sendable {
         self.peers = peers
         self.handshakesInProgress = handshakesInProgress
         self.totals = totals
+        self.cluster = cluster
     }
 
     enum CodingKeys: String, CodingKey {
@@ -62,5 +66,6 @@ public struct StatusReport: Codable, Equatable, Sendable {
         case peers
         case handshakesInProgress = "handshakes_in_progress"
         case totals
+        case cluster
     }
 }

@@ -1,5 +1,6 @@
 extension StatusReport {
-    /// The report as `mprelayctl status` prints it: a summary, then the endpoints as a table.
+    /// The report as `mprelayctl status` prints it: a summary, on a cluster node the cluster
+    /// section, then the endpoints as a table.
     public var humanText: String {
         let errors = totals.errors.isEmpty
             ? "none"
@@ -21,6 +22,7 @@ extension StatusReport {
         for endpoint in endpoints {
             table.append([endpoint.address, endpoint.boundAddress ?? "-", endpoint.family, endpoint.state.rawValue, HumanReadable.count(endpoint.peers)])
         }
-        return text + "\n" + table.render()
+        let cluster = cluster.map { $0.humanText + "\n" } ?? ""
+        return text + "\n" + cluster + table.render()
     }
 }
