@@ -71,7 +71,8 @@ final class Daemon: Sendable {
         startControl()
         startMonitoring(configuration.http)
         let signalSources = installSignalHandlers()
-        logger.info("ready: mprelayd \(MPRelayVersion.current), pid \(getpid()), configuration \(configuration.source)")
+        let membership = configuration.cluster.map { ", node \($0.node) of cluster \($0.name)" } ?? ""
+        logger.info("ready: mprelayd \(MPRelayVersion.current), pid \(getpid()), configuration \(configuration.source)\(membership)")
         notify { try $0.ready(status: statusLine()) }
         monitoring.markReady()
         let timers = startSystemdTimers(on: signalQueue)

@@ -57,6 +57,10 @@ public enum ClusterKey: Hashable, Sendable, CustomStringConvertible {
 
     /// Appends the escaped form of a name's `bytes` to `buffer`.
     static func appendEscaped(_ bytes: [UInt8], to buffer: inout [UInt8]) {
+        if bytes.allSatisfy(isPlain) {
+            buffer.append(contentsOf: bytes)
+            return
+        }
         for byte in bytes {
             if isPlain(byte) {
                 buffer.append(byte)

@@ -4,9 +4,14 @@ import Dispatch
 /// dispatch per run of messages for the same queue rather than one per message. Order holds:
 /// runs are dispatched in the order they were read, and a queue runs its blocks in order.
 struct DeliveryBatch {
+    private struct Delivery {
+        let handler: @Sendable (NATSMessage) -> Void
+        let message: NATSMessage
+    }
+
     private struct Run {
         let queue: DispatchQueue
-        var deliveries: [(handler: @Sendable (NATSMessage) -> Void, message: NATSMessage)]
+        var deliveries: [Delivery]
     }
 
     private var runs: [Run] = []
@@ -14,9 +19,9 @@ struct DeliveryBatch {
     /// Adds `message` for `handler` on `queue`.
     mutating func append(_ message: NATSMessage, to handler: @escaping @Sendable (NATSMessage) -> Void, on queue: DispatchQueue) {
         if let last = runs.indices.last, runs[last].queue === queue {
-            runs[last].deliveries.append((handler, message))
+            runs[last].deliveries.append(Delivery(handler: handler, message: message))
         } else {
-            runs.append(Run(queue: queue, deliveries: [(handler, message)]))
+            runs.append(Run(queue: queue, deliveries: [Delivery(handler: handler, message: message)]))
         }
     }
 
