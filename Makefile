@@ -4,7 +4,7 @@ CONFIGURATION ?= debug
 BIN := .build/$(CONFIGURATION)
 APT_PACKAGES := libsystemd-dev libssl-dev openssl pkg-config nats-server prometheus chromium wrk
 
-.PHONY: all deps build build-tests run test test-swift test-toml test-integration test-conformance test-control test-http test-python test-systemd clean
+.PHONY: all deps build build-tests run test test-swift test-toml test-integration test-conformance test-control test-http test-cluster test-python test-systemd clean
 .PHONY: fuzz fuzz-smoke test-sanitize release
 
 # Seconds each fuzz target runs for in `make fuzz`.
@@ -35,7 +35,7 @@ build-tests: deps
 run: build
 	exec $(BIN)/mprelayd
 
-test: build-tests test-swift test-toml test-integration test-conformance test-control test-http test-python test-systemd fuzz-smoke
+test: build-tests test-swift test-toml test-integration test-conformance test-control test-http test-cluster test-python test-systemd fuzz-smoke
 
 test-swift: build-tests
 	$(SWIFT) test --skip-build
@@ -59,6 +59,11 @@ test-control: build-tests
 # The [http] monitoring server against the real daemon, a real Prometheus and headless Chromium.
 test-http: build-tests
 	Tests/http/run.sh
+
+# Three nats-servers with JetStream and three mprelayd nodes serving one name space
+# (docs/CLUSTER.md), with real clients, under the newest CPython that pyenv lists.
+test-cluster: build-tests
+	Tests/cluster/run.sh
 
 test-python: build-tests
 	clients/python/run-tests.sh

@@ -19,17 +19,9 @@ die() {
 binary="${MPRELAYD:-$repo/.build/debug/mprelayd}"
 [ -x "$binary" ] || die "no mprelayd binary at $binary: run 'swift build' first or set MPRELAYD"
 
-command -v pyenv >/dev/null 2>&1 || die "pyenv is missing: it provides the CPython the suite runs under"
-pyenv_root="$(pyenv root)" || die "'pyenv root' failed"
-version="$(pyenv versions --bare 2>/dev/null | grep -E '^3\.[0-9]+\.[0-9]+$' | sort -V | tail -n 1)"
-[ -n "$version" ] || die "'pyenv versions --bare' lists no CPython 3.x.y"
-python="$pyenv_root/versions/$version/bin/python${version%.*}"
-[ -x "$python" ] || die "pyenv lists $version but $python is missing"
-
-if ! "$python" -c 'import pytest' >/dev/null 2>&1; then
-    echo "conformance: installing pytest for CPython $version"
-    "$python" -m pip install -q pytest || die "could not install pytest for $python"
-fi
+# shellcheck source=../fixtures/newest-python.sh
+. "$repo/Tests/fixtures/newest-python.sh"
+newest_python conformance
 
 echo "conformance: CPython $version ($python)"
 cd "$repo" || exit 2
