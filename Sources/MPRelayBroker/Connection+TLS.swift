@@ -11,9 +11,8 @@ extension Connection {
     /// the multiprocessing handshake. Both count against `handshake_timeout`.
     func startTLS() {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard let context = endpoint.tls else { return }
         do {
-            tls = try TLSSession(context: context)
+            try tls?.start()
         } catch {
             teardown(reason: "cannot start TLS: \(error)", level: .error)
         }
@@ -23,20 +22,23 @@ extension Connection {
     /// into `scratch` (free again, since the session copied the ciphertext) and feeds the frames.
     /// Records are decrypted back to back until `scratch` is full, then fed at once: OpenSSL
     /// hands out one record (at most 16 KiB) a call, and feeding each alone would split frames
-    /// at every record boundary, each split costing the decoder a copy.
-    func receiveTLS(_ ciphertext: UnsafeRawBufferPointer, _ tls: TLSSession, scratch: UnsafeMutableRawBufferPointer) {
-        tls.receiveCiphertext(ciphertext)
-        if !tls.isHandshakeComplete {
+    /// at every record boundary, each split costing the decoder a copy. The session's lock is
+    /// held for each call into OpenSSL only, never while frames are handled, so that senders
+    /// writing to this connection directly wait for one record at most.
+    func receiveTLS(_ ciphertext: UnsafeRawBufferPointer, _ tls: SharedTLSSession, scratch: UnsafeMutableRawBufferPointer) {
+        if tls.isHandshakeComplete {
+            tls.receiveCiphertext(ciphertext)
+        } else {
             let progress: TLSSession.HandshakeProgress
             do {
-                progress = try tls.advanceHandshake()
+                progress = try tls.advanceHandshake(receiving: ciphertext)
             } catch {
-                sendTLSOutput(tls)
+                flush()
                 context.statistics.recordTLSFailure(error.failure ?? .other)
                 authenticationFailed(error.description)
                 return
             }
-            sendTLSOutput(tls)
+            flush()
             guard progress == .complete else { return }
             tlsPeer = tls.peer
             context.statistics.tlsHandshakes.add(1, ordering: .relaxed)
@@ -48,7 +50,7 @@ extension Connection {
             do {
                 outcome = try tls.readPlaintext(into: UnsafeMutableRawBufferPointer(rebasing: scratch[filled...]))
             } catch {
-                sendTLSOutput(tls)
+                flush()
                 teardown(reason: "\(error)", level: .warning)
                 return
             }
@@ -60,8 +62,9 @@ extension Connection {
                 filled = 0
             case .needsMoreInput:
                 if filled > 0 { feed(UnsafeRawBufferPointer(rebasing: scratch[..<filled])) }
-                // Alerts, or an answer to a renegotiation attempt, go out at once.
-                if tls.hasCiphertextToSend { sendTLSOutput(tls) }
+                // Alerts, or an answer to a renegotiation attempt or a key update, go out at once
+                // (behind the records of a sender writing directly, if one is).
+                if tls.hasOutput { flush() }
                 return
             case .closed:
                 if filled > 0 { feed(UnsafeRawBufferPointer(rebasing: scratch[..<filled])) }
@@ -70,27 +73,4 @@ extension Connection {
             }
         }
     }
-
-    /// Replaces the plaintext batch in `batch` by its TLS records. Returns false when the session
-    /// refused (the connection is then torn down).
-    func encrypt(_ batch: inout [UInt8], _ tls: TLSSession) -> Bool {
-        do {
-            try batch.withUnsafeBytes { try tls.writePlaintext($0) }
-        } catch {
-            teardown(reason: "\(error)", level: .warning)
-            return false
-        }
-        batch.removeAll(keepingCapacity: true)
-        tls.takeCiphertext(appendingTo: &batch)
-        return true
-    }
-
-    /// Writes the records the session produced on its own (handshake, alerts) behind whatever is
-    /// being written.
-    private func sendTLSOutput(_ tls: TLSSession) {
-        guard tls.hasCiphertextToSend else { return }
-        tls.takeCiphertext(appendingTo: &inflight)
-        flush()
-    }
-
 }

@@ -3,6 +3,7 @@ import Logging
 import MPRelayCore
 import MPRelayPOSIX
 import MPRelayProtocol
+import MPRelayTLS
 import Synchronization
 
 extension Connection {
@@ -70,44 +71,14 @@ extension Connection {
         queue.async { [self] in flush() }
     }
 
-    /// Writes queued frames until done or the socket is full.
+    /// Writes queued frames until done or the socket is full. For TLS, the batch taken is
+    /// encrypted together with any records the session made on its own (handshake, alerts).
     func flush() {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !tornDown else { return }
         while true {
             if inflightOffset == inflight.count {
-                let written = inflightPlainBytes
-                if inflight.capacity > 65_536 { inflight = [] } else { inflight.removeAll(keepingCapacity: true) }
-                inflightOffset = 0
-                var resumeReading = false
-                let swapped: Int? = outbound.withLock { state in
-                    if written == 0 && state.writing {
-                        // A sender is writing directly; it schedules a flush for what it leaves.
-                        state.flushScheduled = false
-                        return nil
-                    }
-                    state.queuedBytes -= written
-                    state.queuedFrames -= inflightFrames
-                    if let below = state.resumeReadingBelow, state.queuedBytes < below {
-                        state.resumeReadingBelow = nil
-                        resumeReading = true
-                    }
-                    swap(&state.pending, &inflight)
-                    state.writing = !inflight.isEmpty
-                    if inflight.isEmpty { state.flushScheduled = false }
-                    if written > 0 { state.fullSince = nil }
-                    defer { state.pendingFrames = 0 }
-                    return state.pendingFrames
-                }
-                if resumeReading, let registration { ReadinessPoller.shared.wake(registration) }
-                guard let swapped else { return }
-                inflightFrames = swapped
-                inflightPlainBytes = inflight.count
-                if inflight.isEmpty {
-                    flushCompleted()
-                    return
-                }
-                if let tls, !encrypt(&inflight, tls) { return }
+                guard takeNextBatch() else { return }
             }
             let result = inflight.withUnsafeBytes { SocketIO.write(fd, UnsafeRawBufferPointer(rebasing: $0[inflightOffset...])) }
             switch result {
@@ -122,6 +93,56 @@ extension Connection {
                 return
             }
         }
+    }
+
+    /// Counts the batch just written as done and takes the queued frames (and the TLS session's
+    /// own records) as the next one. Returns false when there is nothing to write, or a sender
+    /// writing directly holds the socket (it schedules a flush for what it leaves).
+    private func takeNextBatch() -> Bool {
+        // This queue is the writer while it has a batch; a sender may be while it has none.
+        let heldWriting = !inflight.isEmpty
+        let written = inflightPlainBytes
+        if inflight.capacity > 65_536 { inflight = [] } else { inflight.removeAll(keepingCapacity: true) }
+        inflightOffset = 0
+        inflightPlainBytes = 0
+        var resumeReading = false
+        let taken: Int? = outbound.withLock { state in
+            if !heldWriting && state.writing {
+                state.flushScheduled = false
+                return nil
+            }
+            state.queuedBytes -= written
+            state.queuedFrames -= inflightFrames
+            if let below = state.resumeReadingBelow, state.queuedBytes < below {
+                state.resumeReadingBelow = nil
+                resumeReading = true
+            }
+            swap(&state.pending, &inflight)
+            state.writing = !inflight.isEmpty || tls?.hasOutput == true
+            if !state.writing { state.flushScheduled = false }
+            if written > 0 { state.fullSince = nil }
+            defer { state.pendingFrames = 0 }
+            return state.writing ? state.pendingFrames : 0
+        }
+        if resumeReading, let registration { ReadinessPoller.shared.wake(registration) }
+        guard let taken else { return false }
+        inflightFrames = taken
+        inflightPlainBytes = inflight.count
+        if let tls, !inflight.isEmpty || tls.hasOutput {
+            do {
+                try tls.seal(&inflight)
+            } catch {
+                teardown(reason: "\(error)", level: .warning)
+                return false
+            }
+            // Only the writer takes the session's records, so what it saw waiting is still there.
+            assert(!inflight.isEmpty, "the TLS session's records were taken by another writer")
+        }
+        if inflight.isEmpty {
+            flushCompleted()
+            return false
+        }
+        return true
     }
 
     /// Everything queued is written: a closing connection can go now.

@@ -41,9 +41,11 @@ final class Connection: @unchecked Sendable {
     let cluster: ClusterLink?
     let outbound = Mutex(Outbound())
     let meters = ConnectionMeters()
-    /// Whether the endpoint wraps this connection in TLS: then only its own queue writes its
-    /// socket, since the TLS session is confined there.
+    /// Whether the endpoint wraps this connection in TLS.
     let isTLS: Bool
+    /// The TLS session, behind its own lock: senders encrypt for this connection when they write
+    /// to it directly. Nil for plain connections.
+    let tls: SharedTLSSession?
     var logger: Logger
 
     // Confined to `queue`. The properties the relay path touches for every message skip Swift's
@@ -99,8 +101,6 @@ final class Connection: @unchecked Sendable {
     var inflightOffset = 0
     /// The queued bytes `inflight` stands for: its length, but for TLS the plaintext's.
     var inflightPlainBytes = 0
-    /// The TLS session, from start to teardown; nil for plain connections.
-    var tls: TLSSession?
     /// What the TLS handshake agreed on, once it is complete.
     var tlsPeer: TLSPeerInfo?
     /// A read turn during the TLS handshake was handed on to a queued turn.
@@ -119,6 +119,7 @@ final class Connection: @unchecked Sendable {
         self.origin = origin
         self.endpoint = endpoint
         self.isTLS = endpoint.tls != nil
+        self.tls = endpoint.tls.map { SharedTLSSession(context: $0) }
         self.context = context
         self.cluster = context.cluster
         self.limits = context.limits

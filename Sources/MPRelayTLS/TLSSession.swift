@@ -7,7 +7,7 @@ internal import COpenSSL
 /// sends what ``takeCiphertext(appendingTo:)`` hands back. OpenSSL never touches the socket (a
 /// BIO over two arrays stands between them, ``TLSRecordBuffers``), so a session fits any I/O
 /// loop, blocks nothing, and can be tested without a socket. Not thread-safe: confine a session
-/// to its connection's queue.
+/// to its connection's queue, or share it behind a lock (``SharedTLSSession``).
 public final class TLSSession {
     /// Where the handshake is.
     public enum HandshakeProgress: Equatable, Sendable {
