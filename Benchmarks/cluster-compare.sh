@@ -55,7 +55,7 @@ for i in 0 1 2; do wait_port $((NATS_CLIENT + i)) "${nats_pids[$i]}" || { cat "$
 
 # Node a lists the first NATS server first, node b the second: each node publishes through its own.
 node_config() {
-    local node=$1 port=$2 first=$3 second=$4
+    local node=$1 port=$2 first=${3:-} second=${4:-}
     cat <<EOF
 [broker]
 log_level = "warning"

@@ -60,6 +60,17 @@ extension ClusterLink {
         }
     }
 
+    /// Writes to the receivers that got deliveries in the run of frames just handled, from the
+    /// node's queue, as a local sender writes at the end of its read batch: one write per
+    /// receiver per run, and one thread hop less per message than a flush on its own queue.
+    func flushDeliveries() {
+        let receivers = deliveryFlushes.withLock { receivers in defer { receivers.removeAll(keepingCapacity: true) }; return receivers }
+        guard !receivers.isEmpty else { return }
+        directWriteSpare.withLock { spare in
+            for receiver in receivers where !receiver.writeDirectly(using: &spare) { receiver.scheduleFlush() }
+        }
+    }
+
     /// Answers the `confirm` SENDs that got no answer within `nats_timeout`: ERROR `cluster
     /// unavailable` (the message may have been lost with a NATS server, or is held for a NATS
     /// link that did not come back; it may also still arrive). Runs every `nats_timeout / 2`.
@@ -149,7 +160,7 @@ extension ClusterLink {
         }
         switch outcome {
         case .queued, .queuedNeedsFlush:
-            if outcome == .queuedNeedsFlush { receiver.scheduleFlush() }
+            if outcome == .queuedNeedsFlush { deliveryFlushes.withLock { $0.append(receiver) } }
             if delivery.confirm { answer(delivery, .ack(correlationID: delivery.correlationID)) }
         case .full:
             refuse(delivery, .peerBusy, "the receiver's outbound queue on node \(config.node) is full (max_outbound_bytes \(limits.maxOutboundBytes), max_outbound_messages \(limits.maxOutboundMessages)); message not delivered")

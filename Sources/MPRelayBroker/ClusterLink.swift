@@ -43,6 +43,12 @@ final class ClusterLink: RemoteNames {
     /// `confirm` SENDs published and not answered yet, and where they went: if that node dies
     /// first, each sender gets ERROR `unknown peer` instead of waiting for an ACK forever.
     let confirms = PendingConfirms()
+    /// The buffer deliveries from other nodes lend a receiver they write to directly; only the
+    /// node's queue uses it, the lock only makes that checkable.
+    let directWriteSpare = Mutex<[UInt8]>([])
+    /// Receivers that got deliveries from other nodes in the current run of frames, to write to
+    /// once the run is handled (``flushDeliveries()``).
+    let deliveryFlushes = Mutex<[Connection]>([])
     /// The names on other nodes this node's watchers were told of.
     private let presence = RemotePresence()
     /// The uptime in nanoseconds at which NATS became unreachable; 0 while connected.
@@ -66,6 +72,7 @@ final class ClusterLink: RemoteNames {
             presence: { [self] changes in announce(changes) },
             frame: { [self] frame in receive(frame) },
             delivery: { [self] delivery in deliver(delivery) },
+            afterFrames: { [self] in flushDeliveries() },
             event: { [self] event in report(event) }
         )
         let node = try ClusterNode.start(config, handlers: handlers)

@@ -65,8 +65,10 @@ final class ClusterNodeTests {
     @Test func exactlyOneNodeWinsAClaimRace() throws {
         let a = try start("a", server: 0)
         let b = try start("b", server: 1)
-        for round in 0..<200 {
-            let peer = try PeerName("race-\(round)")
+        var round = 0
+        var unavailable = 0
+        while round < 200 {
+            let peer = try PeerName("race-\(round)-\(unavailable)")
             let outcomes = Mutex<[String]>([])
             DispatchQueue.concurrentPerform(iterations: 2) { index in
                 let node = index == 0 ? a : b
@@ -77,7 +79,17 @@ final class ClusterNodeTests {
                     outcomes.withLock { $0.append(error.isNameTaken ? "taken" : "\(error)") }
                 }
             }
-            #expect(outcomes.withLock { $0.sorted() } == ["taken", "won"], "round \(round)")
+            let sorted = outcomes.withLock { $0.sorted() }
+            if sorted.contains(where: { $0 != "taken" && $0 != "won" }) {
+                // NATS did not answer one of them in time (a stream leader's election after an
+                // earlier suite stopped a server): no verdict on uniqueness; race again.
+                unavailable += 1
+                #expect(unavailable < 20, "NATS unavailable in \(unavailable) races: \(sorted)")
+                if unavailable >= 20 { return }
+                continue
+            }
+            #expect(sorted == ["taken", "won"], "round \(round)")
+            round += 1
         }
     }
 

@@ -118,7 +118,7 @@ public final class ClusterNode: Sendable {
             }
         }
         _ = try bucket.put(ClusterKey.node(config.node).description, value: Array(String(incarnation, radix: 16).utf8))
-        let subscribed = try connection.subscribe(to: subjects.node(config.node), on: queue) { [self] message in
+        let subscribed = try connection.subscribe(to: subjects.node(config.node), on: queue, afterEachRun: handlers.afterFrames) { [self] message in
             if let deliver = handlers.delivery, ClusterFrame.isDelivery(message.payload) {
                 switch Result(catching: { () throws(ClusterFrameError) in try IncomingDelivery(decoding: message.payload) }) {
                 case .success(let delivery):

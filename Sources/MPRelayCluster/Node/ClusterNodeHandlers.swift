@@ -10,6 +10,9 @@ public struct ClusterNodeHandlers: Sendable {
     /// A delivery another node published to this one, read in place; when nil, deliveries come
     /// to ``frame`` as ``ClusterFrame/delivery(_:)``.
     public var delivery: (@Sendable (IncomingDelivery) -> Void)?
+    /// Called after each run of frames one read from NATS brought, once they are all handled:
+    /// for work better done once per run than once per frame (flushing the receivers).
+    public var afterFrames: (@Sendable () -> Void)?
     /// Something to log: NATS connection changes, expired nodes, frames that did not decode.
     public var event: @Sendable (ClusterNodeEvent) -> Void
 
@@ -18,11 +21,13 @@ public struct ClusterNodeHandlers: Sendable {
         presence: @escaping @Sendable ([PresenceChange]) -> Void,
         frame: @escaping @Sendable (ClusterFrame) -> Void,
         delivery: (@Sendable (IncomingDelivery) -> Void)? = nil,
+        afterFrames: (@Sendable () -> Void)? = nil,
         event: @escaping @Sendable (ClusterNodeEvent) -> Void
     ) {
         self.presence = presence
         self.frame = frame
         self.delivery = delivery
+        self.afterFrames = afterFrames
         self.event = event
     }
 }

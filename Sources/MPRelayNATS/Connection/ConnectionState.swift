@@ -14,6 +14,8 @@ struct ConnectionState {
         let queueGroup: String?
         let queue: DispatchQueue
         let handler: (@Sendable (NATSMessage) -> Void)?
+        /// Called on ``queue`` after each run of messages handed over at once (one read's).
+        var afterRun: (@Sendable () -> Void)? = nil
     }
 
     /// A request waiting for its answer on the inbox.

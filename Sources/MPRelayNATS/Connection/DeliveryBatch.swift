@@ -1,36 +1,40 @@
 import Dispatch
 
 /// The subscription messages one read of the socket brought, handed to their queues with one
-/// dispatch per run of messages for the same queue rather than one per message. Order holds:
-/// runs are dispatched in the order they were read, and a queue runs its blocks in order.
+/// dispatch per run of messages for the same subscription rather than one per message, followed
+/// by the subscription's after-run work. Order holds: runs are dispatched in the order they were
+/// read, and a queue runs its blocks in order.
 struct DeliveryBatch {
-    private struct Delivery {
-        let handler: @Sendable (NATSMessage) -> Void
-        let message: NATSMessage
-    }
-
     private struct Run {
+        let sid: UInt64
         let queue: DispatchQueue
-        var deliveries: [Delivery]
+        let handler: @Sendable (NATSMessage) -> Void
+        let afterRun: (@Sendable () -> Void)?
+        var messages: [NATSMessage]
     }
 
     private var runs: [Run] = []
 
-    /// Adds `message` for `handler` on `queue`.
-    mutating func append(_ message: NATSMessage, to handler: @escaping @Sendable (NATSMessage) -> Void, on queue: DispatchQueue) {
-        if let last = runs.indices.last, runs[last].queue === queue {
-            runs[last].deliveries.append(Delivery(handler: handler, message: message))
+    /// Adds `message` (of subscription `message.sid`) for `handler` on `queue`.
+    mutating func append(
+        _ message: NATSMessage,
+        to handler: @escaping @Sendable (NATSMessage) -> Void,
+        on queue: DispatchQueue,
+        afterRun: (@Sendable () -> Void)?
+    ) {
+        if let last = runs.indices.last, runs[last].sid == message.sid {
+            runs[last].messages.append(message)
         } else {
-            runs.append(Run(queue: queue, deliveries: [Delivery(handler: handler, message: message)]))
+            runs.append(Run(sid: message.sid, queue: queue, handler: handler, afterRun: afterRun, messages: [message]))
         }
     }
 
     /// Dispatches every run to its queue and empties the batch.
     mutating func dispatch() {
         for run in runs {
-            let deliveries = run.deliveries
             run.queue.async {
-                for delivery in deliveries { delivery.handler(delivery.message) }
+                for message in run.messages { run.handler(message) }
+                run.afterRun?()
             }
         }
         runs = []

@@ -164,7 +164,7 @@ extension NATSConnection {
     /// is parsed), or to the request waiting for it.
     private func deliver(_ message: NATSMessage, _ deliveries: inout DeliveryBatch) {
         enum Action {
-            case handler(DispatchQueue, @Sendable (NATSMessage) -> Void)
+            case handler(ConnectionState.Subscription, @Sendable (NATSMessage) -> Void)
             case request(ConnectionState.Request)
         }
         let prefix = inboxPrefix
@@ -176,11 +176,11 @@ extension NATSConnection {
                 return .request(request)
             }
             guard let subscription = state.subscriptions[message.sid], let handler = subscription.handler else { return nil }
-            return .handler(subscription.queue, handler)
+            return .handler(subscription, handler)
         }
         switch action {
-        case .handler(let queue, let handler):
-            deliveries.append(message, to: handler, on: queue)
+        case .handler(let subscription, let handler):
+            deliveries.append(message, to: handler, on: subscription.queue, afterRun: subscription.afterRun)
         case .request(let request):
             let result: Result<NATSMessage, NATSError> =
                 message.status == 503 && message.payload.isEmpty ? .failure(.noResponders(subject: request.subject)) : .success(message)
