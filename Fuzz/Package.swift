@@ -41,7 +41,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "fuzz-cluster",
-            dependencies: ["FuzzSupport", .product(name: "MPRelayCluster", package: "mprelay")]
+            dependencies: ["FuzzSupport", .product(name: "MPRelayCluster", package: "mprelay"), .product(name: "MPRelayProtocol", package: "mprelay")]
         ),
         .executableTarget(
             name: "fuzz-config",

@@ -9,7 +9,7 @@ import pytest
 
 import relaywire as rw
 from mprelayd_harness import RelayFactory
-from nats_cluster import NATSCluster
+from natsservers import NATSCluster
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 import FuzzSupport
 import MPRelayCluster
+import MPRelayProtocol
 
 // What one mprelayd node reads from others: the frames published to its NATS subject, and the
 // keys and values of the cluster's key-value bucket. The first byte picks which; the rest is the
