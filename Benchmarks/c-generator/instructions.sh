@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Counts the user-space instructions mprelayd spends per relayed message, to compare builds on a
 # machine whose load moves wall-clock figures by more than the difference being looked for: the
-# instruction count of the same work moves by about 0.1% from run to run, whatever else runs.
+# instruction count of the same work moves by about 0.2% from run to run, whatever else runs.
 # Each binary runs under callgrind (this machine's virtual CPU exposes no hardware counters to
 # `perf stat`), fed by the broker comparison's C load generator (as in compare-c.sh): a warm-up,
 # the counters zeroed, one measured run, the counters dumped. Kernel work (the socket calls) is
