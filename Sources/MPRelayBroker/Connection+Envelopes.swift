@@ -93,6 +93,7 @@ extension Connection {
             (previous, presence) = (replaced, notices)
         }
         holdsPrincipalName = true
+        senderName.set(name)
         previous?.queue.async { [remote] in
             previous?.fail(.replaced, peer: name.bytes, text: "the name \"\(name)\" was taken over by principal \(principal.name) from \(remote)")
         }
@@ -142,7 +143,7 @@ extension Connection {
             deny("send to \"\(String(decoding: message.peer, as: UTF8.self))\"", rule: router.access?.sendRule ?? "no principal", id: id, peer: Array(message.peer))
             return .proceed
         }
-        let frameLength = MessageView.frameLength(peerLength: nameBytes.count, payloadLength: message.payload.count)
+        let frameLength = MessageView.frameLength(peerLength: senderName.bytes.count, payloadLength: message.payload.count)
         let queued = frameLength >= DeliveryStaging<Connection>.largeFrameLength
             ? queueDirectly(message, frameLength: frameLength, to: receiver)
             : stage(message, frameLength: frameLength, for: receiver)
@@ -215,17 +216,15 @@ extension Connection {
 
     /// The DELIVER for `message`, stamped with this connection's registered name.
     private func appendDeliver(_ message: MessageView, to buffer: inout [UInt8]) {
-        nameBytes.withUnsafeBytes { senderName in
-            MessageView.appendFrame(
-                kind: .deliver,
-                options: message.options.intersection(.forwarded),
-                flags: message.flags,
-                correlationID: message.correlationID,
-                peer: senderName,
-                payload: message.payload,
-                to: &buffer
-            )
-        }
+        MessageView.appendFrame(
+            kind: .deliver,
+            options: message.options.intersection(.forwarded),
+            flags: message.flags,
+            correlationID: message.correlationID,
+            peer: senderName.bytes,
+            payload: message.payload,
+            to: &buffer
+        )
     }
 
     /// The receiver's queue is at its bound: ERROR `peer busy`, and the receiver is told it was
