@@ -98,6 +98,7 @@ extension Connection {
         if previous != nil { cluster?.handOver(name, to: id) }
         if claimedRemotely { presence.insert(.left(name, to: context.registry.watchers().filter { $0 !== self }), at: 0) }
         holdsPrincipalName = true
+        senderName.set(name)
         previous?.queue.async { [remote] in
             previous?.fail(.replaced, peer: name.bytes, text: "the name \"\(name)\" was taken over by principal \(principal.name) from \(remote)")
         }
@@ -161,7 +162,7 @@ extension Connection {
             deny("send to \"\(String(decoding: message.peer, as: UTF8.self))\"", rule: router.access?.sendRule ?? "no principal", id: id, peer: Array(message.peer))
             return .proceed
         }
-        let frameLength = MessageView.frameLength(peerLength: nameBytes.count, payloadLength: message.payload.count)
+        let frameLength = MessageView.frameLength(peerLength: senderName.bytes.count, payloadLength: message.payload.count)
         let queued = frameLength >= DeliveryStaging<Connection>.largeFrameLength
             ? queueDirectly(message, frameLength: frameLength, to: receiver)
             : stage(message, frameLength: frameLength, for: receiver)
@@ -234,17 +235,15 @@ extension Connection {
 
     /// The DELIVER for `message`, stamped with this connection's registered name.
     private func appendDeliver(_ message: MessageView, to buffer: inout [UInt8]) {
-        nameBytes.withUnsafeBytes { senderName in
-            MessageView.appendFrame(
-                kind: .deliver,
-                options: message.options.intersection(.forwarded),
-                flags: message.flags,
-                correlationID: message.correlationID,
-                peer: senderName,
-                payload: message.payload,
-                to: &buffer
-            )
-        }
+        MessageView.appendFrame(
+            kind: .deliver,
+            options: message.options.intersection(.forwarded),
+            flags: message.flags,
+            correlationID: message.correlationID,
+            peer: senderName.bytes,
+            payload: message.payload,
+            to: &buffer
+        )
     }
 
     /// The receiver's queue is at its bound: ERROR `peer busy`, and the receiver is told it was

@@ -55,8 +55,10 @@ final class Connection: @unchecked Sendable {
     var phase: Phase
     @exclusivity(unchecked) var decoder = FrameDecoder(maxBodyLength: HandshakeMessage.maxFrameLength)
     @exclusivity(unchecked) var limits: RelayLimits
-    /// The name of a HELLO; once registered, the name stamped on every DELIVER.
+    /// The name of a HELLO, for logs and errors.
     @exclusivity(unchecked) var nameBytes: [UInt8] = []
+    /// Once registered, the name stamped on every DELIVER.
+    let senderName = SenderName()
     /// Registered and not closing: SENDs take the relay path without looking at ``phase``.
     @exclusivity(unchecked) var isRelaying = false
     /// Whether per-message SUBDEBUG lines are wanted, read once per read batch.

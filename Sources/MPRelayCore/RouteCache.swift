@@ -3,7 +3,8 @@ public import MPRelayProtocol
 /// A sender's routes: for each destination name it sent to, the verdict, valid while the
 /// registry's generation is unchanged (it changes when a name comes or goes and on reload). A
 /// sender decides from the raw name bytes, without the access-rule match, the name validation and
-/// the allocation of a registry lookup; one that keeps writing to one peer with one `memcmp`.
+/// the allocation of a registry lookup; one that keeps writing to one peer with one comparison of
+/// the name's bytes.
 public struct RouteCache<Peer: AnyObject> {
     /// Destinations remembered per sender before the cache starts over.
     public static var capacity: Int { 256 }
@@ -15,7 +16,8 @@ public struct RouteCache<Peer: AnyObject> {
     public init() {}
 
     /// The cached route for `destination`, if there is one and the registry has not changed.
-    @inlinable
+    /// Always inlined into the relay path, like ``SendRouter/decide(destination:payloadLength:limits:)``.
+    @inlinable @inline(__always)
     public mutating func route(for destination: UnsafeRawBufferPointer, generation current: UInt64) -> Route<Peer>? {
         guard generation == current else {
             forget()

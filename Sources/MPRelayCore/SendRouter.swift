@@ -34,7 +34,11 @@ public struct SendRouter<Peer: AnyObject & Sendable> {
     }
 
     /// What to do with a SEND of `payloadLength` bytes to the peer named by `destination`.
-    @inlinable
+    ///
+    /// Always inlined: called once per message, and as a call it copied `limits` to the stack
+    /// and handed back a ``SendDecision`` to destroy, work the relay did not do before routing
+    /// moved into this module.
+    @inlinable @inline(__always)
     public mutating func decide(destination: UnsafeRawBufferPointer, payloadLength: Int, limits: RelayLimits) -> SendDecision<Peer> {
         guard payloadLength <= limits.maxMessageBytes else { return .tooLarge }
         let generation = registry.generation

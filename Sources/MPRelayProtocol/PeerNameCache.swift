@@ -1,11 +1,9 @@
-import Glibc
-
 /// Values found by the raw bytes of a peer name, as a SEND carries them: no validation, no copy
 /// and no allocation per lookup.
 ///
 /// A sender's memory of where its destinations go. Building a ``PeerName`` to look a name up
 /// validates it as UTF-8 and copies it; a sender that round-robins over workers would pay that
-/// for every message. The last name found is checked first, with one `memcmp`, so a sender that
+/// for every message. The last name found is checked first, a word at a time, so a sender that
 /// keeps writing to one peer does not even hash. Bounded: at ``capacity`` names the cache starts
 /// over, so a sender cycling through more names than that only loses the speed-up.
 public struct PeerNameCache<Value> {
@@ -36,9 +34,18 @@ public struct PeerNameCache<Value> {
     }
 
     /// The value stored for `name`, or nil.
-    @inlinable
+    ///
+    /// Always inlined: the check against the last name found is the relay's per-message cost,
+    /// and a call would pass the value's type metadata and copy the result once more.
+    @inlinable @inline(__always)
     public mutating func value(for name: UnsafeRawBufferPointer) -> Value? {
         if let lastValue, Self.equal(lastName, name) { return lastValue }
+        return bucketValue(for: name)
+    }
+
+    /// The value for `name` found by its hash, remembered as the last one found.
+    @inlinable @inline(never)
+    mutating func bucketValue(for name: UnsafeRawBufferPointer) -> Value? {
         guard let bucket = buckets[Self.hash(name)] else { return nil }
         for entry in bucket where Self.equal(entry.name, name) {
             remember(entry.name, entry.value)
@@ -83,11 +90,24 @@ public struct PeerNameCache<Value> {
         return hasher.finalize()
     }
 
-    /// `memcmp`, which inlinable code cannot name: Glibc is imported internally.
-    @usableFromInline
+    /// Eight bytes at a time, then the tail, inlined: names are short, and a call to `memcmp`
+    /// (which inlinable code cannot name, Glibc being imported internally) cost more.
+    @inlinable
     static func equal(_ stored: [UInt8], _ name: UnsafeRawBufferPointer) -> Bool {
-        guard stored.count == name.count else { return false }
-        guard let base = name.baseAddress, !stored.isEmpty else { return true }
-        return stored.withUnsafeBytes { memcmp($0.baseAddress!, base, name.count) == 0 }
+        let count = name.count
+        guard stored.count == count else { return false }
+        return stored.withUnsafeBytes { stored in
+            var offset = 0
+            while offset + 8 <= count {
+                let mine = stored.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                guard mine == name.loadUnaligned(fromByteOffset: offset, as: UInt64.self) else { return false }
+                offset += 8
+            }
+            while offset < count {
+                guard stored[offset] == name[offset] else { return false }
+                offset += 1
+            }
+            return true
+        }
     }
 }

@@ -34,6 +34,22 @@ struct PeerNameCacheTests {
         #expect(lookup(&cache, "abcd") == nil)
     }
 
+    @Test func tellsApartNamesOfOneLengthThatDifferInAnyByte() {
+        // Names are compared eight bytes at a time, then byte by byte: a difference in the first
+        // word, in a later word, and in the tail, at lengths around the word size, up to 255.
+        for length in [1, 7, 8, 9, 15, 16, 17, 255] {
+            let name = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+            for position in Set([0, length / 2, length - 1]) {
+                var cache = PeerNameCache<Int>(capacity: 4)
+                name.withUnsafeBytes { cache.insert(1, for: $0) }
+                var other = name
+                other[position] = UInt8(ascii: "Z")
+                #expect(other.withUnsafeBytes { cache.value(for: $0) } == nil, "length \(length), byte \(position)")
+                #expect(name.withUnsafeBytes { cache.value(for: $0) } == 1, "length \(length)")
+            }
+        }
+    }
+
     @Test func aSecondInsertReplacesTheValue() {
         var cache = PeerNameCache<Int>(capacity: 4)
         insert(&cache, "alice", 1)
