@@ -126,6 +126,7 @@ struct EnvelopeRoundTripTests {
         (1, "unknown peer"), (2, "name taken"), (3, "message too large"), (4, "malformed frame"),
         (5, "not permitted"), (6, "peer busy"), (7, "invalid name"), (8, "unsupported version"),
         (9, "unexpected envelope"), (10, "slow consumer"), (11, "kicked"), (12, "idle timeout"), (13, "replaced"),
+        (14, "cluster unavailable"),
     ]
 
     @Test("every error code keeps its published number and name", arguments: publishedCodes)
