@@ -114,22 +114,15 @@ for run in $(seq "$REPEAT"); do
     done
 done
 
-python3 - "$RESULTS" "$PAIRS" "$N" "$RTTS" <<'PY'
-import json, statistics, sys
+PYTHONPATH="$ROOT/Benchmarks" python3 - "$RESULTS" "$PAIRS" "$N" "$RTTS" <<'PY'
+import sys
+from functools import partial
+
+import medians
 
 path, pairs, count, rtts = sys.argv[1:5]
-runs = {}
-for line in open(path):
-    entry = json.loads(line)
-    runs.setdefault(entry["tag"], []).append(entry["result"])
-
-def cell(tag, key, fmt):
-    values = [r[key] for r in runs.get(tag, []) if r and r.get("status") == "ok" and key in r]
-    if not values:
-        return ("failed" if runs.get(tag) else "-"), None
-    median = statistics.median(values)
-    text = fmt(median) + (f" ({fmt(min(values))}-{fmt(max(values))})" if len(values) > 1 else "")
-    return text, median
+runs = medians.load_runs(path)
+cell = partial(medians.cell, runs)
 
 rows = [
     (f"64 B msgs/s, {pairs} pair x {count}", "throughput 64", "msgs_per_sec", lambda v: f"{v:,.0f}"),

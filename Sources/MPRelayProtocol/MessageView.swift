@@ -55,22 +55,7 @@ public struct MessageView {
         payload: UnsafeRawBufferPointer,
         to buffer: inout [UInt8]
     ) {
-        precondition(!peer.isEmpty && peer.count <= PeerName.maxLength)
-        let bodyLength = fixedHeaderLength + peer.count + payload.count
-        let prefixLength = Frame.headerLength(forBodyLength: bodyLength)
-        // Everything before the payload is written on the stack and appended at once: appending
-        // field by field checked the array's uniqueness and capacity for each.
-        withUnsafeTemporaryAllocation(byteCount: prefixLength + fixedHeaderLength + peer.count, alignment: 8) { head in
-            let start = Frame.writeHeader(bodyLength: bodyLength, into: head)
-            head[start] = kind.rawValue
-            head[start + 1] = options.rawValue
-            head[start + 2] = flags
-            head.storeBytes(of: correlationID.bigEndian, toByteOffset: start + 3, as: UInt64.self)
-            head[start + 11] = UInt8(peer.count)
-            UnsafeMutableRawBufferPointer(rebasing: head[(start + nameOffset)...]).copyMemory(from: peer)
-            buffer.append(contentsOf: UnsafeRawBufferPointer(head))
-        }
-        buffer.append(contentsOf: payload)
+        append(kind: kind, options: options, flags: flags, correlationID: correlationID, peer: peer, payload: payload, framed: true, to: &buffer)
     }
 
     /// Appends the body of a DELIVER or SEND (no frame header) to `buffer`: what an envelope
@@ -85,14 +70,34 @@ public struct MessageView {
         payload: UnsafeRawBufferPointer,
         to buffer: inout [UInt8]
     ) {
+        append(kind: kind, options: options, flags: flags, correlationID: correlationID, peer: peer, payload: payload, framed: false, to: &buffer)
+    }
+
+    /// The body, after the frame header when `framed`.
+    @inlinable
+    static func append(
+        kind: EnvelopeKind,
+        options: MessageOptions,
+        flags: UInt8,
+        correlationID: UInt64,
+        peer: UnsafeRawBufferPointer,
+        payload: UnsafeRawBufferPointer,
+        framed: Bool,
+        to buffer: inout [UInt8]
+    ) {
         precondition(!peer.isEmpty && peer.count <= PeerName.maxLength)
-        withUnsafeTemporaryAllocation(byteCount: fixedHeaderLength + peer.count, alignment: 8) { head in
-            head[0] = kind.rawValue
-            head[1] = options.rawValue
-            head[2] = flags
-            head.storeBytes(of: correlationID.bigEndian, toByteOffset: 3, as: UInt64.self)
-            head[11] = UInt8(peer.count)
-            UnsafeMutableRawBufferPointer(rebasing: head[nameOffset...]).copyMemory(from: peer)
+        let bodyLength = fixedHeaderLength + peer.count + payload.count
+        let prefixLength = framed ? Frame.headerLength(forBodyLength: bodyLength) : 0
+        // Everything before the payload is written on the stack and appended at once: appending
+        // field by field checked the array's uniqueness and capacity for each.
+        withUnsafeTemporaryAllocation(byteCount: prefixLength + fixedHeaderLength + peer.count, alignment: 8) { head in
+            let start = framed ? Frame.writeHeader(bodyLength: bodyLength, into: head) : 0
+            head[start] = kind.rawValue
+            head[start + 1] = options.rawValue
+            head[start + 2] = flags
+            head.storeBytes(of: correlationID.bigEndian, toByteOffset: start + 3, as: UInt64.self)
+            head[start + 11] = UInt8(peer.count)
+            UnsafeMutableRawBufferPointer(rebasing: head[(start + nameOffset)...]).copyMemory(from: peer)
             buffer.append(contentsOf: UnsafeRawBufferPointer(head))
         }
         buffer.append(contentsOf: payload)
