@@ -66,6 +66,8 @@ def test_hello_outside_may_register_is_refused_and_closed(acl_relay):
         assert "workers" in f["text"] and name in f["text"], f
         intruder.close()
         conn = connection_of(relay, addr)
+        # The log is written from a thread of its own: the line can follow the ERROR by a moment.
+        relay.wait_for_log(r"^\[WARNING/%s\] not permitted" % re.escape(conn))
         warnings = [l for l in lines_of(relay, conn, "WARNING") if "not permitted" in l]
         assert len(warnings) == 1, lines_of(relay, conn)
         line = warnings[0]

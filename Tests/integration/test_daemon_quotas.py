@@ -182,8 +182,12 @@ def test_failed_handshakes_are_counted_logged_and_penalised(start_relay):
     # Another origin (a socket file: uid) is not affected.
     rw.Peer(unix, relay.authkey, "other-origin").close()
 
+    # The log is written from a thread of its own: wait for the three failures' lines.
+    failure = r"^\[(\w+)/Connection-\d+\] authentication failed from 127\.0\.0\.1:\d+ on [^:]+:\d+: (.*)$"
+    relay.wait_for_lines(failure, 3)
+    relay.wait_for_log(r"refusing connections from 127\.0\.0\.1")
     log = relay.log()
-    failures = re.findall(r"^\[(\w+)/Connection-\d+\] authentication failed from 127\.0\.0\.1:\d+ on [^:]+:\d+: (.*)$", log, re.M)
+    failures = re.findall(failure, log, re.M)
     print("\nfailure lines:\n  " + "\n  ".join("%s %s" % f for f in failures))
     assert [level for level, _ in failures] == ["WARNING", "DEBUG", "WARNING"], failures
     assert "failures from" not in failures[0][1], failures[0]
