@@ -56,8 +56,17 @@ final class ClusterNodeTests {
         return config
     }
 
+    /// Joins `node`, trying again as mprelayd does at start when NATS does not answer in time:
+    /// creating the replicated bucket waits for its raft group's election, which other suites
+    /// running beside this one on two cores can stretch past the creation timeout.
     private func start(_ node: String, server: Int = 0, reports: Reports = Reports()) throws -> ClusterNode {
-        let started = try ClusterNode.start(try config(node, server: server), handlers: reports.handlers)
+        let config = try config(node, server: server)
+        var outcome = Result { () throws(ClusterError) in try ClusterNode.start(config, handlers: reports.handlers) }
+        for _ in 1..<3 {
+            guard case .failure(let error) = outcome, error.isUnavailable else { break }
+            outcome = Result { () throws(ClusterError) in try ClusterNode.start(config, handlers: reports.handlers) }
+        }
+        let started = try outcome.get()
         nodes.append(started)
         return started
     }
