@@ -39,10 +39,7 @@ extension Connection {
     /// leave this node the sender gets ERROR `cluster unavailable`.
     func sendRemotely(_ message: MessageView, to peer: RemotePeer) {
         guard let cluster else { return }
-        let failure = nameBytes.withUnsafeBytes { sender in
-            cluster.stage(message, from: sender, connection: UInt64(id), to: peer, in: &remoteStaging)
-        }
-        if let failure {
+        if let failure = cluster.stage(message, from: senderName.bytes, connection: UInt64(id), to: peer, in: &remoteStaging) {
             report(.clusterUnavailable, id: message.correlationID, peer: message.peer, text: "the message for \"\(peer.name)\" on node \(peer.node) could not be sent: \(failure)")
             return
         }
