@@ -52,7 +52,10 @@ let package = Package(
         // replica of the bucket that answers lookups (pure, no I/O), and the node that does the I/O.
         .target(
             name: "MPRelayCluster",
-            dependencies: ["MPRelayConfig", "MPRelayNATS", "MPRelayProtocol"]
+            dependencies: [
+                "MPRelayConfig", "MPRelayNATS", "MPRelayProtocol",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
         ),
         // The relay's decisions without sockets: registry, registration, access rules, routing,
         // queue bounds, presence. Events in, decisions out; the broker performs them.

@@ -291,8 +291,11 @@ def nats_seeds():
 def cluster_seeds():
     # fuzz-cluster reads a selector byte (0 frame, 1 key, 2 claim) then the input.
     deliver = bytes([0x04, 0x02, 0x01]) + struct.pack(">Q", 42) + bytes([5]) + b"alice" + b"payload"
-    header = bytes([0x01]) + struct.pack(">Q", 7) + bytes([6]) + b"node-a" + bytes([3]) + b"bob"
+    # connection 7, epoch 9, sequence 3
+    header = bytes([0x01]) + struct.pack(">QQQ", 7, 9, 3) + bytes([6]) + b"node-a" + bytes([3]) + b"bob"
     write("cluster", "delivery", bytes([0]) + header + deliver)
+    lost = struct.pack(">QQQQ", 2, 3, 5, 5)
+    write("cluster", "acknowledgement", bytes([0, 0x04]) + struct.pack(">QQ", 9, 6) + bytes([6]) + b"node-b" + bytes([2]) + lost)
     write("cluster", "outcome-ack", bytes([0, 0x02]) + struct.pack(">Q", 7) + bytes([0x06]) + struct.pack(">Q", 42))
     error = bytes([0x05]) + struct.pack(">HQ", 6, 42) + bytes([3]) + b"bob" + b"peer busy"
     write("cluster", "outcome-error", bytes([0, 0x02]) + struct.pack(">Q", 7) + error)

@@ -19,7 +19,8 @@ extension ClusterLink {
     /// Adds the SEND `message` of connection `sender` (registered as `senderName`) for `peer`
     /// to `staging`, for ``publish(_:)`` at the end of the sender's read batch; returns why it
     /// cannot go (NATS unreachable past `nats_timeout`). If the peer's node is gone by the time
-    /// it arrives, NATS says so and the sender gets ERROR `unknown peer`.
+    /// it arrives, NATS says so and the sender gets ERROR `unknown peer`; if it is lost on the
+    /// way, or never acknowledged, ERROR `cluster unavailable`.
     func stage(
         _ message: MessageView,
         from senderName: UnsafeRawBufferPointer,
@@ -28,29 +29,22 @@ extension ClusterLink {
         in staging: inout RemoteStaging
     ) -> ClusterError? {
         guard !isCutOff, let member = self.node else { return .unavailable(.disconnected, node: config.node) }
-        let undelivered = UndeliveredSend(
-            senderNode: config.node,
-            receiverNode: peer.node,
-            senderConnection: sender,
-            correlationID: message.correlationID,
-            receiver: peer.name
-        )
         if staging.frames == nil { staging.frames = member.makeBatch() }
         staging.frames?.appendDelivery(message, from: senderName, senderNode: config.node, senderConnection: sender, to: peer.name, on: peer.node)
-        staging.sends.append(undelivered)
-        let confirm = message.options.contains(.confirm)
-        staging.confirmations.append(confirm && confirms.track(undelivered, now: DispatchTime.now().uptimeNanoseconds))
+        // A SEND without confirm is kept by the node until its receiving node acknowledges it.
+        let tracked = message.options.contains(.confirm) && confirms.track(staging.frames!.sends.last!, now: DispatchTime.now().uptimeNanoseconds)
+        staging.confirmations.append(tracked)
         staging.payloadBytes += message.payload.count
         return nil
     }
 
     /// Publishes what `staging` holds in one write; returns why it could not be sent (the
     /// confirmations it tracked are forgotten then: the caller answers every staged SEND).
-    func publish(_ staging: RemoteStaging) -> ClusterError? {
-        guard let frames = staging.frames, !frames.isEmpty else { return nil }
+    func publish(_ staging: inout RemoteStaging) -> ClusterError? {
+        guard staging.frames?.isEmpty == false else { return nil }
         guard let member = node else { return .unavailable(.disconnected, node: config.node) }
         do {
-            try member.publish(frames)
+            try member.publish(&staging.frames!)
             return nil
         } catch {
             for (send, tracked) in zip(staging.sends, staging.confirmations) where tracked {
@@ -71,32 +65,34 @@ extension ClusterLink {
         }
     }
 
-    /// Answers the `confirm` SENDs that got no answer within `nats_timeout`: ERROR `cluster
-    /// unavailable` (the message may have been lost with a NATS server, or is held for a NATS
-    /// link that did not come back; it may also still arrive). Runs every `nats_timeout / 2`.
-    func expireConfirms() {
+    /// Answers the SENDs whose receiving node did not answer within `nats_timeout` (an ACK for
+    /// `confirm`, an acknowledgement of its number otherwise): ERROR `cluster unavailable` (the
+    /// message may have been lost with a NATS server, or is held for a NATS link that did not
+    /// come back; it may also still arrive). Runs every `nats_timeout / 2`.
+    func expireUnanswered() {
         let deadline = DispatchTime.now().uptimeNanoseconds &- UInt64(config.natsTimeout * 1e9)
-        for send in confirms.expire(sentBefore: deadline) {
-            guard let sender = context.connection(id: Int(truncatingIfNeeded: send.senderConnection)) else { continue }
-            sender.receiveOutcome(.error(ErrorReport(
-                code: .clusterUnavailable,
-                correlationID: send.correlationID,
-                peer: send.receiver.bytes,
-                text: "no answer from node \(send.receiverNode) within nats_timeout (\(config.natsTimeout) s): the message may have been lost with a NATS server"
-            )))
+        let unanswered = confirms.expire(sentBefore: deadline) + (node?.expireDeliveries(sentBefore: deadline) ?? [])
+        for send in unanswered {
+            refuse(send, .clusterUnavailable, "no answer from node \(send.receiverNode) within nats_timeout (\(config.natsTimeout) s): the message may have been lost with a NATS server")
+        }
+    }
+
+    /// ERROR `cluster unavailable` for SENDs their receiving node reported lost on the way.
+    func refuseLost(_ sends: [UndeliveredSend]) {
+        for send in sends {
+            refuse(send, .clusterUnavailable, "the message for \"\(send.receiver)\" was lost on the way to node \(send.receiverNode) (a NATS server failed with it); not delivered")
         }
     }
 
     /// ERROR `unknown peer` for a SEND whose node stopped answering.
     func refuseUndelivered(_ send: UndeliveredSend) {
+        refuse(send, .unknownPeer, "no peer named \"\(send.receiver)\" is registered: its node \(send.receiverNode) no longer answers")
+    }
+
+    /// Answers this node's SEND `send` with an ERROR.
+    private func refuse(_ send: UndeliveredSend, _ code: RelayErrorCode, _ text: String) {
         guard let sender = context.connection(id: Int(truncatingIfNeeded: send.senderConnection)) else { return }
-        let report = ErrorReport(
-            code: .unknownPeer,
-            correlationID: send.correlationID,
-            peer: send.receiver.bytes,
-            text: "no peer named \"\(send.receiver)\" is registered: its node \(send.receiverNode) no longer answers"
-        )
-        sender.receiveOutcome(.error(report))
+        sender.receiveOutcome(.error(ErrorReport(code: code, correlationID: send.correlationID, peer: send.receiver.bytes, text: text)))
     }
 
     /// Answers a delivery from another node with an ERROR for its sender.
@@ -117,8 +113,8 @@ extension ClusterLink {
     /// A frame from another node, on the node's queue.
     func receive(_ frame: ClusterFrame) {
         switch frame {
-        case .delivery:
-            // Deliveries come to deliver(_:), read in place.
+        case .delivery, .acknowledgement:
+            // Deliveries come to deliver(_:), read in place; the node reads acknowledgements.
             break
         case .outcome(let outcome):
             if case .ack(let id) = outcome.envelope {

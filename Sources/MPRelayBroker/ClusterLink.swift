@@ -77,16 +77,16 @@ final class ClusterLink: RemoteNames {
         )
         let node = try ClusterNode.start(config, handlers: handlers)
         joined.withLock { $0 = node }
-        scheduleConfirmExpiry()
+        scheduleExpiry()
         logger.info("joined cluster \(config.name) as node \(config.node) through NATS server \(node.server), \(node.liveNodes.count) other node(s) alive")
     }
 
-    /// Answers the `confirm` SENDs left without an answer, every `nats_timeout / 2` while joined.
-    private func scheduleConfirmExpiry() {
+    /// Answers the SENDs left without an answer, every `nats_timeout / 2` while joined.
+    private func scheduleExpiry() {
         retryQueue.asyncAfter(deadline: .now() + config.natsTimeout / 2) { [self] in
             guard node != nil else { return }
-            expireConfirms()
-            scheduleConfirmExpiry()
+            expireUnanswered()
+            scheduleExpiry()
         }
     }
 
@@ -215,7 +215,7 @@ final class ClusterLink: RemoteNames {
             logger.info("NATS connection closed")
         case .nodeExpired(let node, let names):
             logger.warning("node \(node) was silent past its lease: its \(names) name(s) are free again")
-            for send in confirms.abandon(node: node) { refuseUndelivered(send) }
+            for send in confirms.abandon(node: node) + (self.node?.abandonDeliveries(to: node) ?? []) { refuseUndelivered(send) }
         case .malformedFrame(let error):
             logger.warning("ignored a frame from another node: \(error)")
         case .claimLost(let name, _):
@@ -223,6 +223,9 @@ final class ClusterLink: RemoteNames {
         case .undeliverable(let send):
             confirms.settle(connection: send.senderConnection, correlationID: send.correlationID)
             refuseUndelivered(send)
+        case .deliveriesLost(let sends):
+            logger.warning("\(sends.count) message(s) were lost on the way to node \(sends[0].receiverNode); their senders get ERROR cluster unavailable")
+            refuseLost(sends)
         case .bucketCallFailed(let text):
             logger.warning("\(text); retrying on the next lease turn")
         }

@@ -50,7 +50,7 @@ extension Connection {
     /// them, each sender gets ERROR `cluster unavailable`: nothing is dropped unsaid.
     func publishRemoteStaging() {
         guard let cluster, !remoteStaging.isEmpty else { return }
-        if let error = cluster.publish(remoteStaging) {
+        if let error = cluster.publish(&remoteStaging) {
             for send in remoteStaging.sends {
                 send.receiver.bytes.withUnsafeBytes { peer in
                     report(.clusterUnavailable, id: send.correlationID, peer: peer, text: "the message for \"\(send.receiver)\" on node \(send.receiverNode) could not be sent: \(error)")

@@ -6,20 +6,20 @@ import MPRelayCluster
 struct RemoteStaging {
     /// The encoded frames; created from the node on first use.
     var frames: ClusterPublishBatch?
-    /// Each staged SEND, for the ERROR its sender gets if the batch cannot be published.
-    var sends: [UndeliveredSend] = []
-    /// Which of ``sends`` wait for an ACK (`confirm`).
+    /// Which of the staged SENDs (``sends``) are tracked until their ACK (`confirm`).
     var confirmations: [Bool] = []
     /// The payload bytes staged, counted once published.
     var payloadBytes = 0
 
+    /// Each staged SEND, for the ERROR its sender gets if the batch cannot be published.
+    var sends: [UndeliveredSend] { frames?.sends ?? [] }
+
     /// Whether nothing is staged.
-    var isEmpty: Bool { sends.isEmpty }
+    var isEmpty: Bool { frames?.isEmpty ?? true }
 
     /// Forgets what was staged, keeping the buffers.
     mutating func reset() {
         frames?.removeAll()
-        sends.removeAll(keepingCapacity: true)
         confirmations.removeAll(keepingCapacity: true)
         payloadBytes = 0
     }

@@ -7,6 +7,7 @@ public struct ClusterError: Error, Equatable, Sendable, CustomStringConvertible 
         case unavailable(NATSError)
         case nameTaken(PeerName, NameClaim?)
         case claimLost(PeerName)
+        case unacknowledged(limit: Int)
     }
 
     private let code: Code
@@ -33,6 +34,12 @@ public struct ClusterError: Error, Equatable, Sendable, CustomStringConvertible 
         ClusterError(.claimLost(name), node: node)
     }
 
+    /// The node already holds `limit` deliveries the receiving nodes have not acknowledged
+    /// (``OutboundLedger``): more would be unbounded, so the sender gets `cluster unavailable`.
+    public static func unacknowledged(limit: Int, node: String) -> ClusterError {
+        ClusterError(.unacknowledged(limit: limit), node: node)
+    }
+
     /// Whether this is ``nameTaken(_:holder:node:)``.
     public var isNameTaken: Bool {
         if case .nameTaken = code { return true }
@@ -54,6 +61,8 @@ public struct ClusterError: Error, Equatable, Sendable, CustomStringConvertible 
             return "cluster node \(node): the name \(name) is held\(by)"
         case .claimLost(let name):
             return "cluster node \(node): the claim on \(name) changed since this node wrote it"
+        case .unacknowledged(let limit):
+            return "cluster node \(node): \(limit) cross-node messages already wait for their receiving nodes to acknowledge them (NATS or a node is falling behind)"
         }
     }
 }

@@ -37,16 +37,21 @@ public final class ClusterNode: Sendable {
     private let meters: ClusterMeters
     /// The revisions of this node's claims it is releasing itself: their deletes are no loss.
     private let releasing = Mutex<Set<UInt64>>([])
+    /// The numbered deliveries to and from the other nodes.
+    private let links: DeliveryLinks
 
     private init(config: ClusterConfig, handlers: ClusterNodeHandlers) throws(NATSError) {
         self.config = config
         self.handlers = handlers
-        incarnation = UInt64.random(in: 1...UInt64.max)
-        subjects = ClusterSubjects(cluster: config.name)
+        let incarnation = UInt64.random(in: 1...UInt64.max)
+        self.incarnation = incarnation
+        let subjects = ClusterSubjects(cluster: config.name)
+        self.subjects = subjects
         replica = Mutex(ClusterReplica(localNode: config.node))
         let meters = ClusterMeters()
         self.meters = meters
-        queue = DispatchQueue(label: "mprelay.cluster.\(config.node)")
+        let queue = DispatchQueue(label: "mprelay.cluster.\(config.node)")
+        self.queue = queue
         leaseQueue = DispatchQueue(label: "mprelay.cluster.\(config.node).lease")
         var options = NATSConnectionOptions(servers: config.nats)
         options.name = "mprelayd \(config.node)"
@@ -58,8 +63,18 @@ public final class ClusterNode: Sendable {
             if case .reconnected = event { ClusterMeters.count(meters.natsReconnects) }
             handlers.event(.nats(event))
         }
-        connection = try NATSConnection(options: options)
+        let connection = try NATSConnection(options: options)
+        self.connection = connection
         bucket = NATSKeyValue(bucket: config.bucket, connection: connection, timeout: Self.duration(config.natsTimeout))
+        links = DeliveryLinks(
+            node: config.node,
+            epoch: incarnation,
+            repeatWindow: UInt64(config.natsTimeout * 1e9),
+            queue: queue
+        ) { acknowledgement, sender in
+            // Lost with NATS, an acknowledgement is repeated; the sender waits nats_timeout.
+            try? connection.publish(subjects.node(sender), payload: ClusterFrame.acknowledgement(acknowledgement).encoded())
+        }
     }
 
     /// The least time the bucket's creation (or binding) at start may take.
@@ -123,6 +138,7 @@ public final class ClusterNode: Sendable {
                 switch Result(catching: { () throws(ClusterFrameError) in try IncomingDelivery(decoding: message.payload) }) {
                 case .success(let delivery):
                     ClusterMeters.count(meters.framesReceived)
+                    links.arrived(from: delivery.senderNode, epoch: delivery.epoch, sequence: delivery.sequence)
                     deliver(delivery)
                 case .failure(let error):
                     ClusterMeters.count(meters.frameErrors)
@@ -131,8 +147,14 @@ public final class ClusterNode: Sendable {
                 return
             }
             switch Result(catching: { () throws(ClusterFrameError) in try ClusterFrame(decoding: message.payload) }) {
+            case .success(.acknowledgement(let acknowledgement)):
+                let lost = links.outbound.withLock { $0.acknowledge(acknowledgement) }
+                if !lost.isEmpty { handlers.event(.deliveriesLost(lost)) }
             case .success(let frame):
                 ClusterMeters.count(meters.framesReceived)
+                if case .delivery(let delivery) = frame {
+                    links.arrived(from: delivery.senderNode, epoch: delivery.epoch, sequence: delivery.sequence)
+                }
                 handlers.frame(frame)
             case .failure(let error):
                 ClusterMeters.count(meters.frameErrors)
@@ -141,6 +163,7 @@ public final class ClusterNode: Sendable {
         }
         let unreachable = try connection.subscribe(to: subjects.unreachableReplies(of: config.node), on: queue) { [self] message in
             guard message.headers?.status == 503, let send = subjects.undeliveredSend(message.subject) else { return }
+            _ = links.outbound.withLock { $0.settle(node: send.receiverNode, sequence: send.sequence) }
             handlers.event(.undeliverable(send))
         }
         subscriptions.withLock { $0 = [subscribed, unreachable] }
@@ -339,21 +362,44 @@ public final class ClusterNode: Sendable {
 
     /// An empty batch of frames for this node's cluster.
     public func makeBatch() -> ClusterPublishBatch {
-        ClusterPublishBatch(subjects: subjects)
+        ClusterPublishBatch(subjects: subjects, epoch: incarnation)
     }
 
-    /// Publishes every frame of `batch`, in order, in one write.
+    /// Numbers the deliveries of `batch` and publishes every frame, in order, in one write.
+    /// Deliveries without `confirm` are kept until their node acknowledges them: one it reports
+    /// lost comes back as ``ClusterNodeEvent/deliveriesLost(_:)``, one it never acknowledges
+    /// from ``expireDeliveries(sentBefore:)``.
     ///
     /// - Throws: ``ClusterError/unavailable(_:node:)`` when NATS is down and the buffer for
-    ///   publications made meanwhile (`max_pending_bytes`) is full, or the connection is closed.
-    public func publish(_ batch: ClusterPublishBatch) throws(ClusterError) {
-        do {
-            try connection.publish(batch.natsBatch)
-            ClusterMeters.add(UInt64(batch.count), to: meters.framesSent)
-        } catch {
-            ClusterMeters.add(UInt64(batch.count), to: meters.frameErrors)
-            throw .unavailable(error, node: config.node)
+    ///   publications made meanwhile (`max_pending_bytes`) is full, or the connection is closed;
+    ///   ``ClusterError/unacknowledged(limit:node:)`` when too many deliveries wait already.
+    public func publish(_ batch: inout ClusterPublishBatch) throws(ClusterError) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        try links.outbound.withLock { ledger throws(ClusterError) in
+            guard ledger.record(&batch, now: now) else {
+                ClusterMeters.add(UInt64(batch.count), to: meters.frameErrors)
+                throw .unacknowledged(limit: ledger.limit, node: config.node)
+            }
+            do throws(NATSError) {
+                try connection.publish(batch.natsBatch)
+                ClusterMeters.add(UInt64(batch.count), to: meters.framesSent)
+            } catch {
+                ledger.rollBack(batch)
+                ClusterMeters.add(UInt64(batch.count), to: meters.frameErrors)
+                throw .unavailable(error, node: config.node)
+            }
         }
+    }
+
+    /// Forgets and returns the deliveries published before `deadline` (uptime nanoseconds)
+    /// that their nodes have not acknowledged: each sender gets an ERROR.
+    public func expireDeliveries(sentBefore deadline: UInt64) -> [UndeliveredSend] {
+        links.outbound.withLock { $0.expire(sentBefore: deadline) }
+    }
+
+    /// Forgets and returns the unacknowledged deliveries to `node`, which died.
+    public func abandonDeliveries(to node: String) -> [UndeliveredSend] {
+        links.outbound.withLock { $0.abandon(node: node) }
     }
 
     /// Leaves the cluster: stops the lease, the watch and the subscription, deletes the lease key

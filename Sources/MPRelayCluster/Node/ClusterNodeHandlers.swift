@@ -46,6 +46,9 @@ public enum ClusterNodeEvent: Equatable, Sendable {
     /// A delivery reached no node: the node it was published to no longer subscribes (it
     /// stopped), and NATS said so. Its sender gets ERROR `unknown peer`.
     case undeliverable(UndeliveredSend)
+    /// Deliveries their receiving node reported lost: NATS never brought them there (a server
+    /// failed with them on board). Their senders get ERROR `cluster unavailable`.
+    case deliveriesLost([UndeliveredSend])
     /// A lease refresh, or a delete of an expired claim, failed; it is retried on the next turn.
     case bucketCallFailed(String)
 }

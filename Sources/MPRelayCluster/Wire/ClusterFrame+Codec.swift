@@ -11,6 +11,8 @@ extension ClusterFrame {
                 + MessageView.fixedHeaderLength + delivery.message.peer.bytes.count + delivery.message.payload.count)
             bytes.append(delivery.confirm ? Self.confirmedDeliveryKind : Self.deliveryKind)
             bytes.appendBigEndian(delivery.senderConnection)
+            bytes.appendBigEndian(delivery.epoch)
+            bytes.appendBigEndian(delivery.sequence)
             bytes.append(UInt8(delivery.senderNode.utf8.count))
             bytes.append(contentsOf: delivery.senderNode.utf8)
             bytes.append(UInt8(delivery.receiver.bytes.count))
@@ -20,6 +22,17 @@ extension ClusterFrame {
             bytes.append(Self.outcomeKind)
             bytes.appendBigEndian(outcome.senderConnection)
             bytes.append(contentsOf: outcome.envelope.encodedBody())
+        case .acknowledgement(let acknowledgement):
+            bytes.append(Self.acknowledgementKind)
+            bytes.appendBigEndian(acknowledgement.epoch)
+            bytes.appendBigEndian(acknowledgement.through)
+            bytes.append(UInt8(acknowledgement.receiverNode.utf8.count))
+            bytes.append(contentsOf: acknowledgement.receiverNode.utf8)
+            bytes.append(UInt8(acknowledgement.lost.count))
+            for range in acknowledgement.lost {
+                bytes.appendBigEndian(range.lowerBound)
+                bytes.appendBigEndian(range.upperBound)
+            }
         }
         return bytes
     }
@@ -29,15 +42,20 @@ extension ClusterFrame {
     /// - Throws: ``ClusterFrameError`` naming the field at fault.
     public init(decoding bytes: [UInt8]) throws(ClusterFrameError) {
         guard let kind = bytes.first else { throw .empty }
-        guard [Self.deliveryKind, Self.confirmedDeliveryKind, Self.outcomeKind].contains(kind) else { throw .unknownKind(kind) }
+        guard [Self.deliveryKind, Self.confirmedDeliveryKind, Self.outcomeKind, Self.acknowledgementKind].contains(kind) else {
+            throw .unknownKind(kind)
+        }
         var offset = 1
-        let connection = try Self.connection(bytes, at: &offset)
+        if kind == Self.acknowledgementKind {
+            self = .acknowledgement(try Self.acknowledgement(bytes, at: &offset))
+            return
+        }
+        let connection = try Self.integer(bytes, at: &offset, name: "sender connection")
         switch kind {
         case Self.deliveryKind, Self.confirmedDeliveryKind:
-            let node = try Self.field(bytes, at: &offset, name: "sender node")
-            guard let nodeText = String(validating: node, as: UTF8.self), ClusterConfig.isToken(nodeText) else {
-                throw .invalidNode(node)
-            }
+            let epoch = try Self.integer(bytes, at: &offset, name: "epoch")
+            let sequence = try Self.integer(bytes, at: &offset, name: "sequence")
+            let nodeText = try Self.node(bytes, at: &offset, name: "sender node")
             let receiverBytes = try Self.field(bytes, at: &offset, name: "receiver")
             let receiver: PeerName
             do { receiver = try PeerName(validating: receiverBytes) } catch { throw .invalidReceiver(error) }
@@ -48,7 +66,9 @@ extension ClusterFrame {
                 senderConnection: connection,
                 receiver: receiver,
                 message: message,
-                confirm: kind == Self.confirmedDeliveryKind
+                confirm: kind == Self.confirmedDeliveryKind,
+                epoch: epoch,
+                sequence: sequence
             ))
         case Self.outcomeKind:
             let envelope = try Self.envelope(bytes[offset...])
@@ -59,11 +79,40 @@ extension ClusterFrame {
         }
     }
 
-    static func connection(_ bytes: [UInt8], at offset: inout Int) throws(ClusterFrameError) -> UInt64 {
-        guard bytes.count >= offset + 8 else { throw .truncated("sender connection") }
+    /// A big-endian u64, the field called `name`.
+    static func integer(_ bytes: [UInt8], at offset: inout Int, name: String) throws(ClusterFrameError) -> UInt64 {
+        guard bytes.count >= offset + 8 else { throw .truncated(name) }
         let value = bytes[offset..<offset + 8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         offset += 8
         return value
+    }
+
+    /// A node id field, the one called `name`.
+    static func node(_ bytes: [UInt8], at offset: inout Int, name: String) throws(ClusterFrameError) -> String {
+        let node = try field(bytes, at: &offset, name: name)
+        guard let text = String(validating: node, as: UTF8.self), ClusterConfig.isToken(text) else { throw .invalidNode(node) }
+        return text
+    }
+
+    private static func acknowledgement(_ bytes: [UInt8], at offset: inout Int) throws(ClusterFrameError) -> LinkAcknowledgement {
+        let epoch = try integer(bytes, at: &offset, name: "epoch")
+        let through = try integer(bytes, at: &offset, name: "through")
+        let node = try node(bytes, at: &offset, name: "receiving node")
+        guard offset < bytes.count else { throw .truncated("lost count") }
+        let count = Int(bytes[offset])
+        offset += 1
+        guard count <= LinkAcknowledgement.maxLostRanges else { throw .invalidLostRange("\(count) lost ranges, more than \(LinkAcknowledgement.maxLostRanges)") }
+        var lost: [ClosedRange<UInt64>] = []
+        for _ in 0..<count {
+            let first = try integer(bytes, at: &offset, name: "lost range")
+            let last = try integer(bytes, at: &offset, name: "lost range")
+            guard first <= last, last <= through, first > (lost.last?.upperBound ?? 0) else {
+                throw .invalidLostRange("\(first)...\(last) after \(lost.last.map { "\($0)" } ?? "none"), through \(through)")
+            }
+            lost.append(first...last)
+        }
+        guard offset == bytes.count else { throw .trailingBytes(bytes.count - offset) }
+        return LinkAcknowledgement(receiverNode: node, epoch: epoch, through: through, lost: lost)
     }
 
     /// A field of a length byte and that many bytes.
@@ -100,6 +149,10 @@ public enum ClusterFrameError: Error, Equatable, Sendable, CustomStringConvertib
     case invalidEnvelope(EnvelopeError)
     /// The embedded envelope is of a kind this frame cannot carry.
     case unexpectedEnvelope(EnvelopeKind)
+    /// An acknowledgement's lost ranges are out of order, overlap, or pass its `through`.
+    case invalidLostRange(String)
+    /// Bytes follow the end of an acknowledgement.
+    case trailingBytes(Int)
 
     public var description: String {
         switch self {
@@ -110,6 +163,8 @@ public enum ClusterFrameError: Error, Equatable, Sendable, CustomStringConvertib
         case .invalidReceiver(let error): return "the cluster frame's receiver: \(error)"
         case .invalidEnvelope(let error): return "the cluster frame's envelope: \(error)"
         case .unexpectedEnvelope(let kind): return "a cluster frame cannot carry \(kind) here"
+        case .invalidLostRange(let detail): return "an acknowledgement's lost range is invalid: \(detail)"
+        case .trailingBytes(let count): return "\(count) byte(s) after the end of an acknowledgement"
         }
     }
 }

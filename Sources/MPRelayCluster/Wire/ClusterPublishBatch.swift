@@ -3,16 +3,29 @@ public import MPRelayProtocol
 
 /// Frames for other nodes, gathered while a sender's frames are read and published in one write
 /// (``ClusterNode/publish(_:)``).
+///
+/// Deliveries appended with ``appendDelivery(_:from:senderNode:senderConnection:to:on:)`` are
+/// numbered when the batch is published, in the order NATS gets them
+/// (``OutboundLedger/record(_:now:)``): their sequence fields are written then, in place.
 public struct ClusterPublishBatch: Sendable {
     private let subjects: ClusterSubjects
+    /// The sending node's incarnation, written in every delivery.
+    private let epoch: UInt64
     /// The bytes every node subject and every unreachable-reply subject starts with.
     private let nodePrefix: [UInt8]
     private let unreachablePrefix: [UInt8]
     private var publications = NATSPublishBatch()
+    /// Each delivery appended in place, as its sender's ERROR would need it.
+    public private(set) var sends: [UndeliveredSend] = []
+    /// Where each of ``sends`` keeps its sequence number: in the frame, in the reply subject.
+    private var sequenceOffsets: [(frame: Int, reply: Int)] = []
+    /// Which of ``sends`` asked for `confirm`.
+    private var confirmations: [Bool] = []
 
-    /// An empty batch for the cluster of `subjects`.
-    public init(subjects: ClusterSubjects) {
+    /// An empty batch for the cluster of `subjects`, from the run `epoch` of its node.
+    public init(subjects: ClusterSubjects, epoch: UInt64 = 0) {
         self.subjects = subjects
+        self.epoch = epoch
         nodePrefix = subjects.nodePrefix
         unreachablePrefix = subjects.unreachablePrefix
     }
@@ -47,9 +60,10 @@ public struct ClusterPublishBatch: Sendable {
         to receiver: PeerName,
         on receiverNode: String
     ) {
-        let frameLength = 1 + 8 + 1 + senderNode.utf8.count + 1 + receiver.bytes.count
+        let frameLength = ClusterFrame.sequenceOffset + 8 + 1 + senderNode.utf8.count + 1 + receiver.bytes.count
             + MessageView.fixedHeaderLength + senderName.count + message.payload.count
-        let (nodePrefix, unreachablePrefix) = (self.nodePrefix, self.unreachablePrefix)
+        let (nodePrefix, unreachablePrefix, epoch) = (self.nodePrefix, self.unreachablePrefix, self.epoch)
+        var offsets = (frame: 0, reply: 0)
         publications.appendPublication(payloadLength: frameLength) { buffer in
             buffer.append(contentsOf: nodePrefix)
             buffer.append(contentsOf: receiverNode.utf8)
@@ -63,10 +77,16 @@ public struct ClusterPublishBatch: Sendable {
             buffer.append(UInt8(ascii: "."))
             NATSEncoder.appendDecimal(message.correlationID, to: &buffer)
             buffer.append(UInt8(ascii: "."))
+            offsets.reply = buffer.count
+            ClusterSubjects.appendSequence(0, to: &buffer)
+            buffer.append(UInt8(ascii: "."))
             ClusterKey.appendEscaped(receiver.bytes, to: &buffer)
         } payload: { buffer in
             buffer.append(message.options.contains(.confirm) ? ClusterFrame.confirmedDeliveryKind : ClusterFrame.deliveryKind)
             buffer.appendBigEndian(senderConnection)
+            buffer.appendBigEndian(epoch)
+            offsets.frame = buffer.count
+            buffer.appendBigEndian(0 as UInt64)
             buffer.append(UInt8(senderNode.utf8.count))
             buffer.append(contentsOf: senderNode.utf8)
             buffer.append(UInt8(receiver.bytes.count))
@@ -81,6 +101,31 @@ public struct ClusterPublishBatch: Sendable {
                 to: &buffer
             )
         }
+        sends.append(UndeliveredSend(
+            senderNode: senderNode,
+            receiverNode: receiverNode,
+            senderConnection: senderConnection,
+            correlationID: message.correlationID,
+            receiver: receiver
+        ))
+        sequenceOffsets.append(offsets)
+        confirmations.append(message.options.contains(.confirm))
+    }
+
+    /// Whether delivery `index` of ``sends`` asked for `confirm`.
+    public func isConfirmed(_ index: Int) -> Bool {
+        confirmations[index]
+    }
+
+    /// Writes `sequence` as the number of delivery `index` of ``sends``, in its frame and its
+    /// reply subject.
+    mutating func number(_ index: Int, as sequence: UInt64) {
+        sends[index].sequence = sequence
+        let offsets = sequenceOffsets[index]
+        publications.withUnsafeMutableBytes { bytes in
+            bytes.storeBytes(of: sequence.bigEndian, toByteOffset: offsets.frame, as: UInt64.self)
+            ClusterSubjects.writeSequence(sequence, into: UnsafeMutableRawBufferPointer(rebasing: bytes[offsets.reply...]))
+        }
     }
 
     /// The encoded publications.
@@ -92,5 +137,8 @@ public struct ClusterPublishBatch: Sendable {
     /// Empties the batch, keeping its buffer.
     public mutating func removeAll() {
         publications.removeAll()
+        sends.removeAll(keepingCapacity: true)
+        sequenceOffsets.removeAll(keepingCapacity: true)
+        confirmations.removeAll(keepingCapacity: true)
     }
 }

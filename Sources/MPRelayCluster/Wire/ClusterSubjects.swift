@@ -33,8 +33,31 @@ public struct ClusterSubjects: Hashable, Sendable {
     /// The reply subject a delivery is published with: when no node subscribes to the subject
     /// it was published to (its node stopped), NATS answers there with status 503, and the
     /// subject says which SEND it was, for the ERROR its sender gets.
+    /// The delivery's sequence number is 16 hexadecimal digits, so that it can be written once
+    /// the batch is numbered (``ClusterPublishBatch``).
     public func unreachable(_ delivery: UndeliveredSend) -> String {
-        "mprelay.\(cluster).unreachable.\(delivery.senderNode).\(delivery.receiverNode).\(delivery.senderConnection).\(delivery.correlationID).\(ClusterKey.escape(delivery.receiver.bytes))"
+        var sequence: [UInt8] = []
+        Self.appendSequence(delivery.sequence, to: &sequence)
+        return "mprelay.\(cluster).unreachable.\(delivery.senderNode).\(delivery.receiverNode).\(delivery.senderConnection)"
+            + ".\(delivery.correlationID).\(String(decoding: sequence, as: UTF8.self)).\(ClusterKey.escape(delivery.receiver.bytes))"
+    }
+
+    /// Digits of a sequence number in an ``unreachable(_:)`` subject.
+    static let sequenceDigits = 16
+
+    /// Appends `sequence` as ``sequenceDigits`` lowercase hexadecimal digits.
+    static func appendSequence(_ sequence: UInt64, to buffer: inout [UInt8]) {
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: sequenceDigits))
+        buffer.withUnsafeMutableBytes { writeSequence(sequence, into: UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
+    }
+
+    /// Writes `sequence` as ``sequenceDigits`` hexadecimal digits at the start of `digits`.
+    static func writeSequence(_ sequence: UInt64, into digits: UnsafeMutableRawBufferPointer) {
+        for index in 0..<sequenceDigits {
+            let digit = UInt8(truncatingIfNeeded: sequence >> UInt64(4 * (sequenceDigits - 1 - index))) & 0xF
+            digits[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+        }
     }
 
     /// The SEND an ``unreachable(_:)`` subject names, or nil for any other subject.
@@ -42,16 +65,18 @@ public struct ClusterSubjects: Hashable, Sendable {
         let prefix = "mprelay.\(cluster).unreachable."
         guard subject.hasPrefix(prefix) else { return nil }
         let tokens = subject.dropFirst(prefix.count).split(separator: ".", omittingEmptySubsequences: false)
-        guard tokens.count == 5, ClusterConfig.isToken(String(tokens[0])), ClusterConfig.isToken(String(tokens[1])),
+        guard tokens.count == 6, ClusterConfig.isToken(String(tokens[0])), ClusterConfig.isToken(String(tokens[1])),
             let connection = UInt64(tokens[2]), let correlationID = UInt64(tokens[3]),
-            let bytes = ClusterKey.unescape(Array(tokens[4].utf8)), let receiver = try? PeerName(validating: bytes)
+            tokens[4].utf8.count == Self.sequenceDigits, let sequence = UInt64(tokens[4], radix: 16),
+            let bytes = ClusterKey.unescape(Array(tokens[5].utf8)), let receiver = try? PeerName(validating: bytes)
         else { return nil }
         return UndeliveredSend(
             senderNode: String(tokens[0]),
             receiverNode: String(tokens[1]),
             senderConnection: connection,
             correlationID: correlationID,
-            receiver: receiver
+            receiver: receiver,
+            sequence: sequence
         )
     }
 }

@@ -1,4 +1,3 @@
-import MPRelayConfig
 public import MPRelayProtocol
 
 /// A delivery frame another node published to this one, checked and read in place: the
@@ -15,6 +14,10 @@ public struct IncomingDelivery: Sendable {
     public let senderConnection: UInt64
     /// The node the sender is registered on.
     public let senderNode: String
+    /// The sending node's incarnation, which ``sequence`` counts within.
+    public let epoch: UInt64
+    /// The delivery's number among those from ``senderNode`` to this node.
+    public let sequence: UInt64
     /// The peer that receives the message, registered on this node.
     public let receiver: PeerName
     /// The sender's verified name, the DELIVER's peer.
@@ -33,11 +36,10 @@ public struct IncomingDelivery: Sendable {
         guard let kind = bytes.first else { throw .empty }
         guard kind == ClusterFrame.deliveryKind || kind == ClusterFrame.confirmedDeliveryKind else { throw .unknownKind(kind) }
         var offset = 1
-        senderConnection = try ClusterFrame.connection(bytes, at: &offset)
-        let node = try ClusterFrame.field(bytes, at: &offset, name: "sender node")
-        guard let nodeText = String(validating: node, as: UTF8.self), ClusterConfig.isToken(nodeText) else {
-            throw .invalidNode(node)
-        }
+        senderConnection = try ClusterFrame.integer(bytes, at: &offset, name: "sender connection")
+        epoch = try ClusterFrame.integer(bytes, at: &offset, name: "epoch")
+        sequence = try ClusterFrame.integer(bytes, at: &offset, name: "sequence")
+        let nodeText = try ClusterFrame.node(bytes, at: &offset, name: "sender node")
         let receiverBytes = try ClusterFrame.field(bytes, at: &offset, name: "receiver")
         do { receiver = try PeerName(validating: receiverBytes) } catch { throw .invalidReceiver(error) }
         let checked = bytes.withUnsafeBytes { frame -> Result<(UInt64, PeerName), ClusterFrameError> in

@@ -1,6 +1,8 @@
 public import MPRelayProtocol
 
-/// A SEND published to a node that nobody answered for: what its reply subject carries.
+/// A SEND published to another node, as far as its sender's ERROR needs it: what a delivery's
+/// reply subject carries (``ClusterSubjects/unreachable(_:)``), and what ``OutboundLedger``
+/// keeps until the receiving node acknowledges it.
 public struct UndeliveredSend: Hashable, Sendable {
     /// The node the sender is on.
     public var senderNode: String
@@ -12,14 +14,25 @@ public struct UndeliveredSend: Hashable, Sendable {
     public var correlationID: UInt64
     /// The SEND's destination.
     public var receiver: PeerName
+    /// The delivery's number among those from ``senderNode`` to ``receiverNode`` (0 until
+    /// ``OutboundLedger/record(_:now:)`` numbers it).
+    public var sequence: UInt64
 
     /// The SEND of `senderConnection` on `senderNode`, numbered `correlationID`, for `receiver`
-    /// on `receiverNode`.
-    public init(senderNode: String, receiverNode: String, senderConnection: UInt64, correlationID: UInt64, receiver: PeerName) {
+    /// on `receiverNode`; delivery `sequence` of those between the two nodes.
+    public init(
+        senderNode: String,
+        receiverNode: String,
+        senderConnection: UInt64,
+        correlationID: UInt64,
+        receiver: PeerName,
+        sequence: UInt64 = 0
+    ) {
         self.senderNode = senderNode
         self.receiverNode = receiverNode
         self.senderConnection = senderConnection
         self.correlationID = correlationID
         self.receiver = receiver
+        self.sequence = sequence
     }
 }

@@ -45,6 +45,12 @@ public struct NATSPublishBatch: Sendable {
         count += 1
     }
 
+    /// Calls `body` with the encoded bytes, for a field written in place once the batch is
+    /// complete (a number given out when the batch is sent); the length stays as it is.
+    public mutating func withUnsafeMutableBytes<Result>(_ body: (UnsafeMutableRawBufferPointer) -> Result) -> Result {
+        bytes.withUnsafeMutableBytes(body)
+    }
+
     private static let pub = Array("PUB ".utf8)
 
     /// Empties the batch, keeping its buffer.

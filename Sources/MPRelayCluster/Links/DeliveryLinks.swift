@@ -1,0 +1,74 @@
+import Dispatch
+import Synchronization
+
+/// The numbered deliveries between this node and the others, both ways (``LinkAcknowledgement``):
+/// the ledger of what this node sent and is not yet acknowledged, and the numbers it received,
+/// acknowledged every ``acknowledgementDelay`` while deliveries arrive.
+///
+/// Owned by a ``ClusterNode``: acknowledgements are sent from the node's queue, through
+/// `acknowledge`.
+final class DeliveryLinks: Sendable {
+    /// How long after a delivery arrives its acknowledgement goes out: long enough to cover
+    /// many deliveries with one frame, short enough to keep the senders' ledgers small.
+    static let acknowledgementDelay: UInt64 = 5_000_000
+
+    /// What this node published and has not heard back about; locked around each publication,
+    /// so that numbers follow the order NATS gets the deliveries in.
+    let outbound: Mutex<OutboundLedger>
+    private struct Inbound {
+        var sequences: InboundSequences
+        /// When the next acknowledgement turn is due (uptime nanoseconds), if one is scheduled.
+        var turnAt: UInt64?
+    }
+
+    private let inbound: Mutex<Inbound>
+    private let queue: DispatchQueue
+    private let acknowledge: @Sendable (LinkAcknowledgement, _ sender: String) -> Void
+
+    /// Links for the node `node` in its run `epoch`, on `queue`; acknowledgements repeated for
+    /// `repeatWindow` nanoseconds after each change, and handed to `acknowledge` for the
+    /// node that sent the deliveries.
+    init(
+        node: String,
+        epoch: UInt64,
+        repeatWindow: UInt64,
+        queue: DispatchQueue,
+        acknowledge: @escaping @Sendable (LinkAcknowledgement, _ sender: String) -> Void
+    ) {
+        outbound = Mutex(OutboundLedger(epoch: epoch))
+        inbound = Mutex(Inbound(sequences: InboundSequences(node: node, repeatWindow: repeatWindow, repeatInterval: repeatWindow / 4)))
+        self.queue = queue
+        self.acknowledge = acknowledge
+    }
+
+    /// Notes a delivery from `sender`, on the node's queue; schedules its acknowledgement.
+    func arrived(from sender: String, epoch: UInt64, sequence: UInt64) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let turnAt = inbound.withLock { inbound -> UInt64? in
+            guard inbound.sequences.arrived(from: sender, epoch: epoch, sequence: sequence, now: now) else { return nil }
+            let due = now + Self.acknowledgementDelay
+            guard inbound.turnAt.map({ $0 > due }) ?? true else { return nil }
+            inbound.turnAt = due
+            return due
+        }
+        if let turnAt { schedule(at: turnAt) }
+    }
+
+    private func schedule(at uptime: UInt64) {
+        queue.asyncAfter(deadline: DispatchTime(uptimeNanoseconds: uptime)) { [self] in turn() }
+    }
+
+    /// Sends the acknowledgements due, and schedules the next repeat.
+    private func turn() {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let turn = inbound.withLock { inbound -> (due: [(node: String, acknowledgement: LinkAcknowledgement)], nextRepeat: UInt64?)? in
+            guard let turnAt = inbound.turnAt, turnAt <= now else { return nil }
+            let turn = inbound.sequences.acknowledgements(now: now)
+            inbound.turnAt = turn.nextRepeat
+            return turn
+        }
+        guard let turn else { return }
+        for (sender, acknowledgement) in turn.due { acknowledge(acknowledgement, sender) }
+        if let next = turn.nextRepeat { schedule(at: next) }
+    }
+}

@@ -1,0 +1,84 @@
+/// The numbers of the deliveries other nodes published to this one: the receiving half of the
+/// numbering ``LinkAcknowledgement`` describes.
+///
+/// ``arrived(from:epoch:sequence:now:)`` notes each delivery; a number that skips ahead marks
+/// the ones between as lost. ``acknowledgements(now:)`` gives what to send back: right away
+/// for the senders heard from since the last call, and again every ``repeatInterval`` while
+/// their last change is younger than ``repeatWindow``, so that an acknowledgement lost with a
+/// NATS server is made good before the sender gives up on its deliveries.
+///
+/// Pure: the caller serialises the calls, gives the time, and publishes.
+public struct InboundSequences: Sendable {
+    private struct Source: Sendable {
+        /// The sending run the numbers belong to.
+        var epoch: UInt64
+        /// The highest number seen.
+        var highest: UInt64 = 0
+        /// Lost runs of numbers and when each was found, oldest first.
+        var lost: [(range: ClosedRange<UInt64>, foundAt: UInt64)] = []
+        /// When ``highest`` or ``lost`` last changed.
+        var changedAt: UInt64 = 0
+        /// When an acknowledgement was last given, or nil if the last change was not
+        /// acknowledged yet.
+        var acknowledgedAt: UInt64?
+    }
+
+    /// This node, which the acknowledgements come from.
+    public let node: String
+    /// Nanoseconds after a change during which its acknowledgement is repeated.
+    public let repeatWindow: UInt64
+    /// Nanoseconds between repeats.
+    public let repeatInterval: UInt64
+    private var sources: [String: Source] = [:]
+
+    /// No deliveries seen yet, by `node`; acknowledgements repeated every `repeatInterval`
+    /// for `repeatWindow` after each change (nanoseconds).
+    public init(node: String, repeatWindow: UInt64, repeatInterval: UInt64) {
+        self.node = node
+        self.repeatWindow = repeatWindow
+        self.repeatInterval = repeatInterval
+    }
+
+    /// Notes delivery `sequence` of run `epoch` of `sender`, arrived at `now`. Returns true
+    /// when it leaves an acknowledgement owing where none was (the caller schedules
+    /// ``acknowledgements(now:)`` then).
+    public mutating func arrived(from sender: String, epoch: UInt64, sequence: UInt64, now: UInt64) -> Bool {
+        var source = sources[sender].flatMap { $0.epoch == epoch ? $0 : nil } ?? Source(epoch: epoch)
+        // A number at or below the highest is a delivery NATS handed over twice or late:
+        // nothing is learnt from it.
+        guard sequence > source.highest else { return false }
+        if sequence > source.highest + 1 {
+            source.lost.append((source.highest + 1...sequence - 1, now))
+            if source.lost.count > LinkAcknowledgement.maxLostRanges { source.lost.removeFirst() }
+        }
+        source.highest = sequence
+        source.changedAt = now
+        let owing = source.acknowledgedAt != nil || sources[sender]?.epoch != epoch
+        source.acknowledgedAt = nil
+        sources[sender] = source
+        return owing
+    }
+
+    /// The acknowledgements due at `now`, each with the node to send it to, and when the next
+    /// repeat falls due (nil: none, until deliveries arrive).
+    public mutating func acknowledgements(now: UInt64) -> (due: [(node: String, acknowledgement: LinkAcknowledgement)], nextRepeat: UInt64?) {
+        var due: [(node: String, acknowledgement: LinkAcknowledgement)] = []
+        var nextRepeat: UInt64?
+        for sender in sources.keys.sorted() {
+            var source = sources[sender]!
+            source.lost.removeAll { now &- $0.foundAt > repeatWindow }
+            let fresh = now &- source.changedAt <= repeatWindow
+            let owing = source.acknowledgedAt.map { fresh && now &- $0 >= repeatInterval } ?? true
+            if owing {
+                due.append((sender, LinkAcknowledgement(receiverNode: node, epoch: source.epoch, through: source.highest, lost: source.lost.map(\.range))))
+                source.acknowledgedAt = now
+            }
+            if fresh {
+                let next = source.acknowledgedAt! &+ repeatInterval
+                nextRepeat = min(nextRepeat ?? next, next)
+            }
+            sources[sender] = source
+        }
+        return (due, nextRepeat)
+    }
+}

@@ -1,0 +1,34 @@
+/// What a receiving node tells a sending node about the deliveries it published there
+/// (``ClusterFrame/acknowledgement(_:)``): every delivery of the sender's run `epoch` numbered
+/// up to ``through`` arrived, except those in ``lost``, which never did (a NATS server failed
+/// with them on board).
+///
+/// Deliveries from one node to another are numbered 1, 2, 3... per sending run (its
+/// incarnation); NATS keeps one publisher's order, so a number that skips ahead means the ones
+/// between were lost. The receiving node sends this every few milliseconds while deliveries
+/// arrive, and repeats it for a while (``InboundSequences``), so that a lost acknowledgement
+/// costs nothing: the sender holds each delivery until it is acknowledged or reported lost
+/// (``OutboundLedger``), and answers its sender with an ERROR if neither comes in time.
+public struct LinkAcknowledgement: Equatable, Sendable {
+    /// The node that received the deliveries and sends this.
+    public var receiverNode: String
+    /// The sending node's incarnation the numbers belong to.
+    public var epoch: UInt64
+    /// The highest delivery number seen: every one up to it arrived or is in ``lost``.
+    public var through: UInt64
+    /// Runs of numbers that never arrived, oldest first; at most ``maxLostRanges``.
+    public var lost: [ClosedRange<UInt64>]
+
+    /// The most lost ranges one acknowledgement carries.
+    public static let maxLostRanges = 64
+
+    /// An acknowledgement from `receiverNode` of the deliveries numbered up to `through` of
+    /// run `epoch`, but for `lost`.
+    public init(receiverNode: String, epoch: UInt64, through: UInt64, lost: [ClosedRange<UInt64>] = []) {
+        precondition(lost.count <= Self.maxLostRanges, "at most \(Self.maxLostRanges) lost ranges")
+        self.receiverNode = receiverNode
+        self.epoch = epoch
+        self.through = through
+        self.lost = lost
+    }
+}

@@ -1,0 +1,140 @@
+import MPRelayCluster
+import MPRelayProtocol
+import Testing
+
+/// The numbering of deliveries between nodes: the sender's ledger and the receiver's
+/// acknowledgements, driven without NATS, with the time given.
+@Suite("Delivery links")
+struct DeliveryLinkTests {
+    private let subjects = ClusterSubjects(cluster: "prod")
+
+    /// A batch of deliveries from connection 1 of node-a, one per `(receiver node, correlation
+    /// id, confirm)`.
+    private func batch(_ deliveries: [(node: String, id: UInt64, confirm: Bool)]) throws -> ClusterPublishBatch {
+        var batch = ClusterPublishBatch(subjects: subjects, epoch: 7)
+        for delivery in deliveries {
+            var send: [UInt8] = []
+            Array("bob".utf8).withUnsafeBytes { peer in
+                [UInt8]().withUnsafeBytes { payload in
+                    MessageView.appendBody(
+                        kind: .send, options: delivery.confirm ? [.confirm] : [], flags: 0, correlationID: delivery.id,
+                        peer: peer, payload: payload, to: &send
+                    )
+                }
+            }
+            try send.withUnsafeBytes { body in
+                let message = try MessageView(body)
+                Array("alice".utf8).withUnsafeBytes { sender in
+                    batch.appendDelivery(message, from: sender, senderNode: "node-a", senderConnection: 1, to: "bob", on: delivery.node)
+                }
+            }
+        }
+        return batch
+    }
+
+    @Test func deliveriesAreNumberedPerNodeInPublishingOrder() throws {
+        var ledger = OutboundLedger(epoch: 7)
+        var first = try batch([("b", 1, false), ("c", 2, false), ("b", 3, true)])
+        var recorded = ledger.record(&first, now: 10)
+        #expect(recorded && first.sends.map(\.sequence) == [1, 1, 2])
+        var second = try batch([("b", 4, false)])
+        recorded = ledger.record(&second, now: 20)
+        #expect(recorded && second.sends.map(\.sequence) == [3])
+        // The confirmed delivery is numbered but answered by its ACK, not kept.
+        #expect(ledger.count == 3)
+        let frame = try IncomingDelivery(decoding: Array(first.bytes.split(separator: 0x0A)[1].dropLast()))
+        #expect(frame.epoch == 7 && frame.sequence == 1)
+    }
+
+    @Test func aBatchThatCouldNotBePublishedGivesItsNumbersBack() throws {
+        var ledger = OutboundLedger(epoch: 7)
+        var failed = try batch([("b", 1, false), ("b", 2, true)])
+        var recorded = ledger.record(&failed, now: 0)
+        ledger.rollBack(failed)
+        #expect(recorded && ledger.count == 0)
+        var next = try batch([("b", 3, false)])
+        recorded = ledger.record(&next, now: 0)
+        #expect(recorded && next.sends.map(\.sequence) == [1])
+    }
+
+    @Test func acknowledgementsForgetAndLostRangesReport() throws {
+        var ledger = OutboundLedger(epoch: 7)
+        var sent = try batch((1...6).map { ("b", $0, false) })
+        _ = ledger.record(&sent, now: 0)
+        var lost = ledger.acknowledge(LinkAcknowledgement(receiverNode: "b", epoch: 6, through: 6))
+        #expect(lost.isEmpty && ledger.count == 6, "another run's acknowledgement changes nothing")
+        lost = ledger.acknowledge(LinkAcknowledgement(receiverNode: "b", epoch: 7, through: 4, lost: [2...3]))
+        #expect(lost.map(\.correlationID) == [2, 3] && ledger.count == 2)
+        lost = ledger.acknowledge(LinkAcknowledgement(receiverNode: "b", epoch: 7, through: 4, lost: [2...3]))
+        #expect(lost.isEmpty, "a repeated acknowledgement reports nothing twice")
+        let expired = ledger.expire(sentBefore: 1)
+        #expect(expired.map(\.correlationID) == [5, 6] && ledger.count == 0)
+    }
+
+    @Test func aBoundedLedgerRefusesWholeBatches() throws {
+        var ledger = OutboundLedger(epoch: 7, limit: 2)
+        var three = try batch([("b", 1, false), ("b", 2, false), ("b", 3, false)])
+        var recorded = ledger.record(&three, now: 0)
+        #expect(!recorded && three.sends.map(\.sequence) == [0, 0, 0])
+        var two = try batch([("b", 1, false), ("b", 2, false)])
+        recorded = ledger.record(&two, now: 0)
+        #expect(recorded && two.sends.map(\.sequence) == [1, 2])
+    }
+
+    @Test func undeliverableAndAbandonedDeliveriesLeaveTheLedger() throws {
+        var ledger = OutboundLedger(epoch: 7)
+        var sent = try batch([("b", 1, false), ("c", 2, false), ("b", 3, false), ("b", 4, false)])
+        _ = ledger.record(&sent, now: 0)
+        var settled = ledger.settle(node: "b", sequence: 2)
+        #expect(settled?.correlationID == 3)
+        settled = ledger.settle(node: "b", sequence: 2)
+        #expect(settled == nil)
+        settled = ledger.settle(node: "d", sequence: 1)
+        #expect(settled == nil)
+        let abandoned = ledger.abandon(node: "b")
+        #expect(abandoned.map(\.correlationID) == [1, 4] && ledger.count == 1)
+        // The numbering to a node taken for dead goes on where it was.
+        var later = try batch([("b", 5, false)])
+        _ = ledger.record(&later, now: 0)
+        #expect(later.sends.map(\.sequence) == [4])
+    }
+
+    @Test func aReceiverAcknowledgesWhatArrivedAndNamesTheGaps() {
+        var sequences = InboundSequences(node: "b", repeatWindow: 1_000, repeatInterval: 250)
+        let owing = [
+            sequences.arrived(from: "a", epoch: 7, sequence: 1, now: 0),
+            sequences.arrived(from: "a", epoch: 7, sequence: 2, now: 1),
+            sequences.arrived(from: "a", epoch: 7, sequence: 5, now: 2),
+            sequences.arrived(from: "a", epoch: 7, sequence: 4, now: 3),
+        ]
+        #expect(owing == [true, false, false, false], "one acknowledgement owed for the lot")
+        var turn = sequences.acknowledgements(now: 5)
+        #expect(turn.due.map(\.node) == ["a"] && turn.nextRepeat == 255)
+        #expect(turn.due.first?.acknowledgement == LinkAcknowledgement(receiverNode: "b", epoch: 7, through: 5, lost: [3...4]))
+        turn = sequences.acknowledgements(now: 100)
+        #expect(turn.due.isEmpty, "nothing new, and not yet time to repeat")
+        turn = sequences.acknowledgements(now: 300)
+        #expect(turn.due.first?.acknowledgement.through == 5 && turn.nextRepeat == 550)
+        turn = sequences.acknowledgements(now: 1_100)
+        #expect(turn.due.isEmpty && turn.nextRepeat == nil, "past the window: no more repeats")
+        let owed = sequences.arrived(from: "a", epoch: 7, sequence: 6, now: 1_200)
+        turn = sequences.acknowledgements(now: 1_205)
+        #expect(owed && turn.due.first?.acknowledgement == LinkAcknowledgement(receiverNode: "b", epoch: 7, through: 6))
+    }
+
+    @Test func aRestartedSenderStartsItsNumbersAfresh() {
+        var sequences = InboundSequences(node: "b", repeatWindow: 1_000, repeatInterval: 250)
+        _ = sequences.arrived(from: "a", epoch: 7, sequence: 9, now: 0)
+        _ = sequences.acknowledgements(now: 1)
+        let owed = sequences.arrived(from: "a", epoch: 8, sequence: 1, now: 2)
+        let turn = sequences.acknowledgements(now: 3)
+        #expect(owed && turn.due.first?.acknowledgement == LinkAcknowledgement(receiverNode: "b", epoch: 8, through: 1))
+    }
+
+    @Test func lostRangesAreBounded() {
+        var sequences = InboundSequences(node: "b", repeatWindow: 1_000, repeatInterval: 250)
+        for index in UInt64(0)..<100 { _ = sequences.arrived(from: "a", epoch: 1, sequence: 2 * index + 2, now: 0) }
+        let lost = sequences.acknowledgements(now: 1).due.first?.acknowledgement.lost ?? []
+        #expect(lost.count == LinkAcknowledgement.maxLostRanges && lost.first == 73...73 && lost.last == 199...199)
+    }
+}
