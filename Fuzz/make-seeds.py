@@ -291,9 +291,13 @@ def nats_seeds():
 def cluster_seeds():
     # fuzz-cluster reads a selector byte (0 frame, 1 key, 2 claim) then the input.
     deliver = bytes([0x04, 0x02, 0x01]) + struct.pack(">Q", 42) + bytes([5]) + b"alice" + b"payload"
-    # connection 7, epoch 9, sequence 3
-    header = bytes([0x01]) + struct.pack(">QQQ", 7, 9, 3) + bytes([6]) + b"node-a" + bytes([3]) + b"bob"
-    write("cluster", "delivery", bytes([0]) + header + deliver)
+    # epoch 9, first sequence 3, two entries: connection 7 for bob, then with confirm for carol
+    entries = b""
+    for flags, receiver in [(0, b"bob"), (1, b"carol")]:
+        entry = bytes([flags]) + struct.pack(">Q", 7) + bytes([len(receiver)]) + receiver + deliver
+        entries += struct.pack(">I", len(entry)) + entry
+    header = bytes([0x01]) + struct.pack(">QQ", 9, 3) + bytes([6]) + b"node-a" + struct.pack(">I", 2)
+    write("cluster", "delivery", bytes([0]) + header + entries)
     lost = struct.pack(">QQQQ", 2, 3, 5, 5)
     write("cluster", "acknowledgement", bytes([0, 0x04]) + struct.pack(">QQ", 9, 6) + bytes([6]) + b"node-b" + bytes([2]) + lost)
     write("cluster", "outcome-ack", bytes([0, 0x02]) + struct.pack(">Q", 7) + bytes([0x06]) + struct.pack(">Q", 42))

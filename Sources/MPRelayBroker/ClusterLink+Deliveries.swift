@@ -20,18 +20,22 @@ extension ClusterLink {
     /// to `staging`, for ``publish(_:)`` at the end of the sender's read batch; returns why it
     /// cannot go (NATS unreachable past `nats_timeout`). If the peer's node is gone by the time
     /// it arrives, NATS says so and the sender gets ERROR `unknown peer`; if it is lost on the
-    /// way, or never acknowledged, ERROR `cluster unavailable`.
+    /// way, or never acknowledged, ERROR `cluster unavailable`. Returns the ERROR to answer
+    /// with when it cannot go: NATS unreachable past `nats_timeout`, or a message larger than
+    /// one NATS message may be.
     func stage(
         _ message: MessageView,
         from senderName: UnsafeRawBufferPointer,
         connection sender: UInt64,
         to peer: RemotePeer,
         in staging: inout RemoteStaging
-    ) -> ClusterError? {
-        guard !isCutOff, let member = self.node else { return .unavailable(.disconnected, node: config.node) }
+    ) -> (code: RelayErrorCode, reason: String)? {
+        guard !isCutOff, let member = self.node else { return (.clusterUnavailable, "\(ClusterError.unavailable(.disconnected, node: config.node))") }
         if staging.frames == nil { staging.frames = member.makeBatch() }
-        staging.frames?.appendDelivery(message, from: senderName, senderNode: config.node, senderConnection: sender, to: peer.name, on: peer.node)
-        // A SEND without confirm is kept by the node until its receiving node acknowledges it.
+        guard staging.frames!.fits(message, from: senderName, to: peer.name) else {
+            return (.messageTooLarge, "it is larger than the NATS servers' max_payload (\(staging.frames!.maxPayload) bytes) lets a message between nodes be")
+        }
+        staging.frames!.appendDelivery(message, from: senderName, senderConnection: sender, to: peer.name, on: peer.node)
         let tracked = message.options.contains(.confirm) && confirms.track(staging.frames!.sends.last!, now: DispatchTime.now().uptimeNanoseconds)
         staging.confirmations.append(tracked)
         staging.payloadBytes += message.payload.count
@@ -80,12 +84,14 @@ extension ClusterLink {
     /// ERROR `cluster unavailable` for SENDs their receiving node reported lost on the way.
     func refuseLost(_ sends: [UndeliveredSend]) {
         for send in sends {
+            if send.confirm { confirms.settle(connection: send.senderConnection, correlationID: send.correlationID) }
             refuse(send, .clusterUnavailable, "the message for \"\(send.receiver)\" was lost on the way to node \(send.receiverNode) (a NATS server failed with it); not delivered")
         }
     }
 
     /// ERROR `unknown peer` for a SEND whose node stopped answering.
     func refuseUndelivered(_ send: UndeliveredSend) {
+        if send.confirm { confirms.settle(connection: send.senderConnection, correlationID: send.correlationID) }
         refuse(send, .unknownPeer, "no peer named \"\(send.receiver)\" is registered: its node \(send.receiverNode) no longer answers")
     }
 
@@ -95,25 +101,25 @@ extension ClusterLink {
         sender.receiveOutcome(.error(ErrorReport(code: code, correlationID: send.correlationID, peer: send.receiver.bytes, text: text)))
     }
 
-    /// Answers a delivery from another node with an ERROR for its sender.
-    private func refuse(_ delivery: IncomingDelivery, _ code: RelayErrorCode, _ text: String) {
+    /// Answers a delivery from `node` with an ERROR for its sender.
+    private func refuse(_ delivery: IncomingDelivery, from node: String, _ code: RelayErrorCode, _ text: String) {
         let report = ErrorReport(code: code, correlationID: delivery.correlationID, peer: delivery.receiver.bytes, text: text)
-        answer(delivery, .error(report))
+        answer(delivery, from: node, .error(report))
     }
 
-    private func answer(_ delivery: IncomingDelivery, _ envelope: Envelope) {
+    private func answer(_ delivery: IncomingDelivery, from node: String, _ envelope: Envelope) {
         let outcome = DeliveryOutcome(senderConnection: delivery.senderConnection, envelope: envelope)
         do {
-            try node?.publish(.outcome(outcome), to: delivery.senderNode)
+            try self.node?.publish(.outcome(outcome), to: node)
         } catch {
-            logger.warning("could not answer node \(delivery.senderNode) about a delivery to \(delivery.receiver): \(error)")
+            logger.warning("could not answer node \(node) about a delivery to \(delivery.receiver): \(error)")
         }
     }
 
     /// A frame from another node, on the node's queue.
     func receive(_ frame: ClusterFrame) {
         switch frame {
-        case .delivery, .acknowledgement:
+        case .deliveries, .acknowledgement:
             // Deliveries come to deliver(_:), read in place; the node reads acknowledgements.
             break
         case .outcome(let outcome):
@@ -127,15 +133,19 @@ extension ClusterLink {
         }
     }
 
-    /// Queues a delivery from another node for its receiver here, within the receiver's
-    /// bounds, written from the frame in place; answers the sender's node when the receiver is
-    /// gone or busy, or asked for an ACK.
-    func deliver(_ delivery: IncomingDelivery) {
+    /// Queues the deliveries of a frame from another node for their receivers here, within
+    /// each receiver's bounds, written from the frame in place; answers the sender's node when
+    /// a receiver is gone or busy, or a SEND asked for an ACK.
+    func deliver(_ frame: IncomingDeliveries) {
+        for delivery in frame.deliveries { deliver(delivery, from: frame.senderNode) }
+    }
+
+    private func deliver(_ delivery: IncomingDelivery, from node: String) {
         guard let receiver = context.registry.lookup(delivery.receiver) else {
-            refuse(delivery, .unknownPeer, "no peer named \"\(delivery.receiver)\" is registered on node \(config.node)")
+            refuse(delivery, from: node, .unknownPeer, "no peer named \"\(delivery.receiver)\" is registered on node \(config.node)")
             return
         }
-        announceSender(delivery.sender, on: delivery.senderNode)
+        announceSender(delivery.sender, on: node)
         let limits = context.limits
         let outcome = delivery.withMessage { message in
             receiver.enqueue(
@@ -157,12 +167,12 @@ extension ClusterLink {
         switch outcome {
         case .queued, .queuedNeedsFlush:
             if outcome == .queuedNeedsFlush { deliveryFlushes.withLock { $0.append(receiver) } }
-            if delivery.confirm { answer(delivery, .ack(correlationID: delivery.correlationID)) }
+            if delivery.confirm { answer(delivery, from: node, .ack(correlationID: delivery.correlationID)) }
         case .full:
-            refuse(delivery, .peerBusy, "the receiver's outbound queue on node \(config.node) is full (max_outbound_bytes \(limits.maxOutboundBytes), max_outbound_messages \(limits.maxOutboundMessages)); message not delivered")
+            refuse(delivery, from: node, .peerBusy, "the receiver's outbound queue on node \(config.node) is full (max_outbound_bytes \(limits.maxOutboundBytes), max_outbound_messages \(limits.maxOutboundMessages)); message not delivered")
             receiver.refusedFrame(timeout: limits.slowConsumerTimeout)
         case .closed:
-            refuse(delivery, .unknownPeer, "the peer disconnected from node \(config.node) before the message could be queued")
+            refuse(delivery, from: node, .unknownPeer, "the peer disconnected from node \(config.node) before the message could be queued")
         }
     }
 }

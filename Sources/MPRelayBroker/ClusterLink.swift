@@ -71,7 +71,7 @@ final class ClusterLink: RemoteNames {
         let handlers = ClusterNodeHandlers(
             presence: { [self] changes in announce(changes) },
             frame: { [self] frame in receive(frame) },
-            delivery: { [self] delivery in deliver(delivery) },
+            deliveries: { [self] frame in deliver(frame) },
             afterFrames: { [self] in flushDeliveries() },
             event: { [self] event in report(event) }
         )
@@ -215,14 +215,14 @@ final class ClusterLink: RemoteNames {
             logger.info("NATS connection closed")
         case .nodeExpired(let node, let names):
             logger.warning("node \(node) was silent past its lease: its \(names) name(s) are free again")
-            for send in confirms.abandon(node: node) + (self.node?.abandonDeliveries(to: node) ?? []) { refuseUndelivered(send) }
+            let unanswered = confirms.abandon(node: node) + (self.node?.abandonDeliveries(to: node) ?? [])
+            for send in unanswered { refuseUndelivered(send) }
         case .malformedFrame(let error):
             logger.warning("ignored a frame from another node: \(error)")
         case .claimLost(let name, _):
             retryQueue.async { [self] in claimLost(name) }
-        case .undeliverable(let send):
-            confirms.settle(connection: send.senderConnection, correlationID: send.correlationID)
-            refuseUndelivered(send)
+        case .undeliverable(let sends):
+            for send in sends { refuseUndelivered(send) }
         case .deliveriesLost(let sends):
             logger.warning("\(sends.count) message(s) were lost on the way to node \(sends[0].receiverNode); their senders get ERROR cluster unavailable")
             refuseLost(sends)

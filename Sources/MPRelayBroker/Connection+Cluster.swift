@@ -39,8 +39,8 @@ extension Connection {
     /// leave this node the sender gets ERROR `cluster unavailable`.
     func sendRemotely(_ message: MessageView, to peer: RemotePeer) {
         guard let cluster else { return }
-        if let failure = cluster.stage(message, from: senderName.bytes, connection: UInt64(id), to: peer, in: &remoteStaging) {
-            report(.clusterUnavailable, id: message.correlationID, peer: message.peer, text: "the message for \"\(peer.name)\" on node \(peer.node) could not be sent: \(failure)")
+        if let refusal = cluster.stage(message, from: senderName.bytes, connection: UInt64(id), to: peer, in: &remoteStaging) {
+            report(refusal.code, id: message.correlationID, peer: message.peer, text: "the message for \"\(peer.name)\" on node \(peer.node) could not be sent: \(refusal.reason)")
             return
         }
         if traceEnabled { logger.trace("relayed \(message.payload.count) bytes to \(peer.name) on node \(peer.node)") }

@@ -196,7 +196,9 @@ final class ClusterNodeTests {
         var sent: [ClusterFrame] = []
         for index in 0..<1_000 {
             let message = Message(correlationID: UInt64(index), peer: "alice", payload: Array("message \(index)".utf8))
-            let frame = ClusterFrame.delivery(RemoteDelivery(senderNode: "a", senderConnection: 3, receiver: "bob", message: message))
+            let frame = ClusterFrame.deliveries([
+                RemoteDelivery(senderNode: "a", senderConnection: 3, receiver: "bob", message: message, epoch: 1, sequence: UInt64(index + 1)),
+            ])
             try a.publish(frame, to: "b")
             sent.append(frame)
         }

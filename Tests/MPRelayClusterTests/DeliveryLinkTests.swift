@@ -11,7 +11,7 @@ struct DeliveryLinkTests {
     /// A batch of deliveries from connection 1 of node-a, one per `(receiver node, correlation
     /// id, confirm)`.
     private func batch(_ deliveries: [(node: String, id: UInt64, confirm: Bool)]) throws -> ClusterPublishBatch {
-        var batch = ClusterPublishBatch(subjects: subjects, epoch: 7)
+        var batch = ClusterPublishBatch(subjects: subjects, senderNode: "node-a", epoch: 7)
         for delivery in deliveries {
             var send: [UInt8] = []
             Array("bob".utf8).withUnsafeBytes { peer in
@@ -25,7 +25,7 @@ struct DeliveryLinkTests {
             try send.withUnsafeBytes { body in
                 let message = try MessageView(body)
                 Array("alice".utf8).withUnsafeBytes { sender in
-                    batch.appendDelivery(message, from: sender, senderNode: "node-a", senderConnection: 1, to: "bob", on: delivery.node)
+                    batch.appendDelivery(message, from: sender, senderConnection: 1, to: "bob", on: delivery.node)
                 }
             }
         }
@@ -40,10 +40,7 @@ struct DeliveryLinkTests {
         var second = try batch([("b", 4, false)])
         recorded = ledger.record(&second, now: 20)
         #expect(recorded && second.sends.map(\.sequence) == [3])
-        // The confirmed delivery is numbered but answered by its ACK, not kept.
-        #expect(ledger.count == 3)
-        let frame = try IncomingDelivery(decoding: Array(first.bytes.split(separator: 0x0A)[1].dropLast()))
-        #expect(frame.epoch == 7 && frame.sequence == 1)
+        #expect(ledger.count == 4)
     }
 
     @Test func aBatchThatCouldNotBePublishedGivesItsNumbersBack() throws {
@@ -69,6 +66,10 @@ struct DeliveryLinkTests {
         #expect(lost.isEmpty, "a repeated acknowledgement reports nothing twice")
         let expired = ledger.expire(sentBefore: 1)
         #expect(expired.map(\.correlationID) == [5, 6] && ledger.count == 0)
+        var confirmed = try batch([("b", 7, true)])
+        _ = ledger.record(&confirmed, now: 2)
+        let unanswered = ledger.expire(sentBefore: 3)
+        #expect(unanswered.isEmpty && ledger.count == 0, "a confirmed delivery's ACK answers it, not the ledger")
     }
 
     @Test func aBoundedLedgerRefusesWholeBatches() throws {
@@ -83,29 +84,29 @@ struct DeliveryLinkTests {
 
     @Test func undeliverableAndAbandonedDeliveriesLeaveTheLedger() throws {
         var ledger = OutboundLedger(epoch: 7)
-        var sent = try batch([("b", 1, false), ("c", 2, false), ("b", 3, false), ("b", 4, false)])
+        var sent = try batch([("b", 1, false), ("c", 2, false), ("b", 3, false), ("b", 4, true), ("b", 5, false)])
         _ = ledger.record(&sent, now: 0)
-        var settled = ledger.settle(node: "b", sequence: 2)
-        #expect(settled?.correlationID == 3)
-        settled = ledger.settle(node: "b", sequence: 2)
-        #expect(settled == nil)
-        settled = ledger.settle(node: "d", sequence: 1)
-        #expect(settled == nil)
+        var settled = ledger.settle(UndeliveredRun(senderNode: "node-a", receiverNode: "b", sequences: 2...3))
+        #expect(settled.map(\.correlationID) == [3, 4], "NATS's 503 answers confirmed deliveries too")
+        settled = ledger.settle(UndeliveredRun(senderNode: "node-a", receiverNode: "b", sequences: 2...3))
+        #expect(settled.isEmpty)
+        settled = ledger.settle(UndeliveredRun(senderNode: "node-a", receiverNode: "d", sequences: 1...1))
+        #expect(settled.isEmpty)
         let abandoned = ledger.abandon(node: "b")
-        #expect(abandoned.map(\.correlationID) == [1, 4] && ledger.count == 1)
+        #expect(abandoned.map(\.correlationID) == [1, 5] && ledger.count == 1)
         // The numbering to a node taken for dead goes on where it was.
-        var later = try batch([("b", 5, false)])
+        var later = try batch([("b", 6, false)])
         _ = ledger.record(&later, now: 0)
-        #expect(later.sends.map(\.sequence) == [4])
+        #expect(later.sends.map(\.sequence) == [5])
     }
 
     @Test func aReceiverAcknowledgesWhatArrivedAndNamesTheGaps() {
         var sequences = InboundSequences(node: "b", repeatWindow: 1_000, repeatInterval: 250)
         let owing = [
-            sequences.arrived(from: "a", epoch: 7, sequence: 1, now: 0),
-            sequences.arrived(from: "a", epoch: 7, sequence: 2, now: 1),
-            sequences.arrived(from: "a", epoch: 7, sequence: 5, now: 2),
-            sequences.arrived(from: "a", epoch: 7, sequence: 4, now: 3),
+            sequences.arrived(from: "a", epoch: 7, sequences: 1...1, now: 0),
+            sequences.arrived(from: "a", epoch: 7, sequences: 2...2, now: 1),
+            sequences.arrived(from: "a", epoch: 7, sequences: 5...5, now: 2),
+            sequences.arrived(from: "a", epoch: 7, sequences: 4...4, now: 3),
         ]
         #expect(owing == [true, false, false, false], "one acknowledgement owed for the lot")
         var turn = sequences.acknowledgements(now: 5)
@@ -117,23 +118,23 @@ struct DeliveryLinkTests {
         #expect(turn.due.first?.acknowledgement.through == 5 && turn.nextRepeat == 550)
         turn = sequences.acknowledgements(now: 1_100)
         #expect(turn.due.isEmpty && turn.nextRepeat == nil, "past the window: no more repeats")
-        let owed = sequences.arrived(from: "a", epoch: 7, sequence: 6, now: 1_200)
+        let owed = sequences.arrived(from: "a", epoch: 7, sequences: 6...6, now: 1_200)
         turn = sequences.acknowledgements(now: 1_205)
         #expect(owed && turn.due.first?.acknowledgement == LinkAcknowledgement(receiverNode: "b", epoch: 7, through: 6))
     }
 
     @Test func aRestartedSenderStartsItsNumbersAfresh() {
         var sequences = InboundSequences(node: "b", repeatWindow: 1_000, repeatInterval: 250)
-        _ = sequences.arrived(from: "a", epoch: 7, sequence: 9, now: 0)
+        _ = sequences.arrived(from: "a", epoch: 7, sequences: 9...9, now: 0)
         _ = sequences.acknowledgements(now: 1)
-        let owed = sequences.arrived(from: "a", epoch: 8, sequence: 1, now: 2)
+        let owed = sequences.arrived(from: "a", epoch: 8, sequences: 1...1, now: 2)
         let turn = sequences.acknowledgements(now: 3)
         #expect(owed && turn.due.first?.acknowledgement == LinkAcknowledgement(receiverNode: "b", epoch: 8, through: 1))
     }
 
     @Test func lostRangesAreBounded() {
         var sequences = InboundSequences(node: "b", repeatWindow: 1_000, repeatInterval: 250)
-        for index in UInt64(0)..<100 { _ = sequences.arrived(from: "a", epoch: 1, sequence: 2 * index + 2, now: 0) }
+        for index in UInt64(0)..<100 { _ = sequences.arrived(from: "a", epoch: 1, sequences: 2 * index + 2...2 * index + 2, now: 0) }
         let lost = sequences.acknowledgements(now: 1).due.first?.acknowledgement.lost ?? []
         #expect(lost.count == LinkAcknowledgement.maxLostRanges && lost.first == 73...73 && lost.last == 199...199)
     }

@@ -41,11 +41,12 @@ final class DeliveryLinks: Sendable {
         self.acknowledge = acknowledge
     }
 
-    /// Notes a delivery from `sender`, on the node's queue; schedules its acknowledgement.
-    func arrived(from sender: String, epoch: UInt64, sequence: UInt64) {
+    /// Notes a frame of deliveries, on the node's queue; schedules its acknowledgement.
+    func arrived(_ frame: IncomingDeliveries) {
         let now = DispatchTime.now().uptimeNanoseconds
         let turnAt = inbound.withLock { inbound -> UInt64? in
-            guard inbound.sequences.arrived(from: sender, epoch: epoch, sequence: sequence, now: now) else { return nil }
+            let sequences = frame.firstSequence...frame.lastSequence
+            guard inbound.sequences.arrived(from: frame.senderNode, epoch: frame.epoch, sequences: sequences, now: now) else { return nil }
             let due = now + Self.acknowledgementDelay
             guard inbound.turnAt.map({ $0 > due }) ?? true else { return nil }
             inbound.turnAt = due

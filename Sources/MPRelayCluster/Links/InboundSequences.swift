@@ -39,19 +39,19 @@ public struct InboundSequences: Sendable {
         self.repeatInterval = repeatInterval
     }
 
-    /// Notes delivery `sequence` of run `epoch` of `sender`, arrived at `now`. Returns true
-    /// when it leaves an acknowledgement owing where none was (the caller schedules
-    /// ``acknowledgements(now:)`` then).
-    public mutating func arrived(from sender: String, epoch: UInt64, sequence: UInt64, now: UInt64) -> Bool {
+    /// Notes deliveries `sequences` of run `epoch` of `sender` (one frame's), arrived at
+    /// `now`. Returns true when they leave an acknowledgement owing where none was (the caller
+    /// schedules ``acknowledgements(now:)`` then).
+    public mutating func arrived(from sender: String, epoch: UInt64, sequences: ClosedRange<UInt64>, now: UInt64) -> Bool {
         var source = sources[sender].flatMap { $0.epoch == epoch ? $0 : nil } ?? Source(epoch: epoch)
-        // A number at or below the highest is a delivery NATS handed over twice or late:
-        // nothing is learnt from it.
-        guard sequence > source.highest else { return false }
-        if sequence > source.highest + 1 {
-            source.lost.append((source.highest + 1...sequence - 1, now))
+        // Numbers at or below the highest are deliveries NATS handed over twice or late:
+        // nothing is learnt from them.
+        guard sequences.upperBound > source.highest else { return false }
+        if sequences.lowerBound > source.highest + 1 {
+            source.lost.append((source.highest + 1...sequences.lowerBound - 1, now))
             if source.lost.count > LinkAcknowledgement.maxLostRanges { source.lost.removeFirst() }
         }
-        source.highest = sequence
+        source.highest = sequences.upperBound
         source.changedAt = now
         let owing = source.acknowledgedAt != nil || sources[sender]?.epoch != epoch
         source.acknowledgedAt = nil

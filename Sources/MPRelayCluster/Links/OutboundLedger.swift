@@ -5,9 +5,10 @@ import DequeModule
 ///
 /// ``record(_:now:)`` numbers a batch's deliveries per receiving node, in the order they are
 /// written to NATS, and keeps each one (without its payload) until the receiving node
-/// acknowledges it, reports it lost, or does not answer in time; each way out returns the
-/// SENDs whose senders must hear an ERROR, so that no delivery is lost unsaid. `confirm`
-/// deliveries are numbered but not kept: their ACK or ERROR answers them one by one.
+/// acknowledges it, reports it lost, NATS reports its frame undeliverable, or no answer comes in
+/// time; each way out returns the SENDs whose senders must hear an ERROR, so that no delivery is
+/// lost unsaid. A `confirm` delivery is answered by its ACK: past its acknowledgement, or in time
+/// or node loss, the ledger drops it without a word (the caller tracks its ACK).
 ///
 /// Pure: the caller serialises the calls, gives the time, and publishes.
 public struct OutboundLedger: Sendable {
@@ -38,64 +39,68 @@ public struct OutboundLedger: Sendable {
         self.limit = limit
     }
 
-    /// Numbers every delivery of `batch` and keeps those without `confirm`, sent at `now`.
+    /// Numbers every delivery of `batch`, frame by frame, and keeps each, sent at `now`.
     /// Returns false, changing nothing, when that would keep more than ``limit``.
     public mutating func record(_ batch: inout ClusterPublishBatch, now: UInt64) -> Bool {
-        guard count + batch.sends.count <= limit else { return false }
-        for index in batch.sends.indices {
-            let node = batch.sends[index].receiverNode
-            links[node, default: Link()].next += 1
-            batch.number(index, as: links[node]!.next - 1)
-            guard !batch.isConfirmed(index) else { continue }
-            links[node]!.kept.append(Entry(send: batch.sends[index], sentAt: now))
-            count += 1
+        guard count + batch.count <= limit else { return false }
+        for (index, frame) in batch.frameSizes.enumerated() {
+            links[frame.node, default: Link()].next += UInt64(frame.count)
+            batch.number(frame: index, from: links[frame.node]!.next - UInt64(frame.count))
         }
+        // A node's frames are numbered in the order their deliveries were appended, so its
+        // deliveries are kept in ascending order.
+        for send in batch.sends { links[send.receiverNode]!.kept.append(Entry(send: send, sentAt: now)) }
+        count += batch.count
         return true
     }
 
     /// Takes back what ``record(_:now:)`` did for `batch`, the last batch recorded, which could
     /// not be published: its numbers are given out again.
     public mutating func rollBack(_ batch: ClusterPublishBatch) {
-        for index in batch.sends.indices.reversed() {
-            let node = batch.sends[index].receiverNode
-            links[node]?.next -= 1
-            guard !batch.isConfirmed(index) else { continue }
-            links[node]?.kept.removeLast()
-            count -= 1
+        for frame in batch.frameSizes {
+            links[frame.node]!.next -= UInt64(frame.count)
+            links[frame.node]!.kept.removeLast(frame.count)
         }
+        count -= batch.count
     }
 
     /// Forgets every kept delivery `acknowledgement` covers; returns those it reports lost.
     /// An acknowledgement of another run's numbers changes nothing.
     public mutating func acknowledge(_ acknowledgement: LinkAcknowledgement) -> [UndeliveredSend] {
         guard acknowledgement.epoch == epoch, var link = links[acknowledgement.receiverNode] else { return [] }
+        links[acknowledgement.receiverNode] = nil  // one copy of the deque, not two
         var lost: [UndeliveredSend] = []
+        var forgotten = 0
         while let first = link.kept.first, first.send.sequence <= acknowledgement.through {
             link.kept.removeFirst()
+            forgotten += 1
             if acknowledgement.lost.contains(where: { $0.contains(first.send.sequence) }) { lost.append(first.send) }
         }
-        count -= links[acknowledgement.receiverNode]!.kept.count - link.kept.count
+        count -= forgotten
         links[acknowledgement.receiverNode] = link
         return lost
     }
 
-    /// Forgets and returns the delivery numbered `sequence` to `node`, which NATS reported as
-    /// reaching nobody; nil if it is not kept.
-    public mutating func settle(node: String, sequence: UInt64) -> UndeliveredSend? {
-        guard let kept = links[node]?.kept else { return nil }
+    /// Forgets and returns the deliveries `run` names, whose frame NATS reported as reaching
+    /// nobody.
+    public mutating func settle(_ run: UndeliveredRun) -> [UndeliveredSend] {
+        guard let kept = links[run.receiverNode]?.kept else { return [] }
         var (low, high) = (kept.startIndex, kept.endIndex)
         while low < high {
             let middle = (low + high) / 2
-            if kept[middle].send.sequence < sequence { low = middle + 1 } else { high = middle }
+            if kept[middle].send.sequence < run.sequences.lowerBound { low = middle + 1 } else { high = middle }
         }
-        guard low < kept.endIndex, kept[low].send.sequence == sequence else { return nil }
-        let index = low
-        count -= 1
-        return links[node]!.kept.remove(at: index).send
+        var end = low
+        while end < kept.endIndex, kept[end].send.sequence <= run.sequences.upperBound { end += 1 }
+        guard low < end else { return [] }
+        let settled = kept[low..<end].map(\.send)
+        links[run.receiverNode]!.kept.removeSubrange(low..<end)
+        count -= settled.count
+        return settled
     }
 
-    /// Forgets and returns every delivery kept since before `deadline` (uptime nanoseconds):
-    /// no acknowledgement came for it in time.
+    /// Forgets every delivery kept since before `deadline` (uptime nanoseconds): no
+    /// acknowledgement came for it in time. Returns those without `confirm`.
     public mutating func expire(sentBefore deadline: UInt64) -> [UndeliveredSend] {
         var expired: [UndeliveredSend] = []
         for node in links.keys.sorted() {
@@ -104,15 +109,16 @@ public struct OutboundLedger: Sendable {
             }
         }
         count -= expired.count
-        return expired
+        return expired.filter { !$0.confirm }
     }
 
-    /// Forgets and returns every delivery kept for `node`, which died. Its numbering goes on:
-    /// a node taken for dead that was only silent sees no number twice.
+    /// Forgets every delivery kept for `node`, which died, and returns those without
+    /// `confirm`. Its numbering goes on: a node taken for dead that was only silent sees no
+    /// number twice.
     public mutating func abandon(node: String) -> [UndeliveredSend] {
         guard let kept = links[node]?.kept, !kept.isEmpty else { return [] }
         links[node]!.kept.removeAll()
         count -= kept.count
-        return kept.map(\.send)
+        return kept.map(\.send).filter { !$0.confirm }
     }
 }

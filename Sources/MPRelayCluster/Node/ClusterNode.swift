@@ -134,12 +134,12 @@ public final class ClusterNode: Sendable {
         }
         _ = try bucket.put(ClusterKey.node(config.node).description, value: Array(String(incarnation, radix: 16).utf8))
         let subscribed = try connection.subscribe(to: subjects.node(config.node), on: queue, afterEachRun: handlers.afterFrames) { [self] message in
-            if let deliver = handlers.delivery, ClusterFrame.isDelivery(message.payload) {
-                switch Result(catching: { () throws(ClusterFrameError) in try IncomingDelivery(decoding: message.payload) }) {
-                case .success(let delivery):
+            if let deliver = handlers.deliveries, ClusterFrame.isDeliveries(message.payload) {
+                switch Result(catching: { () throws(ClusterFrameError) in try IncomingDeliveries(decoding: message.payload) }) {
+                case .success(let frame):
                     ClusterMeters.count(meters.framesReceived)
-                    links.arrived(from: delivery.senderNode, epoch: delivery.epoch, sequence: delivery.sequence)
-                    deliver(delivery)
+                    links.arrived(frame)
+                    deliver(frame)
                 case .failure(let error):
                     ClusterMeters.count(meters.frameErrors)
                     handlers.event(.malformedFrame(error))
@@ -152,8 +152,8 @@ public final class ClusterNode: Sendable {
                 if !lost.isEmpty { handlers.event(.deliveriesLost(lost)) }
             case .success(let frame):
                 ClusterMeters.count(meters.framesReceived)
-                if case .delivery(let delivery) = frame {
-                    links.arrived(from: delivery.senderNode, epoch: delivery.epoch, sequence: delivery.sequence)
+                if case .deliveries = frame, let incoming = try? IncomingDeliveries(decoding: message.payload) {
+                    links.arrived(incoming)
                 }
                 handlers.frame(frame)
             case .failure(let error):
@@ -162,9 +162,9 @@ public final class ClusterNode: Sendable {
             }
         }
         let unreachable = try connection.subscribe(to: subjects.unreachableReplies(of: config.node), on: queue) { [self] message in
-            guard message.headers?.status == 503, let send = subjects.undeliveredSend(message.subject) else { return }
-            _ = links.outbound.withLock { $0.settle(node: send.receiverNode, sequence: send.sequence) }
-            handlers.event(.undeliverable(send))
+            guard message.headers?.status == 503, let run = subjects.undeliveredRun(message.subject) else { return }
+            let sends = links.outbound.withLock { $0.settle(run) }
+            if !sends.isEmpty { handlers.event(.undeliverable(sends)) }
         }
         subscriptions.withLock { $0 = [subscribed, unreachable] }
         scheduleLeaseTurn()
@@ -362,13 +362,14 @@ public final class ClusterNode: Sendable {
 
     /// An empty batch of frames for this node's cluster.
     public func makeBatch() -> ClusterPublishBatch {
-        ClusterPublishBatch(subjects: subjects, epoch: incarnation)
+        ClusterPublishBatch(subjects: subjects, senderNode: config.node, epoch: incarnation, maxPayload: connection.serverInfo.maxPayload)
     }
 
     /// Numbers the deliveries of `batch` and publishes every frame, in order, in one write.
-    /// Deliveries without `confirm` are kept until their node acknowledges them: one it reports
-    /// lost comes back as ``ClusterNodeEvent/deliveriesLost(_:)``, one it never acknowledges
-    /// from ``expireDeliveries(sentBefore:)``.
+    /// Each delivery is kept until its node acknowledges it: one it reports lost comes back as
+    /// ``ClusterNodeEvent/deliveriesLost(_:)``, one in a frame NATS could not deliver as
+    /// ``ClusterNodeEvent/undeliverable(_:)``, one never acknowledged (without `confirm`) from
+    /// ``expireDeliveries(sentBefore:)``.
     ///
     /// - Throws: ``ClusterError/unavailable(_:node:)`` when NATS is down and the buffer for
     ///   publications made meanwhile (`max_pending_bytes`) is full, or the connection is closed;
@@ -377,15 +378,15 @@ public final class ClusterNode: Sendable {
         let now = DispatchTime.now().uptimeNanoseconds
         try links.outbound.withLock { ledger throws(ClusterError) in
             guard ledger.record(&batch, now: now) else {
-                ClusterMeters.add(UInt64(batch.count), to: meters.frameErrors)
+                ClusterMeters.add(UInt64(batch.frameCount), to: meters.frameErrors)
                 throw .unacknowledged(limit: ledger.limit, node: config.node)
             }
             do throws(NATSError) {
-                try connection.publish(batch.natsBatch)
-                ClusterMeters.add(UInt64(batch.count), to: meters.framesSent)
+                try connection.publish(batch.publications())
+                ClusterMeters.add(UInt64(batch.frameCount), to: meters.framesSent)
             } catch {
                 ledger.rollBack(batch)
-                ClusterMeters.add(UInt64(batch.count), to: meters.frameErrors)
+                ClusterMeters.add(UInt64(batch.frameCount), to: meters.frameErrors)
                 throw .unavailable(error, node: config.node)
             }
         }

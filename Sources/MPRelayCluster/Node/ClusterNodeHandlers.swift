@@ -5,11 +5,12 @@ public import MPRelayProtocol
 public struct ClusterNodeHandlers: Sendable {
     /// Names that appeared or went away on other nodes, for JOINED and LEFT.
     public var presence: @Sendable ([PresenceChange]) -> Void
-    /// A frame another node published to this one (deliveries too, unless ``delivery`` is set).
+    /// A frame another node published to this one (deliveries too, unless ``deliveries`` is
+    /// set); acknowledgements stay with the node.
     public var frame: @Sendable (ClusterFrame) -> Void
-    /// A delivery another node published to this one, read in place; when nil, deliveries come
-    /// to ``frame`` as ``ClusterFrame/delivery(_:)``.
-    public var delivery: (@Sendable (IncomingDelivery) -> Void)?
+    /// A frame of deliveries another node published to this one, read in place; when nil,
+    /// deliveries come to ``frame`` as ``ClusterFrame/deliveries(_:)``.
+    public var deliveries: (@Sendable (IncomingDeliveries) -> Void)?
     /// Called after each run of frames one read from NATS brought, once they are all handled:
     /// for work better done once per run than once per frame (flushing the receivers).
     public var afterFrames: (@Sendable () -> Void)?
@@ -20,13 +21,13 @@ public struct ClusterNodeHandlers: Sendable {
     public init(
         presence: @escaping @Sendable ([PresenceChange]) -> Void,
         frame: @escaping @Sendable (ClusterFrame) -> Void,
-        delivery: (@Sendable (IncomingDelivery) -> Void)? = nil,
+        deliveries: (@Sendable (IncomingDeliveries) -> Void)? = nil,
         afterFrames: (@Sendable () -> Void)? = nil,
         event: @escaping @Sendable (ClusterNodeEvent) -> Void
     ) {
         self.presence = presence
         self.frame = frame
-        self.delivery = delivery
+        self.deliveries = deliveries
         self.afterFrames = afterFrames
         self.event = event
     }
@@ -43,9 +44,9 @@ public enum ClusterNodeEvent: Equatable, Sendable {
     /// This node's claim of a name, held for `connection`, was replaced by another node or
     /// deleted (this node was taken for dead): the local holder no longer owns the name.
     case claimLost(PeerName, connection: UInt64)
-    /// A delivery reached no node: the node it was published to no longer subscribes (it
-    /// stopped), and NATS said so. Its sender gets ERROR `unknown peer`.
-    case undeliverable(UndeliveredSend)
+    /// A frame of deliveries reached no node: the node it was published to no longer subscribes
+    /// (it stopped), and NATS said so. Their senders get ERROR `unknown peer`.
+    case undeliverable([UndeliveredSend])
     /// Deliveries their receiving node reported lost: NATS never brought them there (a server
     /// failed with them on board). Their senders get ERROR `cluster unavailable`.
     case deliveriesLost([UndeliveredSend])
