@@ -1,7 +1,5 @@
-import Glibc
 import Histogram
 import MPRelayNATS
-import MPRelayPOSIX
 
 /// The interest engine: one subscriber, one publisher, a fresh subject at a time.
 struct InterestRun {
@@ -48,21 +46,13 @@ struct InterestRun {
         let subscribed = MonotonicClock.now()
         try subscriber.flush()
         let deadline = subscribed + UInt64(timeout * 1e9)
-        var descriptors = [pollfd(fd: subscriber.fileDescriptor, events: Int16(POLLIN), revents: 0)]
         while true {
             let published = MonotonicClock.now()
             publisher.publish(UnsafeRawBufferPointer(payload), to: subject)
             try publisher.roundTrip()
             tally.publishes += 1
             _ = tally.publisherRoundTrip.record(MonotonicClock.now() - published)
-            descriptors[0].revents = 0
-            let ready: Int
-            do {
-                ready = try SystemCall.poll(&descriptors, timeout: 0)
-            } catch {
-                throw BenchError(.io, "\(error)")
-            }
-            guard ready > 0 else {
+            guard try subscriber.isReadable(within: 0) else {
                 guard MonotonicClock.now() < deadline else {
                     throw BenchError(.timedOut, "nats: \(subject) was not routable from \(target.address) within \(timeout) s")
                 }

@@ -3,6 +3,16 @@ import MPRelayPOSIX
 import MPRelayProtocol
 
 extension NATSLink {
+    /// Whether the server has sent bytes this link has not read, waiting up to `milliseconds`.
+    func isReadable(within milliseconds: Int32) throws(BenchError) -> Bool {
+        var descriptors = [pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)]
+        do {
+            return try SystemCall.poll(&descriptors, timeout: milliseconds) > 0
+        } catch {
+            throw BenchError(.io, "nats: \(error)")
+        }
+    }
+
     /// Waits until messages `sender` publishes to `receiver`'s subjects reach it, at most
     /// `seconds`: when the two are on different servers of a cluster, a subscription is known
     /// to the sender's server only once the receiver's server has forwarded it over their route,
@@ -21,7 +31,6 @@ extension NATSLink {
         let deadline = MonotonicClock.deadline(after: seconds)
         var sent: UInt64 = 0
         var arrived: UInt64?
-        var descriptors = [pollfd(fd: receiver.fileDescriptor, events: Int16(POLLIN), revents: 0)]
         while arrived.map({ $0 + 1 < sent }) ?? true {
             if arrived == nil {
                 PayloadStamp.stamp(probe, stream: 0, sequence: sent)
@@ -29,13 +38,7 @@ extension NATSLink {
                 try sender.flush()
                 sent += 1
             }
-            let ready: Int
-            do {
-                ready = try SystemCall.poll(&descriptors, timeout: 10)
-            } catch {
-                throw BenchError(.io, "\(error)")
-            }
-            guard ready > 0 else {
+            guard try receiver.isReadable(within: 10) else {
                 guard MonotonicClock.now() < deadline else {
                     throw BenchError(.timedOut, "nats: no message to \(subject) reached its subscriber within \(seconds) s (\(sent) probes sent)")
                 }
