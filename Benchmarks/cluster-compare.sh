@@ -43,15 +43,7 @@ build_release mprelayd mprelay-bench
 BENCH=$BIN/mprelay-bench
 make_authkey
 
-routes=$(for i in 0 1 2; do printf 'nats://127.0.0.1:%s,' $((NATS_ROUTE + i)); done)
-nats_pids=()
-for i in 0 1 2; do
-    nats-server -a 127.0.0.1 -p $((NATS_CLIENT + i)) -js -sd "$RUN/nats-$i" -n "nats-$i" --cluster_name bench \
-        --cluster "nats://127.0.0.1:$((NATS_ROUTE + i))" --routes "${routes%,}" >"$RUN/nats-$i.log" 2>&1 &
-    PIDS+=("$!")
-    nats_pids+=("$!")
-done
-for i in 0 1 2; do wait_port $((NATS_CLIENT + i)) "${nats_pids[$i]}" || { cat "$RUN/nats-$i.log" >&2; exit 1; }; done
+start_nats_cluster "$NATS_CLIENT" "$NATS_ROUTE"
 
 # Node a lists the first NATS server first, node b the second: each node publishes through its own.
 node_config() {

@@ -2,8 +2,8 @@
 # included. The script sets RUN (its scratch folder, removed at the end unless KEEP is set) and
 # SCRIPT (its name, for messages), and appends the PID of every server it starts to PIDS. Also
 # the steps every script shares: the release build (build_release), a fresh key (make_authkey),
-# waiting for a server's port (wait_port) and one bounded mprelay-bench run whose JSON summary goes
-# to $RESULTS (bench, with $BENCH set).
+# waiting for a server's port (wait_port), a three-server NATS cluster (start_nats_cluster) and
+# one bounded mprelay-bench run whose JSON summary goes to $RESULTS (bench, with $BENCH set).
 PIDS=()
 
 note() { echo "$SCRIPT: $*" >&2; }
@@ -50,6 +50,23 @@ wait_port() {
         sleep 0.1
     done
     return 1
+}
+
+# Starts three nats-servers with JetStream, clustered on 127.0.0.1 (cluster name "bench"):
+# clients on ports $1 to $1+2, routes on $2 to $2+2 and, given a third port, the monitoring
+# server on $3 to $3+2. Stores and logs go to $RUN/nats-N; returns once each accepts clients.
+start_nats_cluster() {
+    local client=$1 route=$2 monitor=${3:-} i routes pids=() monitoring
+    routes=$(for i in 0 1 2; do printf 'nats://127.0.0.1:%s,' $((route + i)); done)
+    for i in 0 1 2; do
+        monitoring=()
+        [ -z "$monitor" ] || monitoring=(-m $((monitor + i)))
+        nats-server -a 127.0.0.1 -p $((client + i)) -js -sd "$RUN/nats-$i" -n "nats-$i" --cluster_name bench \
+            --cluster "nats://127.0.0.1:$((route + i))" --routes "${routes%,}" "${monitoring[@]}" >"$RUN/nats-$i.log" 2>&1 &
+        PIDS+=("$!")
+        pids+=("$!")
+    done
+    for i in 0 1 2; do wait_port $((client + i)) "${pids[$i]}" || { cat "$RUN/nats-$i.log" >&2; exit 1; }; done
 }
 
 # Runs one workload with a time bound and appends its JSON summary, tagged, to the results.

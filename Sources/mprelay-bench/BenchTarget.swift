@@ -15,6 +15,8 @@ struct BenchTarget: Sendable, CustomStringConvertible {
     let authkey: [UInt8]
     /// For a TLS server, the client context and the name its certificate must carry.
     let tls: (context: TLSContext, serverName: String)?
+    /// For NATS, the subjects a name maps onto (`--subscriptions`, `--subjects`).
+    var natsLayout = NATSSubjectLayout.single
 
     /// Whether senders and receivers connect to different servers.
     var isCrossNode: Bool { receiverAddress != address }
@@ -38,7 +40,18 @@ struct BenchTarget: Sendable, CustomStringConvertible {
         let at = side == .sending ? address : receiverAddress
         switch wireProtocol {
         case .mprelay: return try RelayLink(target: self, name: name, at: at)
-        case .nats: return try NATSLink(address: at, subscribeTo: receiving ? name : nil, tls: tls)
+        case .nats: return try NATSLink(address: at, subscribeTo: receiving ? name : nil, layout: natsLayout, tls: tls)
+        }
+    }
+
+    /// In a cross-node run, waits until messages from `sender` to `name`, the name of
+    /// `receiver`, are routed: until the sender's node lists the name (mprelay), or until the
+    /// sender's server knows the receiver's subscriptions (NATS). Otherwise returns at once.
+    func waitUntilRoutable(from sender: any MessageLink, to receiver: any MessageLink, name: PeerName) throws(BenchError) {
+        guard isCrossNode else { return }
+        if let relay = sender as? RelayLink { try relay.waitUntilListed([name]) }
+        if let publisher = sender as? NATSLink, let subscriber = receiver as? NATSLink {
+            try NATSLink.waitForInterest(from: publisher, to: subscriber, name: name)
         }
     }
 

@@ -8,7 +8,8 @@ struct LatencyCommand: ParsableCommand {
         discussion: """
             Peer A sends a --size byte message to peer B and waits; B, on its own thread, echoes it \
             back. After --warmup round trips, --count round trips are recorded in an HdrHistogram \
-            (nanoseconds, 3 significant digits). Each peer uses one connection for both directions.
+            (nanoseconds, 3 significant digits). Each peer uses one connection for both directions. \
+            With --protocol nats, --subscriptions and --subjects spread the messages over many subjects.
             """
     )
 
@@ -16,6 +17,8 @@ struct LatencyCommand: ParsableCommand {
 
     @Option(name: .customLong("protocol"), help: "The server's protocol: mprelay or nats.")
     var wireProtocol: WireProtocol = .mprelay
+
+    @OptionGroup var subjects: NATSSubjectOptions
 
     @Option(help: "Round trips recorded.")
     var count = 20_000
@@ -30,6 +33,7 @@ struct LatencyCommand: ParsableCommand {
     var deadline = 60.0
 
     func validate() throws {
+        try subjects.validate(for: wireProtocol)
         guard count >= 1, warmup >= 0 else { throw ValidationError("--count must be at least 1 and --warmup at least 0") }
         guard size >= PayloadStamp.minimumSize else {
             throw ValidationError("--size must be at least \(PayloadStamp.minimumSize): the payload carries its sequence number")
@@ -39,7 +43,7 @@ struct LatencyCommand: ParsableCommand {
 
     func run() throws {
         let run = LatencyRun(
-            target: try server.target(wireProtocol),
+            target: try server.target(wireProtocol, natsLayout: subjects.layout),
             count: count,
             warmup: warmup,
             size: size,

@@ -17,10 +17,8 @@ struct LatencyRun {
         let nameB = BenchTarget.name("lat", "b")
         let linkA = try target.connect(name: nameA, receiving: true, side: .sending)
         let linkB = try target.connect(name: nameB, receiving: true, side: .receiving)
-        if target.isCrossNode, let relayA = linkA as? RelayLink, let relayB = linkB as? RelayLink {
-            try relayA.waitUntilListed([nameB])
-            try relayB.waitUntilListed([nameA])
-        }
+        try target.waitUntilRoutable(from: linkA, to: linkB, name: nameB)
+        try target.waitUntilRoutable(from: linkB, to: linkA, name: nameA)
         let links = Handoff<any MessageLink>([linkA, linkB])
         let total = warmup + count
         let outcomes = ResultSlots<Result<Histogram<UInt64>?, BenchError>>(count: 2)

@@ -18,6 +18,7 @@ struct MPRelayBench: ParsableCommand {
             FanInCommand.self,
             ConnectionsCommand.self,
             HandshakesCommand.self,
+            InterestCommand.self,
             ClaimsCommand.self,
         ]
     )

@@ -9,8 +9,9 @@ import MPRelayTLS
 /// A ``MessageLink`` speaking the NATS text protocol (core NATS, no JetStream), so the same
 /// workloads measure nats-server.
 ///
-/// The client sends `CONNECT`; a receiving link subscribes to the subject equal to its name
-/// (`SUB name 1`) and is routable once the `PONG` to its `PING` arrives. Messages go out as
+/// The client sends `CONNECT`; a receiving link subscribes to the subjects of its name
+/// (``NATSSubjectLayout``: by default one, equal to its name, `SUB name 1`) and is routable
+/// from its own server once the `PONG` to its `PING` arrives. Messages go out as
 /// `PUB subject #bytes` and arrive as `MSG subject sid [reply] #bytes`; a server `PING` is
 /// answered with `PONG`. MPRelayNATS encodes and parses every operation; the parser reads in
 /// place from this link's buffer, so a payload is never copied before it is delivered. With TLS
@@ -27,16 +28,27 @@ final class NATSLink: MessageLink {
     private var start = 0
     private var end = 0
     private var parser = NATSParser()
-    /// The subject of each target sent to, validated once.
-    private var subjects: [PeerName: NATSSubject] = [:]
-    /// The last target and its subject: a sender sends to one target at a time.
-    private var lastTarget: (name: PeerName, subject: NATSSubject)?
+    /// How names map onto subjects.
+    let layout: NATSSubjectLayout
+    /// The subjects of each target sent to before ``current``, validated once, and the next
+    /// one's index.
+    private var subjects: [PeerName: (subjects: [NATSSubject], next: Int)] = [:]
+    /// The target sent to last, kept out of ``subjects``: a sender sends to one target at a time.
+    private var current: (name: PeerName, subjects: [NATSSubject], next: Int)?
 
     private static let readSize = 256 * 1024
 
-    /// Connects (in TLS with `tls`, which the server must require), and subscribes to `subject`
-    /// if given; messages to it are routed when this returns.
-    init(address: EndpointAddress, subscribeTo subject: PeerName?, tls settings: (context: TLSContext, serverName: String)?) throws(BenchError) {
+    /// Connects (in TLS with `tls`, which the server must require), and subscribes to the
+    /// subjects of `name` under `layout` if given; messages to them are routed by this link's
+    /// server when this returns (by the other servers of a cluster once its routes have
+    /// forwarded the interest: ``waitForInterest(from:to:name:)``).
+    init(
+        address: EndpointAddress,
+        subscribeTo name: PeerName?,
+        layout: NATSSubjectLayout = .single,
+        tls settings: (context: TLSContext, serverName: String)?
+    ) throws(BenchError) {
+        self.layout = layout
         fileDescriptor = try TCPConnection.open(address)
         readBuffer = .allocate(byteCount: Self.readSize + parser.maxControlLineLength, alignment: 16)
         do {
@@ -59,17 +71,13 @@ final class NATSLink: MessageLink {
             payload.noResponders = false
             payload.tlsRequired = tls != nil
             NATSEncoder.connect(payload, into: &writeBuffer)
-            if let subject {
-                do {
-                    try NATSEncoder.subscribe(NATSSubject(subject.description), sid: 1, into: &writeBuffer)
-                } catch {
-                    throw BenchError(.setup, "\(error)")
+            if let name {
+                for (index, subject) in try layout.subscribed(by: name).enumerated() {
+                    try subscribe(subject, sid: UInt64(index + 1))
                 }
             }
-            NATSEncoder.ping(into: &writeBuffer)
-            try flush()
-            // The server handles commands in order: the PONG means the SUB is in effect.
-            try waitFor { if case .pong = $0 { return true } else { return false } }
+            // The server handles commands in order: the PONG means the SUBs are in effect.
+            try roundTrip()
         } catch {
             // Every stored property is set: the failed init runs deinit, which closes and frees.
             throw BenchError(.setup, "nats-server at \(address): \(error)")
@@ -85,21 +93,52 @@ final class NATSLink: MessageLink {
 
     var queuedByteCount: Int { writeBuffer.count }
 
+    /// Queues the message to the next of `target`'s subjects, round-robin.
     func queue(_ payload: UnsafeRawBufferPointer, to target: PeerName) {
-        do {
-            let subject: NATSSubject
-            if let lastTarget, lastTarget.name == target {
-                subject = lastTarget.subject
-            } else {
-                subject = try subjects[target] ?? NATSSubject(target.description)
-                subjects[target] = subject
-                lastTarget = (target, subject)
+        do throws(BenchError) {
+            if current?.name != target {
+                if let current { subjects[current.name] = (current.subjects, current.next) }
+                if let known = subjects.removeValue(forKey: target) {
+                    current = (target, known.subjects, known.next)
+                } else {
+                    current = (target, try layout.published(to: target), 0)
+                }
             }
+            let (_, all, next) = current!
+            current!.next = next + 1 == all.count ? 0 : next + 1
+            publish(payload, to: all[next])
+        } catch {
+            errorCount += 1
+            lastError = "\(error)"
+        }
+    }
+
+    /// Queues one message to `subject`.
+    func publish(_ payload: UnsafeRawBufferPointer, to subject: NATSSubject) {
+        do {
             try NATSEncoder.publish(subject, payload: payload, into: &writeBuffer)
         } catch {
             errorCount += 1
             lastError = "\(error)"
         }
+    }
+
+    /// Queues `SUB subject sid`.
+    func subscribe(_ subject: NATSSubject, sid: UInt64) throws(BenchError) {
+        do {
+            try NATSEncoder.subscribe(subject, sid: sid, into: &writeBuffer)
+        } catch {
+            throw BenchError(.setup, "SUB \(subject): \(error)")
+        }
+    }
+
+    /// Sends `PING` after everything queued and waits for the `PONG`: the server has handled
+    /// every command before it. Messages arriving meanwhile are dropped: call it on a link that
+    /// receives none.
+    func roundTrip() throws(BenchError) {
+        NATSEncoder.ping(into: &writeBuffer)
+        try flush()
+        try waitFor { if case .pong = $0 { return true } else { return false } }
     }
 
     func flush() throws(BenchError) {

@@ -50,8 +50,9 @@ struct ServerOptions: ParsableArguments {
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
-    /// The server to measure, checked: a parseable address, and a key when the protocol needs one.
-    func target(_ wireProtocol: WireProtocol = .mprelay) throws(BenchError) -> BenchTarget {
+    /// The server to measure, checked: a parseable address, and a key when the protocol needs
+    /// one; for NATS, with its subjects laid out as `natsLayout` says.
+    func target(_ wireProtocol: WireProtocol = .mprelay, natsLayout: NATSSubjectLayout = .single) throws(BenchError) -> BenchTarget {
         let text = address ?? wireProtocol.defaultAddress
         let parsed = try Self.parse(text, option: "--address")
         let receiving = try receiverAddress.map { text throws(BenchError) in try Self.parse(text, option: "--receiver-address") }
@@ -67,7 +68,8 @@ struct ServerOptions: ParsableArguments {
             address: parsed,
             receiverAddress: receiving ?? parsed,
             authkey: key,
-            tls: try tlsSettings(for: parsed)
+            tls: try tlsSettings(for: parsed),
+            natsLayout: natsLayout
         )
     }
 

@@ -11,7 +11,8 @@ struct ThroughputCommand: ParsableCommand {
             (lost), arrivals below the expected number (reordered), wrong sizes or tails (bad) and, at \
             the end, messages that never arrived (missing). A sender keeps at most --window bytes of \
             payload in flight to its receiver (0: open loop). The rate is delivered messages divided \
-            by the time from the first send to the last receive.
+            by the time from the first send to the last receive. With --protocol nats, --subscriptions \
+            and --subjects spread each pair's messages over many subjects.
             """
     )
 
@@ -19,6 +20,8 @@ struct ThroughputCommand: ParsableCommand {
 
     @Option(name: .customLong("protocol"), help: "The server's protocol: mprelay or nats.")
     var wireProtocol: WireProtocol = .mprelay
+
+    @OptionGroup var subjects: NATSSubjectOptions
 
     @Option(help: "Sender-receiver pairs.")
     var pairs = 4
@@ -45,6 +48,7 @@ struct ThroughputCommand: ParsableCommand {
     var stall = 3.0
 
     func validate() throws {
+        try subjects.validate(for: wireProtocol)
         guard pairs >= 1, count >= 1, threads >= 1, batch >= 1 else {
             throw ValidationError("--pairs, --count, --threads and --batch must be at least 1")
         }
@@ -67,7 +71,7 @@ struct ThroughputCommand: ParsableCommand {
             stall: stall
         )
         let run = ThroughputRun(
-            target: try server.target(wireProtocol),
+            target: try server.target(wireProtocol, natsLayout: subjects.layout),
             settings: settings,
             progress: server.progress,
             serverStats: server.serverStats

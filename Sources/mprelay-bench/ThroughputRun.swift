@@ -56,7 +56,7 @@ struct ThroughputRun {
             let receiverName = BenchTarget.name("tp", "r\(index)")
             let receiver = try target.connect(name: receiverName, receiving: true, side: .receiving)
             let sender = try target.connect(name: BenchTarget.name("tp", "s\(index)"), receiving: false, side: .sending)
-            if target.isCrossNode, let relay = sender as? RelayLink { try relay.waitUntilListed([receiverName]) }
+            try target.waitUntilRoutable(from: sender, to: receiver, name: receiverName)
             let check = SequenceCheck(stream: index, expected: settings.count, size: settings.size)
             groups[index % settings.threads]!.append(
                 Pair(index: index, sender: sender, receiver: receiver, target: receiverName, check: check)
