@@ -42,11 +42,14 @@ let package = Package(
         .executableTarget(name: "toml-decode", dependencies: ["MPRelayPOSIX", "MPRelayTOML"]),
         // A NATS client: the protocol codec (no sockets), the connection, JetStream key-value.
         .target(name: "MPRelayNATS", dependencies: ["MPRelayPOSIX", "MPRelayTLS"]),
+        // The configuration file before its model: the bounded read, the TOML document, the
+        // positioned ConfigError, the runtime directory.
+        .target(name: "MPRelayConfigFile", dependencies: ["MPRelayCommon", "MPRelayPOSIX", "MPRelayTOML"]),
         // The configuration model and its TOML loader. No sockets; the NATS module only for its
         // server addresses and credentials, the [cluster] table's types.
         .target(
             name: "MPRelayConfig",
-            dependencies: ["MPRelayCommon", "MPRelayNATS", "MPRelayPOSIX", "MPRelayProtocol", "MPRelayTOML"]
+            dependencies: ["MPRelayCommon", "MPRelayConfigFile", "MPRelayNATS", "MPRelayPOSIX", "MPRelayProtocol", "MPRelayTOML"]
         ),
         // Nodes joined through NATS: the frames nodes exchange, the bucket's keys and claims, the
         // replica of the bucket that answers lookups (pure, no I/O), and the node that does the I/O.

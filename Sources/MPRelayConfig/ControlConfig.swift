@@ -1,5 +1,6 @@
 import Glibc
 import MPRelayCommon
+import MPRelayConfigFile
 import MPRelayTOML
 
 /// The `[control]` table: the daemon's control socket, who may use it, and its limits.
@@ -35,9 +36,9 @@ public struct ControlConfig: Equatable, Sendable {
     public init() {}
 
     /// The socket path: ``socket``, else ``defaultSocketName`` in
-    /// ``Configuration/runtimeDirectory(environment:)``.
+    /// ``RuntimeDirectory/path(environment:)``.
     public func socketPath(environment: [String: String]) -> String {
-        socket ?? Configuration.runtimeDirectory(environment: environment) + "/" + Self.defaultSocketName
+        socket ?? RuntimeDirectory.path(environment: environment) + "/" + Self.defaultSocketName
     }
 
     /// The `[control]` table of the configuration file at `path`, or the defaults when it has
@@ -47,7 +48,7 @@ public struct ControlConfig: Equatable, Sendable {
     ///
     /// - Throws: ``ConfigError`` for an unreadable file, bad TOML or a bad `[control]` table.
     public init(controlTableOf path: String) throws(ConfigError) {
-        let root = try ConfigLoader.document(try ConfigLoader.readConfiguration(path), file: path)
+        let root = try ConfigLoader.document(try ConfigFile.read(path), file: path)
         guard let table = root.field("control") else {
             self.init()
             return
