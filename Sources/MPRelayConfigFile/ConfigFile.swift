@@ -4,8 +4,9 @@ public import MPRelayTOML
 /// The configuration file before any key has a meaning: its bytes, read with a bound, and the
 /// TOML document they hold.
 ///
-/// mprelayd's loader gives the document its meaning; whatever else reads the file reads and
-/// parses it through here, so a file one refuses the others refuse with the same message.
+/// mprelayd's loader gives the document its meaning; mprelayctl only looks up the control
+/// socket in it (``ControlSocket/path(configuredIn:environment:)``). Both read and parse through
+/// here, so a file one refuses the other refuses with the same message.
 public enum ConfigFile {
     /// The largest configuration file read; a larger one is refused rather than read whole.
     public static let maximumBytes = 1 << 20
