@@ -42,11 +42,15 @@ let package = Package(
         .executableTarget(name: "toml-decode", dependencies: ["MPRelayPOSIX", "MPRelayTOML"]),
         // A NATS client: the protocol codec (no sockets), the connection, JetStream key-value.
         .target(name: "MPRelayNATS", dependencies: ["MPRelayPOSIX", "MPRelayTLS"]),
+        // The configuration file before its model: the bounded read, the TOML document, the
+        // positioned ConfigError, the runtime directory, and where the control socket is (all
+        // mprelayctl needs of a configuration file).
+        .target(name: "MPRelayConfigFile", dependencies: ["MPRelayCommon", "MPRelayPOSIX", "MPRelayTOML"]),
         // The configuration model and its TOML loader. No sockets; the NATS module only for its
         // server addresses and credentials, the [cluster] table's types.
         .target(
             name: "MPRelayConfig",
-            dependencies: ["MPRelayCommon", "MPRelayNATS", "MPRelayPOSIX", "MPRelayProtocol", "MPRelayTOML"]
+            dependencies: ["MPRelayCommon", "MPRelayConfigFile", "MPRelayNATS", "MPRelayPOSIX", "MPRelayProtocol", "MPRelayTOML"]
         ),
         // Nodes joined through NATS: the frames nodes exchange, the bucket's keys and claims, the
         // replica of the bucket that answers lookups (pure, no I/O), and the node that does the I/O.
@@ -164,8 +168,9 @@ let package = Package(
                 "MPRelayCommon",
                 "MPRelayPOSIX",
                 "MPRelayControl",
-                // For --config: the [control] table of the daemon's configuration file.
-                "MPRelayConfig",
+                // For --config: the [control] socket of the daemon's configuration file, read as
+                // the daemon reads it, without the configuration model (nor NATS, nor the wire).
+                "MPRelayConfigFile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -224,7 +229,10 @@ let package = Package(
             name: "MPRelayClusterTests",
             dependencies: ["MPRelayCluster", "MPRelayConfig", "MPRelayNATS", "MPRelayProtocol", "NATSTestSupport"]
         ),
-        .testTarget(name: "MPRelayConfigTests", dependencies: ["MPRelayCommon", "MPRelayConfig", "MPRelayNATS", "MPRelayProtocol"]),
+        .testTarget(
+            name: "MPRelayConfigTests",
+            dependencies: ["MPRelayCommon", "MPRelayConfig", "MPRelayConfigFile", "MPRelayNATS", "MPRelayProtocol"]
+        ),
         .testTarget(name: "MPRelayCommonTests", dependencies: ["MPRelayCommon"]),
         .testTarget(
             name: "MPRelayLoggingTests",

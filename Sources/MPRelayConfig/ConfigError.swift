@@ -1,50 +1,6 @@
-/// A configuration problem, naming the file, the line and column, and the key at fault so the
-/// user can fix it.
-public struct ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The file the configuration came from, or `<embedded default>`.
-    public let file: String
-    /// The line of the file at fault, from 1; nil when the file could not be read at all.
-    public let line: Int?
-    /// The column (in characters, from 1) at fault, with ``line``.
-    public let column: Int?
-    /// The dotted key at fault, e.g. `broker.max_message_bytes` or `endpoint[2].address`; empty
-    /// for a syntax error or a problem with the file as a whole.
-    public let key: String
-    /// What is wrong and what is expected.
-    public let message: String
-
-    /// A problem at `line` and `column` of `file` (both nil when it has no place in the file).
-    public init(file: String, line: Int? = nil, column: Int? = nil, key: String, message: String) {
-        self.file = file
-        self.line = line
-        self.column = column
-        self.key = key
-        self.message = message
-    }
-
-    /// `FILE:LINE:COLUMN: KEY: message`, the form compilers use; the place or the key left out
-    /// when there is none.
-    public var description: String {
-        var text = file
-        if let line, let column { text += ":\(line):\(column)" }
-        if !key.isEmpty { text += ": \(key)" }
-        return text + ": " + message
-    }
-}
-
-/// Something legal but risky in a configuration, reported as a WARNING log line.
-public struct ConfigWarning: Equatable, Sendable, CustomStringConvertible {
-    /// The dotted key the warning is about.
-    public let key: String
-    /// What is risky and what to do instead.
-    public let message: String
-
-    /// A warning about `key`.
-    public init(key: String, message: String) {
-        self.key = key
-        self.message = message
-    }
-
-    /// `KEY: message`.
-    public var description: String { "\(key): \(message)" }
-}
+// ConfigError, the file reading and the TOML document live in MPRelayConfigFile, beneath this
+// module, so that mprelayctl reads `--config` as mprelayd reads the file without linking the
+// configuration model. They are part of this module's API (every loader method throws
+// ConfigError), so importing MPRelayConfig brings them along, as swift-nio's NIO module
+// re-exports NIOCore.
+@_exported public import MPRelayConfigFile

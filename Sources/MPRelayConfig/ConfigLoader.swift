@@ -1,6 +1,5 @@
-import Glibc
 import MPRelayCommon
-import MPRelayPOSIX
+import MPRelayConfigFile
 import MPRelayTOML
 
 /// Reads and validates a TOML configuration, including the key files it names, so that every
@@ -11,8 +10,9 @@ public struct ConfigLoader: Sendable {
     /// The host name, the default of `[cluster] node`.
     public var hostName: String
 
-    /// The largest configuration file read; a larger one is refused rather than read whole.
-    public static let maximumFileBytes = 1 << 20
+    /// The largest configuration file read, and the largest TLS file; a larger one is refused
+    /// rather than read whole.
+    public static let maximumFileBytes = ConfigFile.maximumBytes
 
     /// A loader that takes `CREDENTIALS_DIRECTORY` from `environment` and the default node id
     /// from this machine's host name.
@@ -25,7 +25,7 @@ public struct ConfigLoader: Sendable {
     ///
     /// - Throws: ``ConfigError`` naming the file, and the line, column and key at fault.
     public func load(path: String) throws(ConfigError) -> Configuration {
-        try parse(bytes: try Self.readConfiguration(path), file: path)
+        try parse(bytes: try ConfigFile.read(path), file: path)
     }
 
     /// Parses configuration text; `file` names it in errors.
@@ -76,22 +76,8 @@ public struct ConfigLoader: Sendable {
     /// The document as the field of its root table, positioned at its start; a syntax error
     /// becomes a ``ConfigError`` at the line and column the parser stopped.
     static func document(_ bytes: [UInt8], file: String) throws(ConfigError) -> TOMLField {
-        let root: TOMLTable
-        do {
-            root = try TOMLTable(parsing: bytes)
-        } catch {
-            throw ConfigError(file: file, line: error.position.line, column: error.position.column, key: "", message: error.message)
-        }
+        let root = try ConfigFile.parse(bytes, file: file)
         return TOMLField(node: TOMLNode(value: .table(root), position: TOMLPosition(line: 1, column: 1)), file: file, key: "")
-    }
-
-    /// The bytes of the configuration file at `path`, at most ``maximumFileBytes``.
-    static func readConfiguration(_ path: String) throws(ConfigError) -> [UInt8] {
-        do {
-            return try readFileBytes(path, limit: maximumFileBytes).bytes
-        } catch {
-            throw ConfigError(file: path, key: "", message: "cannot read the configuration: \(error)")
-        }
     }
 
     private func readBroker(_ field: TOMLField) throws(ConfigError) -> BrokerConfig {

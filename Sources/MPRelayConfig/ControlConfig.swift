@@ -1,5 +1,5 @@
 import Glibc
-import MPRelayCommon
+import MPRelayConfigFile
 import MPRelayTOML
 
 /// The `[control]` table: the daemon's control socket, who may use it, and its limits.
@@ -28,31 +28,13 @@ public struct ControlConfig: Equatable, Sendable {
     /// Seconds a client has to complete each request line, and to take the whole answer.
     public var clientTimeout = 10.0
 
-    /// The file name of the default socket in the runtime directory.
-    public static let defaultSocketName = "control.sock"
-
     /// The defaults: every key as docs/CONFIG.md lists it.
     public init() {}
 
-    /// The socket path: ``socket``, else ``defaultSocketName`` in
-    /// ``Configuration/runtimeDirectory(environment:)``.
+    /// The socket path: ``socket``, else ``ControlSocket/defaultPath(environment:)``, the path
+    /// mprelayctl also looks for.
     public func socketPath(environment: [String: String]) -> String {
-        socket ?? Configuration.runtimeDirectory(environment: environment) + "/" + Self.defaultSocketName
-    }
-
-    /// The `[control]` table of the configuration file at `path`, or the defaults when it has
-    /// none; the rest of the file is not checked, and key files are not read.
-    ///
-    /// This is how `mprelayctl --config` finds the socket without the daemon's privileges.
-    ///
-    /// - Throws: ``ConfigError`` for an unreadable file, bad TOML or a bad `[control]` table.
-    public init(controlTableOf path: String) throws(ConfigError) {
-        let root = try ConfigLoader.document(try ConfigLoader.readConfiguration(path), file: path)
-        guard let table = root.field("control") else {
-            self.init()
-            return
-        }
-        self = try Self.read(table)
+        socket ?? ControlSocket.defaultPath(environment: environment)
     }
 
     /// Reads a `[control]` table; a key it does not set keeps its default.
@@ -99,14 +81,9 @@ enum PrincipalKind {
 }
 
 extension TOMLField {
-    /// An absolute socket path that fits in `sun_path`.
+    /// An absolute socket path that fits in `sun_path`, checked as mprelayctl checks it.
     func socketPath() throws(ConfigError) -> String {
-        let path = try string()
-        guard path.hasPrefix("/") else { throw error("\"\(path)\" is not an absolute path") }
-        guard path.utf8.count <= EndpointAddress.maxUnixPathLength else {
-            throw error("the path is \(path.utf8.count) bytes; AF_UNIX allows at most \(EndpointAddress.maxUnixPathLength)")
-        }
-        return path
+        try ControlSocket.path(of: node, file: file, key: key)
     }
 
     /// An array of user or group names and numeric ids, resolved to ids now, so a name that does

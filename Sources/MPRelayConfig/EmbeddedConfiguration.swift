@@ -1,25 +1,15 @@
 import Glibc
+import MPRelayConfigFile
 import MPRelayPOSIX
 
 extension Configuration {
-    /// Where the embedded default keeps its socket and key file: `$RUNTIME_DIRECTORY` under
-    /// systemd, else `$XDG_RUNTIME_DIR/mprelay`, else `/run/mprelay` for root and
-    /// `/tmp/mprelay-UID` for anyone else.
-    public static func runtimeDirectory(environment: [String: String]) -> String {
-        if let directory = environment["RUNTIME_DIRECTORY"], !directory.isEmpty {
-            return String(directory.split(separator: ":").first ?? Substring(directory))
-        }
-        if let directory = environment["XDG_RUNTIME_DIR"], !directory.isEmpty { return directory + "/mprelay" }
-        return getuid() == 0 ? "/run/mprelay" : "/tmp/mprelay-\(getuid())"
-    }
-
     /// The configuration used without `--config`: ``embeddedDefault(runtimeDirectory:authkey:)``
-    /// with the key from `MPRELAY_AUTHKEY`, else from `authkey` in the runtime directory, created
-    /// with a random key (mode 0600) when missing.
+    /// in ``RuntimeDirectory/path(environment:)``, with the key from `MPRELAY_AUTHKEY`, else from
+    /// `authkey` in that directory, created with a random key (mode 0600) when missing.
     ///
     /// - Returns: the configuration and a sentence for the log saying where the key is.
     public static func embedded(environment: [String: String]) throws(ConfigError) -> (Configuration, String) {
-        let directory = runtimeDirectory(environment: environment)
+        let directory = RuntimeDirectory.path(environment: environment)
         func failure(_ message: String) -> ConfigError {
             ConfigError(file: embeddedSource, key: "", message: message)
         }

@@ -1,4 +1,5 @@
 import MPRelayCommon
+import MPRelayConfigFile
 import MPRelayProtocol
 import MPRelayTOML
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Glibc
-import MPRelayConfig
+import MPRelayConfigFile
 import MPRelayControl
 
 /// The options every subcommand takes: where the daemon is, and how to print its answer.
@@ -25,7 +25,7 @@ struct ConnectionOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "Read the socket path from this mprelayd configuration file.",
-            discussion: "Only its [control] table is read ([control] socket, or the default when unset); key files are not.",
+            discussion: "Only its [control] socket is read (the default when unset); the rest of the file is not, key files included.",
             valueName: "path"
         )
     )
@@ -48,9 +48,9 @@ struct ConnectionOptions: ParsableArguments {
     func socketPath() throws(ConfigError) -> String {
         if let socket { return socket }
         let environment = ProcessInfo.processInfo.environment
-        if let config { return try ControlConfig(controlTableOf: config).socketPath(environment: environment) }
-        let own = ControlConfig().socketPath(environment: environment)
-        let packaged = "/run/mprelay/" + ControlConfig.defaultSocketName
+        if let config { return try ControlSocket.path(configuredIn: config, environment: environment) }
+        let own = ControlSocket.defaultPath(environment: environment)
+        let packaged = ControlSocket.packagedPath
         return access(own, F_OK) != 0 && access(packaged, F_OK) == 0 ? packaged : own
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import MPRelayConfig
 import Testing
 
@@ -68,19 +67,5 @@ struct ControlConfigTests {
         expectError("max_clients = 0", key: "control.max_clients", containing: "expected 1 to 1024")
         expectError("client_timeout = \"10\"", key: "control.client_timeout", containing: "a number of seconds")
         expectError("mode = 0o1777", key: "control.mode", containing: "out of range")
-    }
-
-    @Test func theCLIReadsOnlyTheControlTable() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mprelay-control-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let file = directory.appendingPathComponent("mprelay.toml").path
-        // The key file does not exist: the daemon would refuse this file, mprelayctl need not care.
-        try "[control]\nsocket = \"/srv/ctl.sock\"\n\n[[endpoint]]\naddress = \"127.0.0.1:1\"\nauthkey_file = \"/nonexistent\"\n"
-            .write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try ControlConfig(controlTableOf: file).socket == "/srv/ctl.sock")
-        try "[broker]\n".write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try ControlConfig(controlTableOf: file) == ControlConfig())
-        #expect(throws: ConfigError.self) { try ControlConfig(controlTableOf: directory.appendingPathComponent("missing.toml").path) }
     }
 }

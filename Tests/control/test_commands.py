@@ -209,6 +209,32 @@ def test_exit_codes_for_usage_and_an_absent_daemon(control_relay, tmp_path):
     assert (via_config.returncode, via_config.stdout) == (0, "no peers registered\n"), via_config
 
 
+
+def test_config_reads_only_the_control_socket_and_names_what_is_wrong(control_relay, tmp_path):
+    relay = control_relay()
+    own = mprelayctl("status", "--json", "--config", relay.config_path)
+    assert own.returncode == 0 and '"configuration"' in own.stdout, own
+    # The daemon would refuse this file (an unknown user, a missing key file); mprelayctl reads
+    # only [control] socket.
+    lenient = tmp_path / "lenient.toml"
+    lenient.write_text(
+        '[control]\nsocket = "%s"\nallow_users = ["no-such-user-here"]\n\n'
+        '[[endpoint]]\naddress = "127.0.0.1:1"\nauthkey_file = "%s"\n' % (relay.control_socket, tmp_path / "none.key")
+    )
+    assert mprelayctl("peers", "--config", str(lenient)).returncode == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[control]\nsocket = "relative.sock"\n')
+    refused = mprelayctl("peers", "--config", str(bad))
+    assert refused.returncode == 2, refused
+    assert "%s:2:1: control.socket: " % bad in refused.stderr and "not an absolute path" in refused.stderr, refused.stderr
+    bad.write_text("[control\n")
+    refused = mprelayctl("peers", "--config", str(bad))
+    assert refused.returncode == 2 and "%s:1:" % bad in refused.stderr, refused
+    missing = tmp_path / "missing.toml"
+    refused = mprelayctl("peers", "--config", str(missing))
+    assert refused.returncode == 2, refused
+    assert "%s: cannot read the configuration: open: No such file or directory" % missing in refused.stderr, refused.stderr
+
 def test_every_subcommand_has_a_manual_page():
     for sub in ("status", "peers", "peer", "kick", "reload", "log-level", "metrics"):
         page = mprelayctl(sub, "--help")
