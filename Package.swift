@@ -47,10 +47,11 @@ let package = Package(
         // mprelayctl needs of a configuration file).
         .target(name: "MPRelayConfigFile", dependencies: ["MPRelayCommon", "MPRelayPOSIX", "MPRelayTOML"]),
         // The configuration model and its TOML loader. No sockets; the NATS module only for its
-        // server addresses and credentials, the [cluster] table's types.
+        // server addresses and credentials, the [cluster] table's types; the TLS module to load
+        // and check the [cluster] table's TLS files when the file is read.
         .target(
             name: "MPRelayConfig",
-            dependencies: ["MPRelayCommon", "MPRelayConfigFile", "MPRelayNATS", "MPRelayPOSIX", "MPRelayProtocol", "MPRelayTOML"]
+            dependencies: ["MPRelayCommon", "MPRelayConfigFile", "MPRelayNATS", "MPRelayPOSIX", "MPRelayProtocol", "MPRelayTLS", "MPRelayTOML"]
         ),
         // Nodes joined through NATS: the frames nodes exchange, the bucket's keys and claims, the
         // replica of the bucket that answers lookups (pure, no I/O), and the node that does the I/O.
@@ -222,7 +223,7 @@ let package = Package(
         ),
         .testTarget(name: "MPRelayCoreTests", dependencies: ["MPRelayCore", "MPRelayProtocol"]),
         // Test support: three nats-servers with JetStream on 127.0.0.1, started and stopped by PID,
-        // for every suite that talks to a real NATS cluster.
+        // for every suite that talks to a real NATS cluster; the TLS test certificates, made once.
         .target(name: "NATSTestSupport", dependencies: ["MPRelayNATS"], path: "Tests/NATSTestSupport"),
         .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS", "MPRelayTLS", "NATSTestSupport"], resources: [.copy("Vectors")]),
         .testTarget(
@@ -231,7 +232,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MPRelayConfigTests",
-            dependencies: ["MPRelayCommon", "MPRelayConfig", "MPRelayConfigFile", "MPRelayNATS", "MPRelayProtocol"]
+            dependencies: ["MPRelayCommon", "MPRelayConfig", "MPRelayConfigFile", "MPRelayNATS", "MPRelayProtocol", "MPRelayTLS", "NATSTestSupport"]
         ),
         .testTarget(name: "MPRelayCommonTests", dependencies: ["MPRelayCommon"]),
         .testTarget(

@@ -25,6 +25,17 @@ public struct ClusterConfig: Equatable, Sendable {
     public var token: String?
     /// The file the token was read from.
     public var tokenFile: String?
+    /// PEM: the CAs the NATS servers' certificates must be signed by. Set: TLS with every
+    /// server, and a server that does not offer it is refused. Nil: plain TCP.
+    public var tlsCAFile: String?
+    /// PEM: the certificate this node presents to NATS servers that ask for one.
+    public var tlsCertificateFile: String?
+    /// PEM: the private key of ``tlsCertificateFile``; must not be readable by other users.
+    public var tlsKeyFile: String?
+    /// The name the NATS servers' certificates must carry; nil: the host of each server's URL.
+    public var tlsServerName: String?
+    /// The client TLS context loaded from the files above; nil without ``tlsCAFile``.
+    public var tls: NATSClientTLS?
     /// Seconds within which the names of a node that died are free again.
     public var nameLease = 10.0
     /// Seconds one NATS request (a name claim, a release) may take before it counts as failed.
@@ -71,8 +82,9 @@ public struct ClusterConfig: Equatable, Sendable {
     }
 
     /// Why a reload from `running` to `new` must be refused, or nil when the `[cluster]` table
-    /// did not change. Any change is refused: a node cannot change its id, cluster, servers or
-    /// credentials while it holds names, and the table is applied whole or not at all.
+    /// did not change. Any change is refused: a node cannot change its id, cluster, servers,
+    /// credentials or TLS files (their contents included: a renewed certificate waits for a
+    /// restart) while it holds names, and the table is applied whole or not at all.
     public static func reloadRefusal(running: ClusterConfig?, new: ClusterConfig?) -> String? {
         guard let running, let new else {
             switch (running, new) {
@@ -88,6 +100,10 @@ public struct ClusterConfig: Equatable, Sendable {
             ("nats_user", running.user != new.user),
             ("nats_password_file", running.passwordFile != new.passwordFile || running.password != new.password),
             ("nats_token_file", running.tokenFile != new.tokenFile || running.token != new.token),
+            ("nats_tls_ca_file", running.tlsCAFile != new.tlsCAFile || running.tls?.caBytes != new.tls?.caBytes),
+            ("nats_tls_cert_file", running.tlsCertificateFile != new.tlsCertificateFile || running.tls?.certificateBytes != new.tls?.certificateBytes),
+            ("nats_tls_key_file", running.tlsKeyFile != new.tlsKeyFile || running.tls?.keyBytes != new.tls?.keyBytes),
+            ("nats_tls_server_name", running.tlsServerName != new.tlsServerName),
             ("name_lease", running.nameLease != new.nameLease),
             ("nats_timeout", running.natsTimeout != new.natsTimeout),
             ("max_pending_bytes", running.maxPendingBytes != new.maxPendingBytes),

@@ -11,7 +11,7 @@ extension ClusterConfig {
             Setting(key: "name", bounds: tokenBounds, defaultValue: { "\"\($0.name)\"" }) {
                 model, field throws(ConfigError) in model.name = try field.clusterToken("cluster name")
             },
-            Setting(key: "nats", bounds: "1 to \(maxServers) nats://host:port URLs", defaultValue: { _ in "none: required" }) {
+            Setting(key: "nats", bounds: "1 to \(maxServers) nats:// or tls:// host:port URLs", defaultValue: { _ in "none: required" }) {
                 model, field throws(ConfigError) in model.nats = try field.natsServers()
             },
             Setting(key: "nats_user", bounds: "a user name, with nats_password_file", defaultValue: { $0.user ?? "none" }) {
@@ -29,6 +29,7 @@ extension ClusterConfig {
                 model.token = try field.natsCredential(try field.secret(from: path, noun: "token"), noun: "token in \(path)")
                 model.tokenFile = path
             },
+        ] + tlsSettings + [
             .seconds("name_lease", \.nameLease, 1...300),
             .seconds("nats_timeout", \.natsTimeout, 0.1...60),
             .integer("max_pending_bytes", \.maxPendingBytes, 65_536...(1 << 32)),
@@ -68,6 +69,7 @@ extension ClusterConfig {
             let present = table.field("nats_user") ?? table.field("nats_password_file") ?? table
             throw present.error("nats_user and nats_password_file go together: set both or neither")
         }
+        try cluster.loadTLS(table)
         return cluster
     }
 
@@ -89,9 +91,9 @@ extension TOMLField {
         return text
     }
 
-    /// The `nats` list: each element a `nats://host:port` URL, none repeated.
+    /// The `nats` list: each element a `nats://` or `tls://` `host:port` URL, none repeated.
     func natsServers() throws(ConfigError) -> [NATSServerAddress] {
-        let entries = try elements(or: "expected an array of nats://host:port URLs")
+        let entries = try elements(or: "expected an array of nats://host:port or tls://host:port URLs")
         guard (1...ClusterConfig.maxServers).contains(entries.count) else {
             throw error("\(entries.count) servers: expected 1 to \(ClusterConfig.maxServers)")
         }
@@ -102,10 +104,7 @@ extension TOMLField {
             do {
                 server = try NATSServerAddress(url)
             } catch {
-                throw entry.error("\"\(url)\" is not a NATS server URL: expected nats://host:port")
-            }
-            guard !server.requiresTLS else {
-                throw entry.error("\(server): [cluster] speaks plain TCP to NATS; TLS to NATS (a CA file for it) is not configurable yet")
+                throw entry.error("\"\(url)\" is not a NATS server URL: expected nats://host:port or tls://host:port")
             }
             guard !servers.contains(server) else { throw entry.error("\(server) is listed twice") }
             servers.append(server)

@@ -1,6 +1,4 @@
-import Glibc
 import MPRelayCommon
-import MPRelayPOSIX
 
 extension ConfigLoader {
     /// Reads the `tls_*` keys of an endpoint: nil when none is set. Checks what can be checked
@@ -18,12 +16,9 @@ extension ConfigLoader {
             let missing = field("tls_cert_file") == nil ? "tls_cert_file" : "tls_key_file"
             throw first.error(key: "\(entry.key).\(missing)", "missing: TLS needs both tls_cert_file and tls_key_file")
         }
-        let key = try readableFile(keyField)
-        guard key.mode & 0o077 == 0 else {
-            throw keyField.error("the private key file \(key.path) is open to other users (mode \(String(key.mode & 0o777, radix: 8))): chmod 600 it")
-        }
-        var tls = EndpointTLSConfig(certificateFile: try readableFile(certificateField).path, keyFile: key.path)
-        if let caField = field("tls_client_ca_file") { tls.clientCAFile = try readableFile(caField).path }
+        let key = try keyField.privateKeyFile()
+        var tls = EndpointTLSConfig(certificateFile: try certificateField.readableFile().path, keyFile: key.path)
+        if let caField = field("tls_client_ca_file") { tls.clientCAFile = try caField.readableFile().path }
         if let versionField = field("tls_min_version") {
             let text = try versionField.string()
             guard let version = EndpointTLSConfig.MinimumVersion(rawValue: text) else {
@@ -32,18 +27,5 @@ extension ConfigLoader {
             tls.minimumVersion = version
         }
         return tls
-    }
-
-    /// The path in `field`, which must name a readable regular file of at most
-    /// ``ConfigLoader/maximumFileBytes``, and the file's mode: read through ``readFileBytes(_:limit:)``,
-    /// the one bounded, non-blocking reader every configured file goes through.
-    private func readableFile(_ field: TOMLField) throws(ConfigError) -> (path: String, mode: mode_t) {
-        let path = try field.string()
-        guard !path.isEmpty else { throw field.error("the path is empty") }
-        do {
-            return (path, try readFileBytes(path, limit: Self.maximumFileBytes).mode)
-        } catch {
-            throw field.error("cannot read \(path): \(error)")
-        }
     }
 }

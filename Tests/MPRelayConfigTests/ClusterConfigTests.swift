@@ -4,26 +4,27 @@ import Testing
 
 /// The `[cluster]` table: absent means no cluster; node ids and cluster names that are NATS
 /// subject tokens; a required server list; credentials from files only their owner may read;
-/// bounded lease and timeouts; and a reload that refuses any change.
+/// bounded lease and timeouts; and a reload that refuses any change. TLS to NATS: in
+/// ClusterTLSConfigTests.swift.
 @Suite("Cluster config")
 struct ClusterConfigTests {
-    private let endpoint = """
+    let endpoint = """
         [[endpoint]]
         address = "127.0.0.1:6000"
         authkey = "k"
         """
 
-    private func parse(_ cluster: String, hostName: String = "relay-1.example.net") throws(ConfigError) -> Configuration {
+    func parse(_ cluster: String, hostName: String = "relay-1.example.net") throws(ConfigError) -> Configuration {
         var loader = ConfigLoader(environment: [:])
         loader.hostName = hostName
         return try loader.parse("[cluster]\n\(cluster)\n\(endpoint)\n", file: "test.toml")
     }
 
-    private func cluster(_ text: String, hostName: String = "relay-1.example.net") throws -> ClusterConfig {
+    func cluster(_ text: String, hostName: String = "relay-1.example.net") throws -> ClusterConfig {
         try #require(try parse(text, hostName: hostName).cluster)
     }
 
-    private func expectError(
+    func expectError(
         _ cluster: String,
         key: String,
         containing fragment: String,
@@ -86,11 +87,10 @@ struct ClusterConfigTests {
     @Test func theServerListIsRequiredAndChecked() {
         expectError("", key: "cluster.nats", containing: "no NATS server: list one or more")
         expectError("nats = []", key: "cluster.nats", containing: "0 servers: expected 1 to 16")
-        expectError("nats = \"nats://127.0.0.1:4222\"", key: "cluster.nats", containing: "expected an array of nats://host:port URLs")
+        expectError("nats = \"nats://127.0.0.1:4222\"", key: "cluster.nats", containing: "expected an array of nats://host:port or tls://host:port URLs")
         expectError("nats = [\"nats://h:99999\"]", key: "cluster.nats[1]", containing: "\"nats://h:99999\" is not a NATS server URL")
         expectError("nats = [\"h:4222\", \"nats://h\"]", key: "cluster.nats[2]", containing: "nats://h:4222 is listed twice")
         expectError("nats = [4222]", key: "cluster.nats[1]", containing: "expected a string, got an integer")
-        expectError("nats = [\"tls://h:4222\"]", key: "cluster.nats[1]", containing: "TLS to NATS (a CA file for it) is not configurable yet")
         let seventeen = (1...17).map { "\"h\($0)\"" }.joined(separator: ", ")
         expectError("nats = [\(seventeen)]", key: "cluster.nats", containing: "17 servers: expected 1 to 16")
     }

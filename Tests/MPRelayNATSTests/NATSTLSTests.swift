@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 import Glibc
 import MPRelayNATS
 import NATSTestSupport
@@ -17,25 +16,11 @@ extension NATSClusterTests {
         let queue = DispatchQueue(label: "test.tls")
 
         init() throws {
-            certificates = try Self.makeCertificates()
+            certificates = try TestCertificates.directory.get()
             secure = NATSServerProcess(name: "tls", port: NATSServerProcess.freePort(), arguments: [
                 "--tls", "--tlscert", "\(certificates)/server.pem", "--tlskey", "\(certificates)/server.key",
             ])
             try secure.start()
-        }
-
-        /// Runs the fixture script into a folder removed at exit; fails when openssl is missing.
-        private static func makeCertificates() throws -> String {
-            let folder = try NATSServerProcess.temporaryDirectory()
-            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("fixtures/make-test-certificates.sh").path
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = [script, folder]
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw FixtureError("\(script) exited with \(process.terminationStatus): is openssl installed?") }
-            return folder
         }
 
         private func options(_ url: String, ca: String? = "ca.pem") throws -> NATSConnectionOptions {

@@ -117,12 +117,13 @@ class Cluster:
         self._probes = {}
 
     def start_node(self, node, settings):
-        """Starts node `node` with the [cluster] table; its NATS list begins with its own server, so
-        that the three nodes spread over the three nats-servers."""
+        """Starts node `node` with the [cluster] table (more keys in `settings["cluster"]`); its NATS
+        list begins with its own server, so that the three nodes spread over the three nats-servers."""
         index = NODES.index(node)
         urls = self.nats.urls[index:] + self.nats.urls[:index]
         tables = dict(settings.pop("tables", None) or {})
         tables["cluster"] = {"node": node, "name": self.name, "nats": urls, "name_lease": NAME_LEASE}
+        tables["cluster"].update(settings.pop("cluster", None) or {})
         relay = self.factory.create(tables=tables, **settings)
         # A node keeps trying to join for 30 s at start (docs/CONFIG.md), then exits.
         self.nodes[node] = relay.start(timeout=45.0)
@@ -190,16 +191,18 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def running_cluster(directory, name, **settings):
-    """A started Cluster named `name` (unique per test module), torn down on exit. `settings` go
-    to every node's `RelayFactory.create` (broker keys, `principals`, `endpoints`, `tables`);
+def running_cluster(directory, name, nodes=NODES, nats_size=3, nats_tls=None, **settings):
+    """A started Cluster named `name` (unique per test module), torn down on exit: the `nodes`
+    (some of NODES) on `nats_size` nats-servers, which require TLS with `nats_tls` (certificate
+    file, key file; see NATSCluster). `settings` go to every node's `RelayFactory.create` (broker
+    keys, `principals`, `endpoints`, `tables`) but `cluster`, more keys of the [cluster] table;
     nodes listen on one TCP endpoint each unless `endpoints` says otherwise."""
-    nats = NATSCluster(os.path.join(str(directory), "nats"), cluster_name="nats-" + name)
+    nats = NATSCluster(os.path.join(str(directory), "nats"), cluster_name="nats-" + name, size=nats_size, tls=nats_tls)
     factory = RelayFactory(directory)
     cluster = Cluster(nats, factory, name)
     try:
         nats.start()
-        for node in NODES:
+        for node in nodes:
             options = dict(settings)
             options.setdefault("endpoints", ("inet",))
             # Long enough that the nodes never ping the tests' idle probes and watchers.

@@ -56,6 +56,8 @@ public final class ClusterNode: Sendable {
         var options = NATSConnectionOptions(servers: config.nats)
         options.name = "mprelayd \(config.node)"
         options.credentials = config.credentials
+        options.tls = config.tls?.context
+        options.tlsServerName = config.tlsServerName
         options.connectTimeout = Self.duration(config.natsTimeout)
         options.maxPendingBytes = config.maxPendingBytes
         options.eventQueue = queue
