@@ -42,20 +42,20 @@ extension ClusterLink {
         return nil
     }
 
-    /// Publishes what `staging` holds in one write; returns why it could not be sent (the
-    /// confirmations it tracked are forgotten then: the caller answers every staged SEND).
-    func publish(_ staging: inout RemoteStaging) -> ClusterError? {
+    /// Publishes what `staging` holds, a frame per write; returns why some could not be sent,
+    /// and the indices in ``RemoteStaging/sends`` of those (the confirmations they tracked are
+    /// forgotten then: the caller answers each with an ERROR).
+    func publish(_ staging: inout RemoteStaging) -> (error: ClusterError, unsent: [Int])? {
         guard staging.frames?.isEmpty == false else { return nil }
-        guard let member = node else { return .unavailable(.disconnected, node: config.node) }
-        do {
-            try member.publish(&staging.frames!)
-            return nil
-        } catch {
-            for (send, tracked) in zip(staging.sends, staging.confirmations) where tracked {
-                confirms.settle(connection: send.senderConnection, correlationID: send.correlationID)
-            }
-            return error
+        guard let member = node else {
+            return (.unavailable(.disconnected, node: config.node), Array(staging.sends.indices))
         }
+        guard let failure = member.publish(&staging.frames!) else { return nil }
+        let sends = staging.sends
+        for index in failure.unsent where staging.confirmations[index] {
+            confirms.settle(connection: sends[index].senderConnection, correlationID: sends[index].correlationID)
+        }
+        return failure
     }
 
     /// Writes to the receivers that got deliveries in the run of frames just handled, from the

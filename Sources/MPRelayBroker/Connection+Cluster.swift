@@ -46,20 +46,22 @@ extension Connection {
         if traceEnabled { logger.trace("relayed \(message.payload.count) bytes to \(peer.name) on node \(peer.node)") }
     }
 
-    /// Publishes the deliveries staged for other nodes, in one write. If NATS does not take
-    /// them, each sender gets ERROR `cluster unavailable`: nothing is dropped unsaid.
+    /// Publishes the deliveries staged for other nodes, one write per frame. Those NATS does not
+    /// take get ERROR `cluster unavailable`: nothing is dropped unsaid.
     func publishRemoteStaging() {
         guard let cluster, !remoteStaging.isEmpty else { return }
-        if let error = cluster.publish(&remoteStaging) {
-            for send in remoteStaging.sends {
+        let sends = remoteStaging.sends
+        var sent = sends.count
+        if let failure = cluster.publish(&remoteStaging) {
+            sent -= failure.unsent.count
+            for send in failure.unsent.map({ sends[$0] }) {
                 send.receiver.bytes.withUnsafeBytes { peer in
-                    report(.clusterUnavailable, id: send.correlationID, peer: peer, text: "the message for \"\(send.receiver)\" on node \(send.receiverNode) could not be sent: \(error)")
+                    report(.clusterUnavailable, id: send.correlationID, peer: peer, text: "the message for \"\(send.receiver)\" on node \(send.receiverNode) could not be sent: \(failure.error)")
                 }
             }
-        } else {
-            batch.messages += remoteStaging.sends.count
-            batch.bytes += remoteStaging.payloadBytes
         }
+        batch.messages += sent
+        if sent == sends.count { batch.bytes += remoteStaging.payloadBytes }
         remoteStaging.reset()
     }
 

@@ -54,6 +54,18 @@ struct DeliveryLinkTests {
         #expect(recorded && next.sends.map(\.sequence) == [1])
     }
 
+    @Test func framesThatWentOutStayWhenALaterOneCouldNotGo() throws {
+        var ledger = OutboundLedger(epoch: 7)
+        var sent = try batch([("b", 1, false), ("c", 2, false), ("b", 3, false)])
+        _ = ledger.record(&sent, now: 0)
+        #expect(sent.sends(fromFrame: 1) == [1])
+        ledger.rollBack(sent, fromFrame: 1)
+        #expect(ledger.count == 2)
+        var next = try batch([("c", 4, false), ("b", 5, false)])
+        _ = ledger.record(&next, now: 0)
+        #expect(next.sends.map(\.sequence) == [1, 3], "c's number is given out again, b's goes on")
+    }
+
     @Test func acknowledgementsForgetAndLostRangesReport() throws {
         var ledger = OutboundLedger(epoch: 7)
         var sent = try batch((1...6).map { ("b", $0, false) })

@@ -35,6 +35,19 @@ struct NATSEncoderTests {
         #expect(batch.isEmpty && batch.bytes.isEmpty)
     }
 
+    @Test("a publication built payload first is the PUB of its header and payload; its buffer is reused")
+    func publicationPayloadFirst() throws {
+        var publication = NATSPublication(headroom: 40)
+        publication.appendPayload { $0.append(contentsOf: Array("body".utf8)) }
+        #expect(publication.payloadCount == 4)
+        publication.seal(subject: Array("a.b".utf8), replyTo: Array("r.1".utf8), payloadHeader: Array("head:".utf8))
+        #expect(String(decoding: publication.bytes, as: UTF8.self) == "PUB a.b r.1 9\r\nhead:body\r\n")
+        var again = NATSPublication(reusing: publication, headroom: 40)
+        again.appendPayload { $0.append(0x7A) }
+        again.seal(subject: Array("c".utf8), replyTo: Array("r.2".utf8), payloadHeader: [])
+        #expect(String(decoding: again.bytes, as: UTF8.self) == "PUB c r.2 1\r\nz\r\n")
+    }
+
     @Test("HPUB counts the header block and the whole message; the parser reads it back")
     func headerPublish() throws {
         var headers = NATSHeaders(["Nats-Expected-Last-Subject-Sequence": "0"])

@@ -54,14 +54,15 @@ public struct OutboundLedger: Sendable {
         return true
     }
 
-    /// Takes back what ``record(_:now:)`` did for `batch`, the last batch recorded, which could
-    /// not be published: its numbers are given out again.
-    public mutating func rollBack(_ batch: ClusterPublishBatch) {
-        for frame in batch.frameSizes {
+    /// Takes back what ``record(_:now:)`` did for the frames of `batch` (the last batch
+    /// recorded) from `first` on, which could not be published: their numbers are given out
+    /// again.
+    public mutating func rollBack(_ batch: ClusterPublishBatch, fromFrame first: Int = 0) {
+        for frame in batch.frameSizes[first...].reversed() {
             links[frame.node]!.next -= UInt64(frame.count)
             links[frame.node]!.kept.removeLast(frame.count)
+            count -= frame.count
         }
-        count -= batch.count
     }
 
     /// Forgets every kept delivery `acknowledgement` covers; returns those it reports lost.

@@ -367,30 +367,36 @@ public final class ClusterNode: Sendable {
         ClusterPublishBatch(subjects: subjects, senderNode: config.node, epoch: incarnation, maxPayload: connection.serverInfo.maxPayload)
     }
 
-    /// Numbers the deliveries of `batch` and publishes every frame, in order, in one write.
+    /// Numbers the deliveries of `batch` and publishes its frames, in order, one write each.
     /// Each delivery is kept until its node acknowledges it: one it reports lost comes back as
     /// ``ClusterNodeEvent/deliveriesLost(_:)``, one in a frame NATS could not deliver as
     /// ``ClusterNodeEvent/undeliverable(_:)``, one never acknowledged (without `confirm`) from
     /// ``expireDeliveries(sentBefore:)``.
     ///
-    /// - Throws: ``ClusterError/unavailable(_:node:)`` when NATS is down and the buffer for
-    ///   publications made meanwhile (`max_pending_bytes`) is full, or the connection is closed;
-    ///   ``ClusterError/unacknowledged(limit:node:)`` when too many deliveries wait already.
-    public func publish(_ batch: inout ClusterPublishBatch) throws(ClusterError) {
+    /// Returns nil when every frame went out (or is held for the next server); otherwise why
+    /// not, and the indices in ``ClusterPublishBatch/sends`` of the deliveries that did not:
+    /// ``ClusterError/unavailable(_:node:)`` when NATS is down and the buffer for publications
+    /// made meanwhile (`max_pending_bytes`) is full, or the connection is closed;
+    /// ``ClusterError/unacknowledged(limit:node:)`` when too many deliveries wait already.
+    public func publish(_ batch: inout ClusterPublishBatch) -> (error: ClusterError, unsent: [Int])? {
         let now = DispatchTime.now().uptimeNanoseconds
-        try links.outbound.withLock { ledger throws(ClusterError) in
+        return links.outbound.withLock { ledger -> (error: ClusterError, unsent: [Int])? in
             guard ledger.record(&batch, now: now) else {
                 ClusterMeters.add(UInt64(batch.frameCount), to: meters.frameErrors)
-                throw .unacknowledged(limit: ledger.limit, node: config.node)
+                return (.unacknowledged(limit: ledger.limit, node: config.node), Array(batch.sends.indices))
             }
-            do throws(NATSError) {
-                try connection.publish(batch.publications())
-                ClusterMeters.add(UInt64(batch.frameCount), to: meters.framesSent)
-            } catch {
-                ledger.rollBack(batch)
-                ClusterMeters.add(UInt64(batch.frameCount), to: meters.frameErrors)
-                throw .unavailable(error, node: config.node)
+            for frame in 0..<batch.frameCount {
+                do throws(NATSError) {
+                    try connection.publish(batch.publication(ofFrame: frame))
+                    ClusterMeters.count(meters.framesSent)
+                } catch {
+                    // The frames before went out: only the rest is taken back, and refused.
+                    ledger.rollBack(batch, fromFrame: frame)
+                    ClusterMeters.add(UInt64(batch.frameCount - frame), to: meters.frameErrors)
+                    return (.unavailable(error, node: config.node), batch.sends(fromFrame: frame))
+                }
             }
+            return nil
         }
     }
 

@@ -1,18 +1,22 @@
-public import MPRelayNATS
+import MPRelayConfig
+import MPRelayNATS
 public import MPRelayProtocol
 
 /// The deliveries a sender's read batch has for other nodes, gathered into one frame per node
-/// (``ClusterFrame/deliveries(_:)``, a new one past ``maxFrameBytes``) and published in one write
-/// (``ClusterNode/publish(_:)``): NATS handles one message where the sender wrote many.
+/// (``ClusterFrame/deliveries(_:)``, a new one past ``maxFrameBytes``) and published frame by
+/// frame (``ClusterNode/publish(_:)``): NATS handles one message where the sender wrote many.
 ///
-/// Deliveries are numbered when the batch is published, in the order NATS gets them
-/// (``OutboundLedger/record(_:now:)``); the frames are encoded then.
+/// Each frame's entries are written in place into its NATS publication; the deliveries are
+/// numbered when the batch is published, in the order NATS gets them
+/// (``OutboundLedger/record(_:now:)``), and the frame's header and `PUB` line are written in
+/// front of its entries then (``NATSPublication``). Buffers are kept for the next batch.
 public struct ClusterPublishBatch: Sendable {
     private struct Frame: Sendable {
         /// The receiving node.
         var node: String
-        /// The encoded entries (layout in ``ClusterFrame``), back to back.
-        var entries: [UInt8] = []
+        /// The encoded entries (layout in ``ClusterFrame``), back to back, as the publication's
+        /// payload.
+        var publication: NATSPublication
         /// Where the frame's deliveries are in ``ClusterPublishBatch/sends``.
         var sends: [Int] = []
         /// The first delivery's number, once numbered.
@@ -30,6 +34,10 @@ public struct ClusterPublishBatch: Sendable {
     private var frames: [Frame] = []
     /// The frame each node's next delivery goes in.
     private var openFrames: [String: Int] = [:]
+    /// Publications of earlier batches, emptied, for the next frames.
+    private var spare: [NATSPublication] = []
+    /// The room each publication keeps for its `PUB` line and frame header.
+    private let headroom: Int
     /// Each delivery, as its sender's ERROR would need it, in the order appended.
     public private(set) var sends: [UndeliveredSend] = []
 
@@ -40,6 +48,12 @@ public struct ClusterPublishBatch: Sendable {
         self.epoch = epoch
         self.maxFrameBytes = maxFrameBytes
         self.maxPayload = maxPayload
+        // `PUB <subject> <reply> <size>\r\n` with the longest node ids and numbers, then the
+        // frame's header.
+        let longestNode = ClusterConfig.maxTokenLength
+        let reply = subjects.unreachable(UndeliveredRun(senderNode: senderNode, receiverNode: "", sequences: UInt64.max...UInt64.max))
+        headroom = 4 + subjects.node("").utf8.count + longestNode + 1 + reply.utf8.count + longestNode + 1 + 20 + 2
+            + ClusterFrame.deliveriesHeaderLength(nodeLength: senderNode.utf8.count)
     }
 
     /// How many deliveries the batch holds.
@@ -79,10 +93,9 @@ public struct ClusterPublishBatch: Sendable {
     ) {
         let length = entryLength(message, from: senderName, to: receiver)
         var index = openFrames[receiverNode] ?? -1
-        if index < 0 || (frames[index].entries.count + 4 + length > maxFrameBytes && !frames[index].sends.isEmpty)
-            || ClusterFrame.deliveriesHeaderLength(nodeLength: senderNode.utf8.count) + frames[index].entries.count + 4 + length > maxPayload {
+        if index < 0 || frames[index].publication.payloadCount + 4 + length > min(maxFrameBytes, maxPayload - ClusterFrame.deliveriesHeaderLength(nodeLength: senderNode.utf8.count)) {
             index = frames.count
-            frames.append(Frame(node: receiverNode))
+            frames.append(Frame(node: receiverNode, publication: spare.popLast() ?? NATSPublication(headroom: headroom)))
             openFrames[receiverNode] = index
         }
         frames[index].sends.append(sends.count)
@@ -95,63 +108,68 @@ public struct ClusterPublishBatch: Sendable {
             receiver: receiver,
             confirm: confirm
         ))
-        frames[index].entries.appendBigEndian(UInt32(length))
-        frames[index].entries.append(confirm ? ClusterFrame.confirmFlag : 0)
-        frames[index].entries.appendBigEndian(senderConnection)
-        frames[index].entries.append(UInt8(receiver.bytes.count))
-        frames[index].entries.append(contentsOf: receiver.bytes)
-        MessageView.appendBody(
-            kind: .deliver,
-            options: message.options.intersection(.forwarded),
-            flags: message.flags,
-            correlationID: message.correlationID,
-            peer: senderName,
-            payload: message.payload,
-            to: &frames[index].entries
-        )
+        frames[index].publication.appendPayload { entries in
+            entries.appendBigEndian(UInt32(length))
+            entries.append(confirm ? ClusterFrame.confirmFlag : 0)
+            entries.appendBigEndian(senderConnection)
+            entries.append(UInt8(receiver.bytes.count))
+            entries.append(contentsOf: receiver.bytes)
+            MessageView.appendBody(
+                kind: .deliver,
+                options: message.options.intersection(.forwarded),
+                flags: message.flags,
+                correlationID: message.correlationID,
+                peer: senderName,
+                payload: message.payload,
+                to: &entries
+            )
+        }
     }
 
     /// Each frame's receiving node and number of deliveries, in publishing order.
     var frameSizes: [(node: String, count: Int)] { frames.map { ($0.node, $0.sends.count) } }
 
-    /// Numbers the deliveries of frame `index` (of ``frameSizes``) from `first` on.
+    /// Numbers the deliveries of frame `index` (of ``frameSizes``) from `first` on, and seals
+    /// its publication: the frame's header and `PUB` line, with the reply subject NATS answers
+    /// with "no responders" when its node is gone (``ClusterSubjects/unreachable(_:)``).
     mutating func number(frame index: Int, from first: UInt64) {
         frames[index].firstSequence = first
         for (offset, send) in frames[index].sends.enumerated() { sends[send].sequence = first + UInt64(offset) }
+        let node = frames[index].node
+        let count = frames[index].sends.count
+        var header: [UInt8] = [ClusterFrame.deliveriesKind]
+        header.reserveCapacity(ClusterFrame.deliveriesHeaderLength(nodeLength: senderNode.utf8.count))
+        header.appendBigEndian(epoch)
+        header.appendBigEndian(first)
+        header.append(UInt8(senderNode.utf8.count))
+        header.append(contentsOf: senderNode.utf8)
+        header.appendBigEndian(UInt32(count))
+        let run = UndeliveredRun(senderNode: senderNode, receiverNode: node, sequences: first...first + UInt64(count - 1))
+        frames[index].publication.seal(subject: Array(subjects.node(node).utf8), replyTo: Array(subjects.unreachable(run).utf8), payloadHeader: header)
     }
 
-    /// The frames as NATS publications, each with the reply subject NATS answers with "no
-    /// responders" when its node is gone (``ClusterSubjects/unreachable(_:)``); numbered first.
-    public func publications() -> NATSPublishBatch {
-        var batch = NATSPublishBatch()
-        let nodePrefix = subjects.nodePrefix
-        for frame in frames {
-            let run = UndeliveredRun(
-                senderNode: senderNode,
-                receiverNode: frame.node,
-                sequences: frame.firstSequence...frame.firstSequence + UInt64(frame.sends.count - 1)
-            )
-            let (senderNode, epoch) = (self.senderNode, self.epoch)
-            batch.appendPublication(payloadLength: ClusterFrame.deliveriesHeaderLength(nodeLength: senderNode.utf8.count) + frame.entries.count) { buffer in
-                buffer.append(contentsOf: nodePrefix)
-                buffer.append(contentsOf: frame.node.utf8)
-            } replyTo: { buffer in
-                buffer.append(contentsOf: subjects.unreachable(run).utf8)
-            } payload: { buffer in
-                buffer.append(ClusterFrame.deliveriesKind)
-                buffer.appendBigEndian(epoch)
-                buffer.appendBigEndian(frame.firstSequence)
-                buffer.append(UInt8(senderNode.utf8.count))
-                buffer.append(contentsOf: senderNode.utf8)
-                buffer.appendBigEndian(UInt32(frame.sends.count))
-                buffer.append(contentsOf: frame.entries)
-            }
-        }
-        return batch
+    /// Frame `index`'s publication, numbered and sealed.
+    func publication(ofFrame index: Int) -> NATSPublication {
+        frames[index].publication
     }
+
+    /// The indices in ``sends`` of the deliveries of the frames from `index` on.
+    public func sends(fromFrame index: Int) -> [Int] {
+        frames[index...].flatMap(\.sends).sorted()
+    }
+
+    /// Every frame's bytes, back to back, as published.
+    public var bytes: [UInt8] { Array(frames.map(\.publication.bytes).joined()) }
 
     /// Empties the batch, keeping its buffers.
     public mutating func removeAll() {
+        for index in frames.indices {
+            // Moved out, not copied: the publication's buffer stays uniquely held.
+            var publication = NATSPublication(headroom: 0)
+            swap(&publication, &frames[index].publication)
+            publication = NATSPublication(reusing: publication, headroom: headroom)
+            spare.append(publication)
+        }
         frames.removeAll(keepingCapacity: true)
         openFrames.removeAll(keepingCapacity: true)
         sends.removeAll(keepingCapacity: true)

@@ -64,11 +64,14 @@ public struct NATSParser: Sendable {
             pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[progress.consumed...]))
             return
         }
-        pending.append(contentsOf: input)
-        var parser = self
-        let progress = try pending.withUnsafeBytes { try parser.parse($0, handle) }
-        maxPayload = parser.maxPayload
-        pending.removeFirst(progress.consumed)
+        // Moved out while parsing, so that the buffer stays uniquely held: trimming it then works
+        // in place instead of copying it whole (on a throw it is dropped, and the parser with it).
+        var buffered: [UInt8] = []
+        swap(&buffered, &pending)
+        buffered.append(contentsOf: input)
+        let progress = try buffered.withUnsafeBytes { try parse($0, handle) }
+        buffered.removeFirst(progress.consumed)
+        swap(&buffered, &pending)
     }
 
     /// Parses every complete operation at the front of `bytes`, calling `handle` for each.

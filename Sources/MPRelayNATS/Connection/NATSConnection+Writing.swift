@@ -12,13 +12,22 @@ extension NATSConnection {
         case fail
     }
 
+    /// ``transmit(_:_:register:)`` of a whole array.
+    func transmit(
+        _ bytes: [UInt8],
+        _ mode: WriteMode,
+        register: (inout ConnectionState, _ connected: Bool) -> Bool = { _, _ in true }
+    ) throws(NATSError) {
+        try transmit(bytes[...], mode, register: register)
+    }
+
     /// Sends `bytes` under the write lock, after `register` updated the state under the state lock.
     ///
     /// `register` learns whether the bytes will be sent now and returns whether to send (or hold)
     /// them at all. A send that fails shuts the socket down for the reader thread to reconnect,
     /// and holds the bytes as if the connection had already been down.
     func transmit(
-        _ bytes: [UInt8],
+        _ bytes: ArraySlice<UInt8>,
         _ mode: WriteMode,
         register: (inout ConnectionState, _ connected: Bool) -> Bool = { _, _ in true }
     ) throws(NATSError) {
@@ -47,7 +56,7 @@ extension NATSConnection {
         }
     }
 
-    private func hold(_ bytes: [UInt8], in state: inout ConnectionState) throws(NATSError) {
+    private func hold(_ bytes: ArraySlice<UInt8>, in state: inout ConnectionState) throws(NATSError) {
         guard state.pending.count + bytes.count <= options.maxPendingBytes else {
             throw .pendingBufferFull(limit: options.maxPendingBytes)
         }

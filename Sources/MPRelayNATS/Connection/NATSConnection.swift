@@ -88,6 +88,12 @@ public final class NATSConnection: Sendable {
         try transmit(batch.bytes, .hold)
     }
 
+    /// Publishes `publication`, sealed, in one write; held like
+    /// ``publish(_:replyTo:headers:payload:)``'s while no server is up.
+    public func publish(_ publication: NATSPublication) throws(NATSError) {
+        try transmit(publication.bytes, .hold)
+    }
+
     /// Subscribes to `subject` (wildcards allowed), optionally in a queue group; `handler` is
     /// called on `queue` for each message, and `afterEachRun` after each run of messages one read
     /// of the socket brought (for work better done once per run than once per message).

@@ -91,6 +91,11 @@ final class NATSSocket: Sendable {
 
     /// Sends all of `bytes`; fails on a timeout or a broken connection.
     func sendAll(_ bytes: [UInt8]) throws(NATSError) {
+        try sendAll(bytes[...])
+    }
+
+    /// Sends every byte of `bytes`, through TLS when the socket is in TLS.
+    func sendAll(_ bytes: ArraySlice<UInt8>) throws(NATSError) {
         if let tls {
             do {
                 try bytes.withUnsafeBytes { bytes in Result { () throws(TLSError) in try tls.send(bytes) } }.get()
