@@ -9,7 +9,26 @@ public struct PeerName: Hashable, Sendable, CustomStringConvertible, Expressible
 
     /// Validates `bytes` as a peer name.
     public init(validating bytes: some Collection<UInt8>) throws(PeerNameError) {
-        let bytes = Array(bytes)
+        try self.init(checking: Array(bytes))
+    }
+
+    /// Validates `bytes` as a peer name. The concrete forms the relay path uses spare it the
+    /// generic one's run-time type lookups, which cost more than the check itself.
+    public init(validating bytes: [UInt8]) throws(PeerNameError) {
+        try self.init(checking: bytes)
+    }
+
+    /// Validates `bytes` as a peer name.
+    public init(validating bytes: ArraySlice<UInt8>) throws(PeerNameError) {
+        try self.init(checking: Array(bytes))
+    }
+
+    /// Validates `bytes` as a peer name.
+    public init(validating bytes: UnsafeRawBufferPointer) throws(PeerNameError) {
+        try self.init(checking: Array(bytes))
+    }
+
+    private init(checking bytes: [UInt8]) throws(PeerNameError) {
         guard !bytes.isEmpty else { throw .empty }
         guard bytes.count <= Self.maxLength else { throw .tooLong(bytes.count) }
         if bytes.allSatisfy({ $0 < 0x80 }) {

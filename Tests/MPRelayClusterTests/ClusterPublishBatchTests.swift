@@ -53,7 +53,7 @@ struct ClusterPublishBatchTests {
         try append(to: &batch, "dave", on: "node-c", id: 2)
         try append(to: &batch, "erin", on: "node-b", id: 3)
         #expect(batch.count == 3 && batch.frameCount == 2)
-        var ledger = OutboundLedger(epoch: 5)
+        var ledger = OutboundLedger(node: "node-a", epoch: 5)
         let recorded = ledger.record(&batch, now: 0)
         #expect(recorded && batch.sends.map(\.sequence) == [1, 1, 2])
         #expect(batch.sends.map(\.confirm) == [true, false, false])
@@ -69,7 +69,7 @@ struct ClusterPublishBatchTests {
         var batch = ClusterPublishBatch(subjects: subjects, senderNode: "node-a", epoch: 5, maxFrameBytes: 64)
         for id in UInt64(1)...3 { try append(to: &batch, "bob", on: "node-b", id: id) }
         #expect(batch.frameCount == 3)
-        var ledger = OutboundLedger(epoch: 5)
+        var ledger = OutboundLedger(node: "node-a", epoch: 5)
         _ = ledger.record(&batch, now: 0)
         #expect(batch.sends.map(\.sequence) == [1, 2, 3])
     }

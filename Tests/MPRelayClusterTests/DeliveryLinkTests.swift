@@ -33,7 +33,7 @@ struct DeliveryLinkTests {
     }
 
     @Test func deliveriesAreNumberedPerNodeInPublishingOrder() throws {
-        var ledger = OutboundLedger(epoch: 7)
+        var ledger = OutboundLedger(node: "node-a", epoch: 7)
         var first = try batch([("b", 1, false), ("c", 2, false), ("b", 3, true)])
         var recorded = ledger.record(&first, now: 10)
         #expect(recorded && first.sends.map(\.sequence) == [1, 1, 2])
@@ -44,7 +44,7 @@ struct DeliveryLinkTests {
     }
 
     @Test func aBatchThatCouldNotBePublishedGivesItsNumbersBack() throws {
-        var ledger = OutboundLedger(epoch: 7)
+        var ledger = OutboundLedger(node: "node-a", epoch: 7)
         var failed = try batch([("b", 1, false), ("b", 2, true)])
         var recorded = ledger.record(&failed, now: 0)
         ledger.rollBack(failed)
@@ -55,7 +55,7 @@ struct DeliveryLinkTests {
     }
 
     @Test func framesThatWentOutStayWhenALaterOneCouldNotGo() throws {
-        var ledger = OutboundLedger(epoch: 7)
+        var ledger = OutboundLedger(node: "node-a", epoch: 7)
         var sent = try batch([("b", 1, false), ("c", 2, false), ("b", 3, false)])
         _ = ledger.record(&sent, now: 0)
         #expect(sent.sends(fromFrame: 1) == [1])
@@ -67,7 +67,7 @@ struct DeliveryLinkTests {
     }
 
     @Test func acknowledgementsForgetAndLostRangesReport() throws {
-        var ledger = OutboundLedger(epoch: 7)
+        var ledger = OutboundLedger(node: "node-a", epoch: 7)
         var sent = try batch((1...6).map { ("b", $0, false) })
         _ = ledger.record(&sent, now: 0)
         var lost = ledger.acknowledge(LinkAcknowledgement(receiverNode: "b", epoch: 6, through: 6))
@@ -85,7 +85,7 @@ struct DeliveryLinkTests {
     }
 
     @Test func aBoundedLedgerRefusesWholeBatches() throws {
-        var ledger = OutboundLedger(epoch: 7, limit: 2)
+        var ledger = OutboundLedger(node: "node-a", epoch: 7, limit: 2)
         var three = try batch([("b", 1, false), ("b", 2, false), ("b", 3, false)])
         var recorded = ledger.record(&three, now: 0)
         #expect(!recorded && three.sends.map(\.sequence) == [0, 0, 0])
@@ -95,7 +95,7 @@ struct DeliveryLinkTests {
     }
 
     @Test func undeliverableAndAbandonedDeliveriesLeaveTheLedger() throws {
-        var ledger = OutboundLedger(epoch: 7)
+        var ledger = OutboundLedger(node: "node-a", epoch: 7)
         var sent = try batch([("b", 1, false), ("c", 2, false), ("b", 3, false), ("b", 4, true), ("b", 5, false)])
         _ = ledger.record(&sent, now: 0)
         var settled = ledger.settle(UndeliveredRun(senderNode: "node-a", receiverNode: "b", sequences: 2...3))

@@ -35,7 +35,7 @@ final class DeliveryLinks: Sendable {
         queue: DispatchQueue,
         acknowledge: @escaping @Sendable (LinkAcknowledgement, _ sender: String) -> Void
     ) {
-        outbound = Mutex(OutboundLedger(epoch: epoch))
+        outbound = Mutex(OutboundLedger(node: node, epoch: epoch))
         inbound = Mutex(Inbound(sequences: InboundSequences(node: node, repeatWindow: repeatWindow, repeatInterval: repeatWindow / 4)))
         self.queue = queue
         self.acknowledge = acknowledge

@@ -1,4 +1,5 @@
 import DequeModule
+import MPRelayProtocol
 
 /// The deliveries this node published to other nodes and has not heard back about: the sending
 /// half of the numbering ``LinkAcknowledgement`` describes.
@@ -12,8 +13,14 @@ import DequeModule
 ///
 /// Pure: the caller serialises the calls, gives the time, and publishes.
 public struct OutboundLedger: Sendable {
+    /// A kept delivery: its sender's connection and SEND, without the node ids its link and
+    /// this ledger already hold.
     private struct Entry: Sendable {
-        var send: UndeliveredSend
+        var sequence: UInt64
+        var senderConnection: UInt64
+        var correlationID: UInt64
+        var receiver: PeerName
+        var confirm: Bool
         /// When it was published, in uptime nanoseconds.
         var sentAt: UInt64
     }
@@ -25,6 +32,8 @@ public struct OutboundLedger: Sendable {
         var kept: Deque<Entry> = []
     }
 
+    /// This node, the sender of every delivery kept.
+    public let node: String
     /// This run's incarnation: the numbers count within it.
     public let epoch: UInt64
     /// The most deliveries kept at once; a batch that would pass it is refused.
@@ -33,8 +42,9 @@ public struct OutboundLedger: Sendable {
     /// How many deliveries are kept, over every link.
     public private(set) var count = 0
 
-    /// An empty ledger for the run `epoch`, keeping at most `limit` deliveries.
-    public init(epoch: UInt64, limit: Int = 262_144) {
+    /// An empty ledger for node `node`'s run `epoch`, keeping at most `limit` deliveries.
+    public init(node: String, epoch: UInt64, limit: Int = 262_144) {
+        self.node = node
         self.epoch = epoch
         self.limit = limit
     }
@@ -44,12 +54,23 @@ public struct OutboundLedger: Sendable {
     public mutating func record(_ batch: inout ClusterPublishBatch, now: UInt64) -> Bool {
         guard count + batch.count <= limit else { return false }
         for (index, frame) in batch.frameSizes.enumerated() {
-            links[frame.node, default: Link()].next += UInt64(frame.count)
-            batch.number(frame: index, from: links[frame.node]!.next - UInt64(frame.count))
+            // Taken out while it grows, so that its deque is not copied.
+            var link = links.removeValue(forKey: frame.node) ?? Link()
+            batch.number(frame: index, from: link.next)
+            link.next += UInt64(frame.count)
+            for send in batch.sends(ofFrame: index) {
+                let send = batch.sends[send]
+                link.kept.append(Entry(
+                    sequence: send.sequence,
+                    senderConnection: send.senderConnection,
+                    correlationID: send.correlationID,
+                    receiver: send.receiver,
+                    confirm: send.confirm,
+                    sentAt: now
+                ))
+            }
+            links[frame.node] = link
         }
-        // A node's frames are numbered in the order their deliveries were appended, so its
-        // deliveries are kept in ascending order.
-        for send in batch.sends { links[send.receiverNode]!.kept.append(Entry(send: send, sentAt: now)) }
         count += batch.count
         return true
     }
@@ -72,10 +93,12 @@ public struct OutboundLedger: Sendable {
         links[acknowledgement.receiverNode] = nil  // one copy of the deque, not two
         var lost: [UndeliveredSend] = []
         var forgotten = 0
-        while let first = link.kept.first, first.send.sequence <= acknowledgement.through {
+        while let first = link.kept.first, first.sequence <= acknowledgement.through {
             link.kept.removeFirst()
             forgotten += 1
-            if acknowledgement.lost.contains(where: { $0.contains(first.send.sequence) }) { lost.append(first.send) }
+            if !acknowledgement.lost.isEmpty, acknowledgement.lost.contains(where: { $0.contains(first.sequence) }) {
+                lost.append(send(first, to: acknowledgement.receiverNode))
+            }
         }
         count -= forgotten
         links[acknowledgement.receiverNode] = link
@@ -89,12 +112,12 @@ public struct OutboundLedger: Sendable {
         var (low, high) = (kept.startIndex, kept.endIndex)
         while low < high {
             let middle = (low + high) / 2
-            if kept[middle].send.sequence < run.sequences.lowerBound { low = middle + 1 } else { high = middle }
+            if kept[middle].sequence < run.sequences.lowerBound { low = middle + 1 } else { high = middle }
         }
         var end = low
-        while end < kept.endIndex, kept[end].send.sequence <= run.sequences.upperBound { end += 1 }
+        while end < kept.endIndex, kept[end].sequence <= run.sequences.upperBound { end += 1 }
         guard low < end else { return [] }
-        let settled = kept[low..<end].map(\.send)
+        let settled = kept[low..<end].map { send($0, to: run.receiverNode) }
         links[run.receiverNode]!.kept.removeSubrange(low..<end)
         count -= settled.count
         return settled
@@ -106,7 +129,7 @@ public struct OutboundLedger: Sendable {
         var expired: [UndeliveredSend] = []
         for node in links.keys.sorted() {
             while let first = links[node]!.kept.first, first.sentAt < deadline {
-                expired.append(links[node]!.kept.removeFirst().send)
+                expired.append(send(links[node]!.kept.removeFirst(), to: node))
             }
         }
         count -= expired.count
@@ -120,6 +143,19 @@ public struct OutboundLedger: Sendable {
         guard let kept = links[node]?.kept, !kept.isEmpty else { return [] }
         links[node]!.kept.removeAll()
         count -= kept.count
-        return kept.map(\.send).filter { !$0.confirm }
+        return kept.map { send($0, to: node) }.filter { !$0.confirm }
+    }
+
+    /// The SEND `entry` stands for, to `receiverNode`.
+    private func send(_ entry: Entry, to receiverNode: String) -> UndeliveredSend {
+        UndeliveredSend(
+            senderNode: node,
+            receiverNode: receiverNode,
+            senderConnection: entry.senderConnection,
+            correlationID: entry.correlationID,
+            receiver: entry.receiver,
+            sequence: entry.sequence,
+            confirm: entry.confirm
+        )
     }
 }

@@ -92,7 +92,8 @@ public struct ClusterPublishBatch: Sendable {
         on receiverNode: String
     ) {
         let length = entryLength(message, from: senderName, to: receiver)
-        var index = openFrames[receiverNode] ?? -1
+        // A read batch's deliveries mostly go to one node: the last frame is tried first.
+        var index = frames.last?.node == receiverNode ? frames.count - 1 : openFrames[receiverNode] ?? -1
         if index < 0 || frames[index].publication.payloadCount + 4 + length > min(maxFrameBytes, maxPayload - ClusterFrame.deliveriesHeaderLength(nodeLength: senderNode.utf8.count)) {
             index = frames.count
             frames.append(Frame(node: receiverNode, publication: spare.popLast() ?? NATSPublication(headroom: headroom)))
@@ -146,6 +147,11 @@ public struct ClusterPublishBatch: Sendable {
         header.appendBigEndian(UInt32(count))
         let run = UndeliveredRun(senderNode: senderNode, receiverNode: node, sequences: first...first + UInt64(count - 1))
         frames[index].publication.seal(subject: Array(subjects.node(node).utf8), replyTo: Array(subjects.unreachable(run).utf8), payloadHeader: header)
+    }
+
+    /// The indices in ``sends`` of frame `index`'s deliveries.
+    func sends(ofFrame index: Int) -> [Int] {
+        frames[index].sends
     }
 
     /// Frame `index`'s publication, numbered and sealed.
