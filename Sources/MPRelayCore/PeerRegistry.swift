@@ -7,17 +7,30 @@ public import Synchronization
 /// Routing reads it on every route-cache miss; each sender keeps its routes and revalidates them
 /// against ``generation``, which changes whenever a name comes or goes.
 public final class PeerRegistry<Peer: AnyObject & Sendable>: Sendable {
-    private struct Holder {
-        var peer: Peer
-        var principal: String
+    @usableFromInline
+    struct Holder {
+        @usableFromInline var peer: Peer
+        @usableFromInline var principal: String
+
+        @usableFromInline
+        init(peer: Peer, principal: String) {
+            self.peer = peer
+            self.principal = principal
+        }
     }
 
-    private struct State {
-        var peers: [PeerName: Holder] = [:]
-        var watchers: [ObjectIdentifier: Peer] = [:]
+    @usableFromInline
+    struct State {
+        @usableFromInline var peers: [PeerName: Holder] = [:]
+        @usableFromInline var watchers: [ObjectIdentifier: Peer] = [:]
+
+        @usableFromInline
+        init() {}
     }
 
-    private let state = Mutex(State())
+    // Usable from inlinable code so that lookups, on every cross-node delivery, are specialised
+    // for the broker's peer type rather than resolved through run-time generics.
+    @usableFromInline let state = Mutex(State())
     @usableFromInline let generationCounter = Atomic<UInt64>(0)
 
     /// An empty registry.
@@ -75,6 +88,7 @@ public final class PeerRegistry<Peer: AnyObject & Sendable>: Sendable {
     }
 
     /// The peer registered under `name`.
+    @inlinable
     public func lookup(_ name: PeerName) -> Peer? {
         state.withLock { $0.peers[name]?.peer }
     }

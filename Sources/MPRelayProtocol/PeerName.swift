@@ -57,6 +57,12 @@ public struct PeerName: Hashable, Sendable, CustomStringConvertible, Expressible
 
     public var description: String { String(decoding: bytes, as: UTF8.self) }
 
+    /// Hashes the name's bytes in one call, not byte by byte as an array's elements would be:
+    /// names are looked up on every route-cache miss and every cross-node delivery.
+    public func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
     /// The first byte of the ASCII `bytes` that ``isForbidden(_:)`` refuses, found without
     /// Unicode's property tables: the controls (0x00-0x1F, 0x7F), the ASCII white space (all
     /// within 0x09-0x20), and `*`, `?`, `[`, `]`.
