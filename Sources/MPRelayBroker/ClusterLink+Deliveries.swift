@@ -59,7 +59,7 @@ extension ClusterLink {
     }
 
     /// Writes to the receivers that got deliveries in the run of frames just handled, from the
-    /// node's queue, as a local sender writes at the end of its read batch: one write per
+    /// NATS reader thread, as a local sender writes at the end of its read batch: one write per
     /// receiver per run, and one thread hop less per message than a flush on its own queue.
     func flushDeliveries() {
         let receivers = deliveryFlushes.withLock { receivers in defer { receivers.removeAll(keepingCapacity: true) }; return receivers }
@@ -116,7 +116,7 @@ extension ClusterLink {
         }
     }
 
-    /// A frame from another node, on the node's queue.
+    /// A frame from another node, on the NATS reader thread.
     func receive(_ frame: ClusterFrame) {
         switch frame {
         case .deliveries, .acknowledgement:

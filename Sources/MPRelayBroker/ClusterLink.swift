@@ -13,7 +13,8 @@ import Synchronization
 /// the outcomes of its own peers' remote deliveries, presence, lost claims).
 ///
 /// Connections call it from their own queues (claims, releases, publications, lookups); the
-/// node calls back on its queue, one report at a time, in order.
+/// node calls back in order: frames from other nodes on its NATS reader thread, the rest on its
+/// queue. Everything they touch is behind a lock or thread-safe, as for the connections' calls.
 final class ClusterLink: RemoteNames {
     /// A name a local connection holds cluster-wide: the connection, and the revision the
     /// bucket wrote its claim at, which a release or a replace must check.
@@ -44,7 +45,7 @@ final class ClusterLink: RemoteNames {
     /// first, each sender gets ERROR `unknown peer` instead of waiting for an ACK forever.
     let confirms = PendingConfirms()
     /// The buffer deliveries from other nodes lend a receiver they write to directly; only the
-    /// node's queue uses it, the lock only makes that checkable.
+    /// NATS reader thread uses it, the lock only makes that checkable.
     let directWriteSpare = Mutex<[UInt8]>([])
     /// Receivers that got deliveries from other nodes in the current run of frames, to write to
     /// once the run is handled (``flushDeliveries()``).

@@ -41,7 +41,8 @@ final class DeliveryLinks: Sendable {
         self.acknowledge = acknowledge
     }
 
-    /// Notes a frame of deliveries, on the node's queue; schedules its acknowledgement.
+    /// Notes a frame of deliveries, as they are read; schedules its acknowledgement on the
+    /// node's queue.
     func arrived(_ frame: IncomingDeliveries) {
         let now = DispatchTime.now().uptimeNanoseconds
         let turnAt = inbound.withLock { inbound -> UInt64? in

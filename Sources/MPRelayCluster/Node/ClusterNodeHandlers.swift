@@ -1,7 +1,9 @@
 public import MPRelayNATS
 public import MPRelayProtocol
 
-/// What a ``ClusterNode`` tells its owner, each on the node's own queue, in order.
+/// What a ``ClusterNode`` tells its owner, in order: frames from other nodes (``frame``,
+/// ``deliveries``, ``afterFrames``) on the NATS connection's reader thread as they are read, so
+/// they must not block or wait for NATS; everything else on the node's own queue.
 public struct ClusterNodeHandlers: Sendable {
     /// Names that appeared or went away on other nodes, for JOINED and LEFT.
     public var presence: @Sendable ([PresenceChange]) -> Void

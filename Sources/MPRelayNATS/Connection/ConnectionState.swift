@@ -12,7 +12,8 @@ struct ConnectionState {
     struct Subscription {
         let subject: NATSSubject
         let queueGroup: String?
-        let queue: DispatchQueue
+        /// Where the handler runs; nil: on the reader thread.
+        let queue: DispatchQueue?
         let handler: (@Sendable (NATSMessage) -> Void)?
         /// Called on ``queue`` after each run of messages handed over at once (one read's).
         var afterRun: (@Sendable () -> Void)? = nil

@@ -2,12 +2,13 @@ import Dispatch
 
 /// The subscription messages one read of the socket brought, handed to their queues with one
 /// dispatch per run of messages for the same subscription rather than one per message, followed
-/// by the subscription's after-run work. Order holds: runs are dispatched in the order they were
+/// by the subscription's after-run work; a subscription without a queue has its runs handled
+/// right there, on the reader thread. Order holds: runs are handed over in the order they were
 /// read, and a queue runs its blocks in order.
 struct DeliveryBatch {
     private struct Run {
         let sid: UInt64
-        let queue: DispatchQueue
+        let queue: DispatchQueue?
         let handler: @Sendable (NATSMessage) -> Void
         let afterRun: (@Sendable () -> Void)?
         var messages: [NATSMessage]
@@ -19,7 +20,7 @@ struct DeliveryBatch {
     mutating func append(
         _ message: NATSMessage,
         to handler: @escaping @Sendable (NATSMessage) -> Void,
-        on queue: DispatchQueue,
+        on queue: DispatchQueue?,
         afterRun: (@Sendable () -> Void)?
     ) {
         if let last = runs.indices.last, runs[last].sid == message.sid {
@@ -29,10 +30,15 @@ struct DeliveryBatch {
         }
     }
 
-    /// Dispatches every run to its queue and empties the batch.
+    /// Dispatches every run to its queue, or handles it here, and empties the batch.
     mutating func dispatch() {
         for run in runs {
-            run.queue.async {
+            guard let queue = run.queue else {
+                for message in run.messages { run.handler(message) }
+                run.afterRun?()
+                continue
+            }
+            queue.async {
                 for message in run.messages { run.handler(message) }
                 run.afterRun?()
             }

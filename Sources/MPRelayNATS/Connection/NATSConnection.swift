@@ -98,12 +98,17 @@ public final class NATSConnection: Sendable {
     /// called on `queue` for each message, and `afterEachRun` after each run of messages one read
     /// of the socket brought (for work better done once per run than once per message).
     ///
+    /// With `queue` nil, both run on the connection's reader thread as the messages are read:
+    /// one thread hop less per message, for handlers that do not block. Such a handler must
+    /// never wait for an answer from this connection (``request(_:headers:payload:timeout:)`` or a
+    /// key-value call): the reader thread that would read it is the one waiting.
+    ///
     /// - Throws: ``NATSError/protocolViolation(_:)`` for an invalid subject or group,
     ///   ``NATSError/closed``.
     public func subscribe(
         to subject: String,
         queueGroup: String? = nil,
-        on queue: DispatchQueue,
+        on queue: DispatchQueue?,
         afterEachRun: (@Sendable () -> Void)? = nil,
         handler: @escaping @Sendable (NATSMessage) -> Void
     ) throws(NATSError) -> NATSSubscription {
