@@ -42,7 +42,7 @@ public struct ClusterPublishBatch: Sendable {
     public private(set) var sends: [UndeliveredSend] = []
 
     /// An empty batch from node `senderNode` (run `epoch`) for the cluster of `subjects`.
-    public init(subjects: ClusterSubjects, senderNode: String, epoch: UInt64, maxFrameBytes: Int = 64 * 1024, maxPayload: Int = 1024 * 1024) {
+    public init(subjects: ClusterSubjects, senderNode: String, epoch: UInt64, maxFrameBytes: Int = 32 * 1024, maxPayload: Int = 1024 * 1024) {
         self.subjects = subjects
         self.senderNode = senderNode
         self.epoch = epoch

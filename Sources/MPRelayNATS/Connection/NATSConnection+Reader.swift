@@ -74,10 +74,15 @@ extension NATSConnection {
         return try socket.startTLS(context, serverName: options.tlsServerName ?? server.host)
     }
 
+    /// Bytes read from the server at once at most: room for several of the messages a busy
+    /// publisher batches (mprelayd's frames of up to 32 KiB), so that most arrive whole in one
+    /// read and are parsed in place rather than gathered from several.
+    static let readSize = 256 * 1024
+
     /// The reader thread: reads from the server until the connection is lost, then reconnects,
     /// until the connection is closed or the reconnect rounds run out.
     func run(_ first: NATSSocket, _ firstParser: NATSParser) {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 16)
         defer { buffer.deallocate() }
         var socket = first
         var parser = firstParser
