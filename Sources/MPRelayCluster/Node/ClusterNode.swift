@@ -19,11 +19,11 @@ public final class ClusterNode: Sendable {
     public let config: ClusterConfig
     /// This run's incarnation, written in every claim and in the lease.
     public let incarnation: UInt64
-    private let connection: NATSConnection
+    let connection: NATSConnection
     private let bucket: NATSKeyValue
-    private let subjects: ClusterSubjects
+    let subjects: ClusterSubjects
     private let replica: Mutex<ClusterReplica>
-    private let handlers: ClusterNodeHandlers
+    let handlers: ClusterNodeHandlers
     /// Where watch entries and frames are handled and reported, in order.
     private let queue: DispatchQueue
     /// Where the lease is refreshed and expired claims deleted: blocking bucket calls, kept off
@@ -34,11 +34,11 @@ public final class ClusterNode: Sendable {
     private let stopped = Atomic<Bool>(false)
     /// A lease turn found NATS unreachable: the next turn that finds it back renews every lease.
     private let wasCutOff = Atomic<Bool>(false)
-    private let meters: ClusterMeters
+    let meters: ClusterMeters
     /// The revisions of this node's claims it is releasing itself: their deletes are no loss.
     private let releasing = Mutex<Set<UInt64>>([])
     /// The numbered deliveries to and from the other nodes.
-    private let links: DeliveryLinks
+    let links: DeliveryLinks
 
     private init(config: ClusterConfig, handlers: ClusterNodeHandlers) throws(NATSError) {
         self.config = config
@@ -138,37 +138,10 @@ public final class ClusterNode: Sendable {
         // Frames are handled on the NATS reader thread as they are read: a thread hop less for
         // every cross-node message. Nothing in their handling waits for NATS.
         let subscribed = try connection.subscribe(to: subjects.node(config.node), on: nil, afterEachRun: handlers.afterFrames) { [self] message in
-            if let deliver = handlers.deliveries, ClusterFrame.isDeliveries(message.payload) {
-                switch Result(catching: { () throws(ClusterFrameError) in try IncomingDeliveries(decoding: message.payload) }) {
-                case .success(let frame):
-                    ClusterMeters.count(meters.framesReceived)
-                    links.arrived(frame)
-                    deliver(frame)
-                case .failure(let error):
-                    ClusterMeters.count(meters.frameErrors)
-                    handlers.event(.malformedFrame(error))
-                }
-                return
-            }
-            switch Result(catching: { () throws(ClusterFrameError) in try ClusterFrame(decoding: message.payload) }) {
-            case .success(.acknowledgement(let acknowledgement)):
-                let lost = links.outbound.withLock { $0.acknowledge(acknowledgement) }
-                if !lost.isEmpty { handlers.event(.deliveriesLost(lost)) }
-            case .success(let frame):
-                ClusterMeters.count(meters.framesReceived)
-                if case .deliveries = frame, let incoming = try? IncomingDeliveries(decoding: message.payload) {
-                    links.arrived(incoming)
-                }
-                handlers.frame(frame)
-            case .failure(let error):
-                ClusterMeters.count(meters.frameErrors)
-                handlers.event(.malformedFrame(error))
-            }
+            receive(message)
         }
         let unreachable = try connection.subscribe(to: subjects.unreachableReplies(of: config.node), on: queue) { [self] message in
-            guard message.headers?.status == 503, let run = subjects.undeliveredRun(message.subject) else { return }
-            let sends = links.outbound.withLock { $0.settle(run) }
-            if !sends.isEmpty { handlers.event(.undeliverable(sends)) }
+            receiveUnreachable(message)
         }
         subscriptions.withLock { $0 = [subscribed, unreachable] }
         scheduleLeaseTurn()
@@ -347,70 +320,6 @@ public final class ClusterNode: Sendable {
     /// Every name held on another node, with its node, sorted by name.
     public var remoteHolders: [(name: PeerName, node: String)] {
         replica.withLock { replica in replica.remoteNames.compactMap { name in replica.owner(of: name).map { (name, $0.claim.node) } } }
-    }
-
-    /// Publishes `frame` to `node`'s subject (deliveries go in a ``ClusterPublishBatch``, with
-    /// the reply subject that reports them undeliverable).
-    ///
-    /// - Throws: ``ClusterError/unavailable(_:node:)`` when NATS is down and the buffer for
-    ///   publications made meanwhile (`max_pending_bytes`) is full, or the connection is closed.
-    public func publish(_ frame: ClusterFrame, to node: String) throws(ClusterError) {
-        do {
-            try connection.publish(subjects.node(node), payload: frame.encoded())
-            ClusterMeters.count(meters.framesSent)
-        } catch {
-            ClusterMeters.count(meters.frameErrors)
-            throw .unavailable(error, node: config.node)
-        }
-    }
-
-    /// An empty batch of frames for this node's cluster.
-    public func makeBatch() -> ClusterPublishBatch {
-        ClusterPublishBatch(subjects: subjects, senderNode: config.node, epoch: incarnation, maxPayload: connection.serverInfo.maxPayload)
-    }
-
-    /// Numbers the deliveries of `batch` and publishes its frames, in order, one write each.
-    /// Each delivery is kept until its node acknowledges it: one it reports lost comes back as
-    /// ``ClusterNodeEvent/deliveriesLost(_:)``, one in a frame NATS could not deliver as
-    /// ``ClusterNodeEvent/undeliverable(_:)``, one never acknowledged (without `confirm`) from
-    /// ``expireDeliveries(sentBefore:)``.
-    ///
-    /// Returns nil when every frame went out (or is held for the next server); otherwise why
-    /// not, and the indices in ``ClusterPublishBatch/sends`` of the deliveries that did not:
-    /// ``ClusterError/unavailable(_:node:)`` when NATS is down and the buffer for publications
-    /// made meanwhile (`max_pending_bytes`) is full, or the connection is closed;
-    /// ``ClusterError/unacknowledged(limit:node:)`` when too many deliveries wait already.
-    public func publish(_ batch: inout ClusterPublishBatch) -> (error: ClusterError, unsent: [Int])? {
-        let now = DispatchTime.now().uptimeNanoseconds
-        return links.outbound.withLock { ledger -> (error: ClusterError, unsent: [Int])? in
-            guard ledger.record(&batch, now: now) else {
-                ClusterMeters.add(UInt64(batch.frameCount), to: meters.frameErrors)
-                return (.unacknowledged(limit: ledger.limit, node: config.node), Array(batch.sends.indices))
-            }
-            for frame in 0..<batch.frameCount {
-                do throws(NATSError) {
-                    try connection.publish(batch.publication(ofFrame: frame))
-                    ClusterMeters.count(meters.framesSent)
-                } catch {
-                    // The frames before went out: only the rest is taken back, and refused.
-                    ledger.rollBack(batch, fromFrame: frame)
-                    ClusterMeters.add(UInt64(batch.frameCount - frame), to: meters.frameErrors)
-                    return (.unavailable(error, node: config.node), batch.sends(fromFrame: frame))
-                }
-            }
-            return nil
-        }
-    }
-
-    /// Forgets and returns the deliveries published before `deadline` (uptime nanoseconds)
-    /// that their nodes have not acknowledged: each sender gets an ERROR.
-    public func expireDeliveries(sentBefore deadline: UInt64) -> [UndeliveredSend] {
-        links.outbound.withLock { $0.expire(sentBefore: deadline) }
-    }
-
-    /// Forgets and returns the unacknowledged deliveries to `node`, which died.
-    public func abandonDeliveries(to node: String) -> [UndeliveredSend] {
-        links.outbound.withLock { $0.abandon(node: node) }
     }
 
     /// Leaves the cluster: stops the lease, the watch and the subscription, deletes the lease key
