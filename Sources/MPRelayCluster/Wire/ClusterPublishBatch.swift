@@ -19,8 +19,6 @@ public struct ClusterPublishBatch: Sendable {
         var publication: NATSPublication
         /// Where the frame's deliveries are in ``ClusterPublishBatch/sends``.
         var sends: [Int] = []
-        /// The first delivery's number, once numbered.
-        var firstSequence: UInt64 = 0
     }
 
     private let subjects: ClusterSubjects
@@ -134,7 +132,6 @@ public struct ClusterPublishBatch: Sendable {
     /// its publication: the frame's header and `PUB` line, with the reply subject NATS answers
     /// with "no responders" when its node is gone (``ClusterSubjects/unreachable(_:)``).
     mutating func number(frame index: Int, from first: UInt64) {
-        frames[index].firstSequence = first
         for (offset, send) in frames[index].sends.enumerated() { sends[send].sequence = first + UInt64(offset) }
         let node = frames[index].node
         let count = frames[index].sends.count
