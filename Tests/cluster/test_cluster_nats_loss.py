@@ -84,10 +84,12 @@ def test_losing_one_nats_server_leaves_no_send_unanswered(cluster, confirm):
         flickers = [e for e in presence if e.fields.get("name") in (sender.name, receiver.name)]
         assert not flickers, "a watcher on node c saw peers that never left come and go: %r" % flickers
 
-        # Names are still claimed and reached with one server down.
+        # Names are still claimed and reached with one server down. The other nodes hear of a new
+        # name through the bucket's watch, which waits out the JetStream leader elections the
+        # loss may cause (seconds; docs/CLUSTER.md).
         newcomer = cluster.peer("a", unique("while-degraded"))
         caller = cluster.peer("c", unique("degraded-caller"))
-        cluster.wait_listed("c", newcomer.name)
+        cluster.wait_listed("c", newcomer.name, timeout=30.0)
         deliver, seen = send_until(caller, newcomer, rw.DELIVER, timeout=5)
         assert not errors_about(seen, newcomer.name), seen
     finally:
