@@ -75,7 +75,10 @@ extension ClusterLink {
     /// come back; it may also still arrive). Runs every `nats_timeout / 2`.
     func expireUnanswered() {
         let deadline = DispatchTime.now().uptimeNanoseconds &- UInt64(config.natsTimeout * 1e9)
-        let unanswered = confirms.expire(sentBefore: deadline) + (node?.expireDeliveries(sentBefore: deadline) ?? [])
+        // While NATS is unreachable the deliveries are held, not lost: their clocks restart when
+        // they go out (``ClusterNode/restartDeliveryClocks()``).
+        let held = cutOffSince.load(ordering: .relaxed) != 0
+        let unanswered = confirms.expire(sentBefore: deadline) + (held ? [] : node?.expireDeliveries(sentBefore: deadline) ?? [])
         for send in unanswered {
             refuse(send, .clusterUnavailable, "no answer from node \(send.receiverNode) within nats_timeout (\(config.natsTimeout) s): the message may have been lost with a NATS server")
         }

@@ -207,6 +207,7 @@ final class ClusterLink: RemoteNames {
             _ = cutOffSince.compareExchange(expected: 0, desired: DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
             logger.warning("lost NATS server \(server): \(reason); reconnecting (cross-node messages are held for nats_timeout, then refused)")
         case .nats(.reconnected(let server)):
+            node?.restartDeliveryClocks()
             cutOffSince.store(0, ordering: .relaxed)
             logger.info("reconnected to NATS server \(server)")
             retryQueue.async { [self] in retryReleases() }

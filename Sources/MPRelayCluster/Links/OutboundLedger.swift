@@ -136,6 +136,15 @@ public struct OutboundLedger: Sendable {
         return expired.filter { !$0.confirm }
     }
 
+    /// Counts every kept delivery as sent at `now`: after NATS was unreachable, the
+    /// deliveries held meanwhile have only just gone out, and their nodes get a whole
+    /// `nats_timeout` to acknowledge them.
+    public mutating func restartClocks(now: UInt64) {
+        for node in links.keys {
+            for index in links[node]!.kept.indices { links[node]!.kept[index].sentAt = now }
+        }
+    }
+
     /// Forgets every delivery kept for `node`, which died, and returns those without
     /// `confirm`. Its numbering goes on: a node taken for dead that was only silent sees no
     /// number twice.

@@ -65,6 +65,13 @@ extension ClusterNode {
         links.outbound.withLock { $0.expire(sentBefore: deadline) }
     }
 
+    /// Gives every unacknowledged delivery a whole `nats_timeout` from now: called when NATS is
+    /// back, as those held while it was unreachable have only just been sent.
+    public func restartDeliveryClocks() {
+        let now = DispatchTime.now().uptimeNanoseconds
+        links.outbound.withLock { $0.restartClocks(now: now) }
+    }
+
     /// Forgets and returns the unacknowledged deliveries to `node`, which died.
     public func abandonDeliveries(to node: String) -> [UndeliveredSend] {
         links.outbound.withLock { $0.abandon(node: node) }
