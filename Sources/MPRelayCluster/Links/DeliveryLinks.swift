@@ -41,13 +41,12 @@ final class DeliveryLinks: Sendable {
         self.acknowledge = acknowledge
     }
 
-    /// Notes a frame of deliveries, as they are read; schedules its acknowledgement on the
-    /// node's queue.
-    func arrived(_ frame: IncomingDeliveries) {
+    /// Notes the deliveries `sequences` of run `epoch` from `sender` (one frame's), as they are
+    /// read; schedules their acknowledgement on the node's queue.
+    func arrived(from sender: String, epoch: UInt64, sequences: ClosedRange<UInt64>) {
         let now = DispatchTime.now().uptimeNanoseconds
         let turnAt = inbound.withLock { inbound -> UInt64? in
-            let sequences = frame.firstSequence...frame.lastSequence
-            guard inbound.sequences.arrived(from: frame.senderNode, epoch: frame.epoch, sequences: sequences, now: now) else { return nil }
+            guard inbound.sequences.arrived(from: sender, epoch: epoch, sequences: sequences, now: now) else { return nil }
             let due = now + Self.acknowledgementDelay
             guard inbound.turnAt.map({ $0 > due }) ?? true else { return nil }
             inbound.turnAt = due

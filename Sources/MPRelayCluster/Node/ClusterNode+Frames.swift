@@ -85,7 +85,7 @@ extension ClusterNode {
             switch Result(catching: { () throws(ClusterFrameError) in try IncomingDeliveries(decoding: message.payload) }) {
             case .success(let frame):
                 ClusterMeters.count(meters.framesReceived)
-                links.arrived(frame)
+                links.arrived(from: frame.senderNode, epoch: frame.epoch, sequences: frame.firstSequence...frame.lastSequence)
                 deliver(frame)
             case .failure(let error):
                 ClusterMeters.count(meters.frameErrors)
@@ -99,8 +99,8 @@ extension ClusterNode {
             if !lost.isEmpty { handlers.event(.deliveriesLost(lost)) }
         case .success(let frame):
             ClusterMeters.count(meters.framesReceived)
-            if case .deliveries = frame, let incoming = try? IncomingDeliveries(decoding: message.payload) {
-                links.arrived(incoming)
+            if case .deliveries(let deliveries) = frame, let first = deliveries.first, let last = deliveries.last {
+                links.arrived(from: first.senderNode, epoch: first.epoch, sequences: first.sequence...last.sequence)
             }
             handlers.frame(frame)
         case .failure(let error):
