@@ -51,6 +51,24 @@ struct LogOutputTests {
         #expect(output.droppedRecords == 0)
     }
 
+    @Test func oneDroppedLineIsReportedInTheSingular() throws {
+        let release = DispatchSemaphore(value: 0)
+        let written = Mutex<[String]>([])
+        let output = LogOutput(capacity: 1) { records in
+            written.withLock { $0 += records.map(\.message) }
+            if records.first?.message == "first" { release.wait() }
+        }
+        output.append(LogRecord(level: .info, message: "first"))
+        // The writer holds "first" until released: "second" waits in the buffer, "third" is dropped.
+        while written.withLock({ $0.isEmpty }) { usleep(1_000) }
+        output.append(LogRecord(level: .info, message: "second"))
+        output.append(LogRecord(level: .info, message: "third"))
+        release.signal()
+        #expect(output.flush(within: 5))
+        #expect(written.withLock { $0 } == ["first", "second", "1 log line was dropped: the log output did not keep up"])
+        #expect(output.droppedRecords == 1)
+    }
+
     @Test func aReaderThatDoesNotReadCostsLinesNotTheLoggersTime() async throws {
         let pipe = try Pipe()
         let output = LogOutput.descriptor(pipe.write, capacity: 16_384)
@@ -76,11 +94,15 @@ struct LogOutputTests {
         #expect(output.droppedRecords == dropped)
     }
 
-    /// The counts of the "log lines were dropped" warnings in `text`, added up.
+    /// The counts of the "log lines were dropped" warnings in `text` ("1 log line was dropped"
+    /// when one was), added up.
     private func reportedDrops(in text: String) -> Int {
-        let suffix = " log lines were dropped: the log output did not keep up"
-        return text.split(separator: "\n").filter { $0.hasPrefix("[WARNING/MainProcess] ") && $0.hasSuffix(suffix) }
-            .compactMap { Int($0.dropFirst("[WARNING/MainProcess] ".count).dropLast(suffix.count)) }
+        let prefix = "[WARNING/MainProcess] "
+        let suffixes = [" log lines were dropped: the log output did not keep up", " log line was dropped: the log output did not keep up"]
+        return text.split(separator: "\n").filter { $0.hasPrefix(prefix) }
+            .compactMap { line in
+                suffixes.first { line.hasSuffix($0) }.flatMap { Int(line.dropFirst(prefix.count).dropLast($0.count)) }
+            }
             .reduce(0, +)
     }
 }
