@@ -178,6 +178,7 @@ let package = Package(
         .executableTarget(
             name: "mprelayd",
             dependencies: [
+                "MPRelayCluster",
                 "MPRelayCommon",
                 "MPRelayLogging",
                 "MPRelayPOSIX",

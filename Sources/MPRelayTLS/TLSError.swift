@@ -40,6 +40,17 @@ public struct TLSError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public static func == (lhs: TLSError, rhs: TLSError) -> Bool { lhs.code == rhs.code }
 
+    /// Whether the peer's answer would be the same on every try: a handshake that failed on a
+    /// certificate (either side's), a protocol version or the cipher suites, not on a closed or
+    /// broken connection.
+    public var isRefusal: Bool {
+        guard code == .handshakeFailed, let failure else { return false }
+        switch failure {
+        case .peerCertificate, .rejectedByPeer, .protocolVersion, .noSharedCipher, .notTLS: return true
+        case .peerClosed, .other: return false
+        }
+    }
+
     /// OpenSSL's queued errors of this thread as one line (and the queue emptied), or `fallback`.
     static func drainOpenSSLErrors(or fallback: String = "no reason given by OpenSSL") -> String {
         var reasons: [String] = []

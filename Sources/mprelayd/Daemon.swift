@@ -2,6 +2,7 @@ import Dispatch
 import Glibc
 import Logging
 import MPRelayBroker
+import MPRelayCluster
 import MPRelayCommon
 import MPRelayConfig
 import MPRelayControl
@@ -81,7 +82,9 @@ final class Daemon: Sendable {
 
     /// Joins the `[cluster]`, if any, before listening: NATS servers that start at the same time
     /// (a JetStream cluster electing its leaders after a reboot) get ``clusterJoinPatience`` to
-    /// answer; after that mprelayd exits with status 1, for systemd to try again.
+    /// answer; after that mprelayd exits with status 1, for systemd to try again. When every
+    /// server refuses the node (its certificate, CA or credentials), it exits at once: waiting
+    /// would not change the answer.
     private func joinCluster() {
         let deadline = ContinuousClock.now + Self.clusterJoinPatience
         while true {
@@ -89,6 +92,10 @@ final class Daemon: Sendable {
                 try broker.joinCluster()
                 return
             } catch {
+                if error.isPermanent {
+                    logger.critical("cannot join the cluster: \(error) (every server refused this node: trying again cannot help)")
+                    exitAfterLogging(1)
+                }
                 guard ContinuousClock.now < deadline else {
                     logger.critical("cannot join the cluster: \(error)")
                     exitAfterLogging(1)

@@ -32,12 +32,15 @@ extension NATSClusterTests {
         }
 
         /// The connection's failure, which must be thrown.
-        private func failure(_ options: NATSConnectionOptions) -> String {
+        /// Why connecting with `options` failed, checked to be a refusal that trying again
+        /// cannot change (what makes mprelayd give up joining at once).
+        private func refusal(_ options: NATSConnectionOptions) -> String {
             do {
                 let connection = try NATSConnection(options: options)
                 connection.close()
                 return "connected"
             } catch {
+                #expect(error.isPermanent, "\(error)")
                 return error.description
             }
         }
@@ -67,16 +70,16 @@ extension NATSClusterTests {
         func refusals() throws {
             defer { secure.stop() }
             let url = "nats://127.0.0.1:\(secure.port)"
-            #expect(failure(try options(url, ca: nil)).contains("the server requires TLS"))
-            #expect(failure(try options(url, ca: "rogue-ca.pem")).contains("certificate verify failed"))
+            #expect(refusal(try options(url, ca: nil)).contains("the server requires TLS"))
+            #expect(refusal(try options(url, ca: "rogue-ca.pem")).contains("certificate verify failed"))
             var misnamed = try options(url)
             misnamed.tlsServerName = "elsewhere.example"
-            #expect(failure(misnamed).contains("hostname mismatch"))
+            #expect(refusal(misnamed).contains("hostname mismatch"))
             let plain = NATSServerProcess(name: "plain", port: NATSServerProcess.freePort(), arguments: [])
             try plain.start()
             defer { plain.stop() }
-            #expect(failure(try options("tls://127.0.0.1:\(plain.port)")).contains("the server does not offer TLS"))
-            #expect(failure(try options("nats://127.0.0.1:\(plain.port)")).contains("the server does not offer TLS"))
+            #expect(refusal(try options("tls://127.0.0.1:\(plain.port)")).contains("the server does not offer TLS"))
+            #expect(refusal(try options("nats://127.0.0.1:\(plain.port)")).contains("the server does not offer TLS"))
             let connection = try NATSConnection(options: options("nats://127.0.0.1:\(plain.port)", ca: nil))
             #expect(!connection.serverInfo.tlsRequired)
             connection.close()

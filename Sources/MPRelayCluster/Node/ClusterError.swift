@@ -52,6 +52,13 @@ public struct ClusterError: Error, Equatable, Sendable, CustomStringConvertible 
         return false
     }
 
+    /// Whether joining again cannot succeed until the configuration or the NATS servers change
+    /// (``NATSError/isPermanent``): every server refused this node's certificate or credentials.
+    public var isPermanent: Bool {
+        if case .unavailable(let error) = code { return error.isPermanent }
+        return false
+    }
+
     public var description: String {
         switch code {
         case .unavailable(let error):

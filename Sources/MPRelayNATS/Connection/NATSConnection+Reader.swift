@@ -41,7 +41,11 @@ extension NATSConnection {
                 } catch {
                     throw .handshake(url: server.description, detail: "\(error)")
                 }
-                if let failure { throw .handshake(url: server.description, detail: "-ERR '\(failure)'") }
+                if let failure {
+                    // NATS answers credentials it does not accept with this error and no other.
+                    let refusal = failure.lowercased().contains("authorization violation")
+                    throw refusal ? .refused(url: server.description, detail: "-ERR '\(failure)'") : .handshake(url: server.description, detail: "-ERR '\(failure)'")
+                }
                 if let info, !secured {
                     socket = try secure(socket, info, options)
                     secured = true
@@ -65,11 +69,11 @@ extension NATSConnection {
     private static func secure(_ socket: NATSSocket, _ info: NATSServerInfo, _ options: NATSConnectionOptions) throws(NATSError) -> NATSSocket {
         let server = socket.address
         guard info.tlsRequired else {
-            guard !server.requiresTLS, options.tls == nil else { throw .tls(url: server.description, detail: "the server does not offer TLS") }
+            guard !server.requiresTLS, options.tls == nil else { throw .refused(url: server.description, detail: "the server does not offer TLS") }
             return socket
         }
         guard let context = options.tls else {
-            throw .tls(url: server.description, detail: "the server requires TLS: set the connection's TLS context (a CA to check its certificate)")
+            throw .refused(url: server.description, detail: "the server requires TLS: set the connection's TLS context (a CA to check its certificate)")
         }
         return try socket.startTLS(context, serverName: options.tlsServerName ?? server.host)
     }

@@ -34,7 +34,7 @@ public final class NATSConnection: Sendable {
     public init(options: NATSConnectionOptions) throws(NATSError) {
         self.options = options
         inboxPrefix = "_INBOX." + String(UInt64.random(in: 0...UInt64.max), radix: 36) + String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        var failures: [String] = []
+        var failures: [NATSError] = []
         for server in options.servers {
             do {
                 let (socket, parser, info) = try Self.handshake(server, options)
@@ -46,7 +46,7 @@ public final class NATSConnection: Sendable {
                 }.start()
                 return
             } catch {
-                failures.append(error.description)
+                failures.append(error)
             }
         }
         throw .noServerAvailable(failures)

@@ -6,12 +6,16 @@ public enum NATSError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidURL(String)
     /// A socket call failed for the server at `url`.
     case socket(url: String, operation: String, errno: Int32)
-    /// None of the servers could be reached; each failure is listed.
-    case noServerAvailable([String])
+    /// None of the servers could be reached; each server's failure is listed, in order.
+    indirect case noServerAvailable([NATSError])
     /// The server closed the connection or sent an error during the handshake.
     case handshake(url: String, detail: String)
-    /// TLS with the server at `url` failed: its certificate, the handshake, or a record.
+    /// TLS with the server at `url` failed: the handshake was cut short, or a record was bad.
     case tls(url: String, detail: String)
+    /// The server at `url` turned this client away for a reason that trying again does not
+    /// change: a certificate one side does not trust, TLS wanted by one side only, or
+    /// credentials the server does not accept (``isPermanent``).
+    case refused(url: String, detail: String)
     /// The connection was closed by ``NATSConnection/close()``.
     case closed
     /// The connection is down and the operation cannot wait for the next server.
@@ -40,9 +44,11 @@ public enum NATSError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidURL(let url): return "invalid NATS server URL '\(url)' (expected nats://host:port or tls://host:port)"
         case .socket(let url, let operation, let errno):
             return "\(operation) to \(url) failed: \(String(cString: strerror(errno)))"
-        case .noServerAvailable(let failures): return "no NATS server available: \(failures.joined(separator: "; "))"
+        case .noServerAvailable(let failures):
+            return "no NATS server available: \(failures.map(\.description).joined(separator: "; "))"
         case .handshake(let url, let detail): return "NATS handshake with \(url) failed: \(detail)"
         case .tls(let url, let detail): return "TLS with NATS server \(url) failed: \(detail)"
+        case .refused(let url, let detail): return "NATS server \(url) refused this client: \(detail)"
         case .closed: return "the NATS connection is closed"
         case .disconnected: return "the NATS connection is down, reconnecting"
         case .protocolViolation(let error): return "NATS protocol violation: \(error)"
@@ -57,6 +63,17 @@ public enum NATSError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wrongRevision(let bucket, let key, let expected):
             return "key '\(key)' in bucket \(bucket) is not at revision \(expected)"
         case .invalidKey(let key): return "invalid key-value key '\(key)'"
+        }
+    }
+
+    /// Whether trying again with the same servers and settings cannot succeed: a URL that does
+    /// not parse, a refusal (``refused(url:detail:)``), or every server of the list refusing.
+    /// A server that is down, slow or cut off is not permanent: it may come back.
+    public var isPermanent: Bool {
+        switch self {
+        case .invalidURL, .refused: return true
+        case .noServerAvailable(let failures): return !failures.isEmpty && failures.allSatisfy(\.isPermanent)
+        default: return false
         }
     }
 }

@@ -28,7 +28,8 @@ final class NATSSocket: Sendable {
         do {
             return NATSSocket(descriptor: descriptor, address: address, tls: try TLSStream(descriptor: descriptor, context: context, serverName: serverName))
         } catch {
-            throw .tls(url: address.description, detail: "\(error) (server name \(serverName))")
+            let detail = "\(error) (server name \(serverName))"
+            throw error.isRefusal ? .refused(url: address.description, detail: detail) : .tls(url: address.description, detail: detail)
         }
     }
 
@@ -43,7 +44,7 @@ final class NATSSocket: Sendable {
             throw .handshake(url: address.description, detail: "cannot resolve the host: \(String(cString: gai_strerror(status)))")
         }
         defer { freeaddrinfo(list) }
-        var failure = NATSError.noServerAvailable([address.description])
+        var failure = NATSError.handshake(url: address.description, detail: "the host resolves to no address")
         var entry: UnsafeMutablePointer<addrinfo>? = list
         while let current = entry {
             entry = current.pointee.ai_next
