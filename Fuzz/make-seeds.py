@@ -299,7 +299,8 @@ def cluster_seeds():
     header = bytes([0x01]) + struct.pack(">QQ", 9, 3) + bytes([6]) + b"node-a" + struct.pack(">I", 2)
     write("cluster", "delivery", bytes([0]) + header + entries)
     lost = struct.pack(">QQQQ", 2, 3, 5, 5)
-    write("cluster", "acknowledgement", bytes([0, 0x04]) + struct.pack(">QQ", 9, 6) + bytes([6]) + b"node-b" + bytes([2]) + lost)
+    refused = bytes([1]) + struct.pack(">QQH", 4, 4, 6)
+    write("cluster", "acknowledgement", bytes([0, 0x04]) + struct.pack(">QQ", 9, 6) + bytes([6]) + b"node-b" + bytes([2]) + lost + refused)
     write("cluster", "outcome-ack", bytes([0, 0x02]) + struct.pack(">Q", 7) + bytes([0x06]) + struct.pack(">Q", 42))
     error = bytes([0x05]) + struct.pack(">HQ", 6, 42) + bytes([3]) + b"bob" + b"peer busy"
     write("cluster", "outcome-error", bytes([0, 0x02]) + struct.pack(">Q", 7) + error)

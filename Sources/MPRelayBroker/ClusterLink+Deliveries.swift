@@ -92,6 +92,20 @@ extension ClusterLink {
         }
     }
 
+    /// The ERROR the receiving node's acknowledgement gave a SEND it could not queue.
+    func refuseRefused(_ send: UndeliveredSend, _ code: RelayErrorCode) {
+        let text: String
+        switch code {
+        case .peerBusy:
+            text = "the receiver's outbound queue on node \(send.receiverNode) was full (its max_outbound_bytes or max_outbound_messages); message not delivered"
+        case .unknownPeer:
+            text = "no peer named \"\(send.receiver)\" was registered on node \(send.receiverNode) when the message arrived"
+        default:
+            text = "node \(send.receiverNode) could not deliver the message to \"\(send.receiver)\" (\(code))"
+        }
+        refuse(send, code, text)
+    }
+
     /// ERROR `unknown peer` for a SEND whose node stopped answering.
     func refuseUndelivered(_ send: UndeliveredSend) {
         if send.confirm { confirms.settle(connection: send.senderConnection, correlationID: send.correlationID) }
@@ -104,10 +118,13 @@ extension ClusterLink {
         sender.receiveOutcome(.error(ErrorReport(code: code, correlationID: send.correlationID, peer: send.receiver.bytes, text: text)))
     }
 
-    /// Answers a delivery from `node` with an ERROR for its sender.
-    private func refuse(_ delivery: IncomingDelivery, from node: String, _ code: RelayErrorCode, _ text: String) {
+    /// Refuses a delivery from `node` with ERROR `code`: in an outcome frame saying `text` for a
+    /// `confirm` one (returns nil), in the acknowledgement otherwise (returns `code`).
+    private func refuse(_ delivery: IncomingDelivery, from node: String, _ code: RelayErrorCode, _ text: String) -> RelayErrorCode? {
+        guard delivery.confirm else { return code }
         let report = ErrorReport(code: code, correlationID: delivery.correlationID, peer: delivery.receiver.bytes, text: text)
         answer(delivery, from: node, .error(report))
+        return nil
     }
 
     private func answer(_ delivery: IncomingDelivery, from node: String, _ envelope: Envelope) {
@@ -137,16 +154,23 @@ extension ClusterLink {
     }
 
     /// Queues the deliveries of a frame from another node for their receivers here, within
-    /// each receiver's bounds, written from the frame in place; answers the sender's node when
-    /// a receiver is gone or busy, or a SEND asked for an ACK.
-    func deliver(_ frame: IncomingDeliveries) {
-        for delivery in frame.deliveries { deliver(delivery, from: frame.senderNode) }
+    /// each receiver's bounds, written from the frame in place. Returns those without `confirm`
+    /// it could not queue (a receiver gone or busy), which the acknowledgement of their numbers
+    /// answers; a `confirm` SEND gets its ACK or ERROR in an outcome frame.
+    func deliver(_ frame: IncomingDeliveries) -> [RefusedDeliveries] {
+        var refused: [RefusedDeliveries] = []
+        for delivery in frame.deliveries {
+            guard let code = deliver(delivery, from: frame.senderNode) else { continue }
+            refused.append(delivery.sequence, refusedWith: code)
+        }
+        return refused
     }
 
-    private func deliver(_ delivery: IncomingDelivery, from node: String) {
+    /// Queues `delivery`; returns the ERROR code of a refusal its node's acknowledgement is to
+    /// carry, or nil (queued, or answered in an outcome frame).
+    private func deliver(_ delivery: IncomingDelivery, from node: String) -> RelayErrorCode? {
         guard let receiver = context.registry.lookup(delivery.receiver) else {
-            refuse(delivery, from: node, .unknownPeer, "no peer named \"\(delivery.receiver)\" is registered on node \(config.node)")
-            return
+            return refuse(delivery, from: node, .unknownPeer, "no peer named \"\(delivery.receiver)\" is registered on node \(config.node)")
         }
         announceSender(delivery.sender, on: node)
         let limits = context.limits
@@ -171,11 +195,12 @@ extension ClusterLink {
         case .queued, .queuedNeedsFlush:
             if outcome == .queuedNeedsFlush { deliveryFlushes.withLock { $0.append(receiver) } }
             if delivery.confirm { answer(delivery, from: node, .ack(correlationID: delivery.correlationID)) }
+            return nil
         case .full:
-            refuse(delivery, from: node, .peerBusy, "the receiver's outbound queue on node \(config.node) is full (max_outbound_bytes \(limits.maxOutboundBytes), max_outbound_messages \(limits.maxOutboundMessages)); message not delivered")
             receiver.refusedFrame(timeout: limits.slowConsumerTimeout)
+            return refuse(delivery, from: node, .peerBusy, "the receiver's outbound queue on node \(config.node) is full (max_outbound_bytes \(limits.maxOutboundBytes), max_outbound_messages \(limits.maxOutboundMessages)); message not delivered")
         case .closed:
-            refuse(delivery, from: node, .unknownPeer, "the peer disconnected from node \(config.node) before the message could be queued")
+            return refuse(delivery, from: node, .unknownPeer, "the peer disconnected from node \(config.node) before the message could be queued")
         }
     }
 }

@@ -228,6 +228,8 @@ final class ClusterLink: RemoteNames {
         case .deliveriesLost(let sends):
             logger.warning("\(sends.count) message(s) were lost on the way to node \(sends[0].receiverNode); their senders get ERROR cluster unavailable")
             refuseLost(sends)
+        case .deliveriesRefused(let sends, let code):
+            for send in sends { refuseRefused(send, code) }
         case .bucketCallFailed(let text):
             logger.warning("\(text); retrying on the next lease turn")
         }

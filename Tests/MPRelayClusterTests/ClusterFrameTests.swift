@@ -133,26 +133,35 @@ struct ClusterFrameTests {
     }
 
     @Test func anAcknowledgementHasTheDocumentedLayout() throws {
-        let acknowledgement = LinkAcknowledgement(receiverNode: "node-b", epoch: 2, through: 9, lost: [3...4, 7...7])
+        let acknowledgement = LinkAcknowledgement(
+            receiverNode: "node-b", epoch: 2, through: 9, lost: [3...4, 7...7],
+            refused: [RefusedDeliveries(sequences: 5...6, code: .peerBusy)]
+        )
         let bytes = ClusterFrame.acknowledgement(acknowledgement).encoded()
         let ranges: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 7]
-        #expect(bytes == [0x04, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 9, 6] + Array("node-b".utf8) + [2] + ranges)
+        let refused: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 6, 0, 6]
+        #expect(bytes == [0x04, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 9, 6] + Array("node-b".utf8) + [2] + ranges + refused)
         #expect(try ClusterFrame(decoding: bytes) == .acknowledgement(acknowledgement))
         let plain = ClusterFrame.acknowledgement(LinkAcknowledgement(receiverNode: "b", epoch: 1, through: 0))
         #expect(try ClusterFrame(decoding: plain.encoded()) == plain)
     }
 
     @Test func malformedAcknowledgementsAreNamed() {
-        func acknowledgement(through: UInt64 = 9, count: UInt8, _ ranges: [(UInt64, UInt64)], tail: [UInt8] = []) -> [UInt8] {
+        func acknowledgement(through: UInt64 = 9, count: UInt8, _ ranges: [(UInt64, UInt64)], refused: [UInt8] = [0], tail: [UInt8] = []) -> [UInt8] {
             var bytes: [UInt8] = [0x04, 0, 0, 0, 0, 0, 0, 0, 2]
             bytes.appendBigEndian(through)
             bytes += [1, 0x62, count]
             for (first, last) in ranges { bytes.appendBigEndian(first); bytes.appendBigEndian(last) }
-            return bytes + tail
+            return bytes + refused + tail
+        }
+        func refused(_ runs: [(UInt64, UInt64, UInt16)]) -> [UInt8] {
+            var bytes = [UInt8(runs.count)]
+            for (first, last, code) in runs { bytes.appendBigEndian(first); bytes.appendBigEndian(last); bytes.appendBigEndian(code) }
+            return bytes
         }
         expect(Array(acknowledgement(count: 0, []).prefix(12)), .truncated("through"))
         expect([0x04, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 9, 1, 0x2E, 0], .invalidNode([0x2E]))
-        expect(Array(acknowledgement(count: 0, []).dropLast()), .truncated("lost count"))
+        expect(Array(acknowledgement(count: 0, [], refused: []).dropLast()), .truncated("lost count"))
         expect(acknowledgement(count: 1, []), .truncated("lost range"))
         expect(acknowledgement(count: 65, []), .invalidLostRange("65 lost ranges, more than 64"))
         expect(acknowledgement(count: 1, [(5, 4)]), .invalidLostRange("5...4 after none, through 9"))
@@ -160,5 +169,12 @@ struct ClusterFrameTests {
         expect(acknowledgement(count: 1, [(0, 1)]), .invalidLostRange("0...1 after none, through 9"))
         expect(acknowledgement(count: 2, [(3, 5), (5, 6)]), .invalidLostRange("5...6 after 3...5, through 9"))
         expect(acknowledgement(count: 0, [], tail: [0]), .trailingBytes(1))
+        expect(acknowledgement(count: 0, [], refused: []), .truncated("refused count"))
+        expect(acknowledgement(count: 0, [], refused: [1]), .truncated("refused run"))
+        expect(acknowledgement(count: 0, [], refused: Array(refused([(3, 4, 6)]).dropLast())), .truncated("refused run's code"))
+        expect(acknowledgement(count: 0, [], refused: refused([(3, 4, 999)])), .invalidRefusedRun("unknown ERROR code 999"))
+        expect(acknowledgement(count: 0, [], refused: refused([(4, 3, 6)])), .invalidRefusedRun("4...3 after none, through 9"))
+        expect(acknowledgement(count: 0, [], refused: refused([(8, 10, 6)])), .invalidRefusedRun("8...10 after none, through 9"))
+        expect(acknowledgement(count: 0, [], refused: refused([(2, 4, 6), (4, 5, 1)])), .invalidRefusedRun("4...5 after 2...4, through 9"))
     }
 }

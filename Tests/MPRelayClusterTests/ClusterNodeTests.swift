@@ -10,7 +10,7 @@ import Testing
 
 /// Cluster nodes on a three-server nats-server cluster of their own: claims that exactly one
 /// node wins, presence through the replica, a dead node's names freed within the lease, stale
-/// claims of an earlier run, and frames between nodes.
+/// claims of an earlier run, frames between nodes, and refusals carried back in acknowledgements.
 @Suite("Cluster nodes against a real nats-server cluster", .serialized, .enabled(if: NATSCluster.enabled))
 final class ClusterNodeTests {
     private let cluster: NATSCluster
@@ -33,11 +33,14 @@ final class ClusterNodeTests {
         let presence = Collector<PresenceChange>()
         let frames = Collector<ClusterFrame>()
         let events = Collector<ClusterNodeEvent>()
+        /// What the node's owner does with deliveries read in place; nil: they come as frames.
+        var deliveries: (@Sendable (IncomingDeliveries) -> [RefusedDeliveries])?
 
         var handlers: ClusterNodeHandlers {
             ClusterNodeHandlers(
                 presence: { [presence] changes in changes.forEach(presence.append) },
                 frame: { [frames] in frames.append($0) },
+                deliveries: deliveries,
                 event: { [events] in events.append($0) }
             )
         }
@@ -214,5 +217,59 @@ final class ClusterNodeTests {
         reports.events.wait { $0.contains(.malformedFrame(.unknownKind(7))) }
         #expect(b.counters.frameErrors == 1)
         #expect(reports.events.all.contains(.malformedFrame(.unknownKind(7))))
+    }
+
+    @Test func refusalsComeBackToTheSendersNodeInTheAcknowledgement() throws {
+        let sender = Reports()
+        let a = try start("a", server: 0, reports: sender)
+        // b queues nothing: a delivery with an odd correlation id finds its receiver busy, the
+        // others find no receiver.
+        var receiver = Reports()
+        receiver.deliveries = { frame in
+            var refused: [RefusedDeliveries] = []
+            for delivery in frame.deliveries {
+                refused.append(delivery.sequence, refusedWith: delivery.correlationID % 2 == 1 ? .peerBusy : .unknownPeer)
+            }
+            return refused
+        }
+        _ = try start("b", server: 1, reports: receiver)
+        // Until the routes carry b's interest to a's server, NATS answers a batch with its 503.
+        var refusals: [(ids: [UInt64], code: RelayErrorCode)] = []
+        for _ in 0..<100 where refusals.isEmpty {
+            var batch = try deliveries(from: a, ids: 1...6, to: "b")
+            #expect(a.publish(&batch) == nil)
+            refusals = sender.events.wait(timeout: 0.2) { $0.contains(where: Self.isRefusal) }.compactMap(Self.refusal)
+        }
+        refusals = sender.events.wait { $0.filter(Self.isRefusal).count == 2 }.compactMap(Self.refusal)
+        #expect(refusals.count == 2)
+        #expect(refusals.first { $0.code == .peerBusy }?.ids == [1, 3, 5])
+        #expect(refusals.first { $0.code == .unknownPeer }?.ids == [2, 4, 6])
+    }
+
+    private static func isRefusal(_ event: ClusterNodeEvent) -> Bool { refusal(event) != nil }
+
+    private static func refusal(_ event: ClusterNodeEvent) -> (ids: [UInt64], code: RelayErrorCode)? {
+        guard case .deliveriesRefused(let sends, let code) = event else { return nil }
+        return (sends.map(\.correlationID), code)
+    }
+
+    /// A batch of deliveries from alice (connection 9) on `node` to bob on `receiverNode`.
+    private func deliveries(from node: ClusterNode, ids: ClosedRange<UInt64>, to receiverNode: String) throws -> ClusterPublishBatch {
+        var batch = node.makeBatch()
+        for id in ids {
+            var send: [UInt8] = []
+            Array("bob".utf8).withUnsafeBytes { peer in
+                Array("payload".utf8).withUnsafeBytes { payload in
+                    MessageView.appendBody(kind: .send, options: [], flags: 0, correlationID: id, peer: peer, payload: payload, to: &send)
+                }
+            }
+            try send.withUnsafeBytes { body in
+                let message = try MessageView(body)
+                Array("alice".utf8).withUnsafeBytes { name in
+                    batch.appendDelivery(message, from: name, senderConnection: 9, to: "bob", on: receiverNode)
+                }
+            }
+        }
+        return batch
     }
 }

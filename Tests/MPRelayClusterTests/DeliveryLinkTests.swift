@@ -70,11 +70,11 @@ struct DeliveryLinkTests {
         var ledger = OutboundLedger(node: "node-a", epoch: 7)
         var sent = try batch((1...6).map { ("b", $0, false) })
         _ = ledger.record(&sent, now: 0)
-        var lost = ledger.acknowledge(LinkAcknowledgement(receiverNode: "b", epoch: 6, through: 6))
+        var lost = ledger.acknowledge(LinkAcknowledgement(receiverNode: "b", epoch: 6, through: 6)).lost
         #expect(lost.isEmpty && ledger.count == 6, "another run's acknowledgement changes nothing")
-        lost = ledger.acknowledge(LinkAcknowledgement(receiverNode: "b", epoch: 7, through: 4, lost: [2...3]))
+        lost = ledger.acknowledge(LinkAcknowledgement(receiverNode: "b", epoch: 7, through: 4, lost: [2...3])).lost
         #expect(lost.map(\.correlationID) == [2, 3] && ledger.count == 2)
-        lost = ledger.acknowledge(LinkAcknowledgement(receiverNode: "b", epoch: 7, through: 4, lost: [2...3]))
+        lost = ledger.acknowledge(LinkAcknowledgement(receiverNode: "b", epoch: 7, through: 4, lost: [2...3])).lost
         #expect(lost.isEmpty, "a repeated acknowledgement reports nothing twice")
         let expired = ledger.expire(sentBefore: 1)
         #expect(expired.map(\.correlationID) == [5, 6] && ledger.count == 0)
@@ -82,6 +82,59 @@ struct DeliveryLinkTests {
         _ = ledger.record(&confirmed, now: 2)
         let unanswered = ledger.expire(sentBefore: 3)
         #expect(unanswered.isEmpty && ledger.count == 0, "a confirmed delivery's ACK answers it, not the ledger")
+    }
+
+    @Test func refusalsInAnAcknowledgementComeBackWithTheirCodesOnce() throws {
+        var ledger = OutboundLedger(node: "node-a", epoch: 7)
+        var sent = try batch((1...8).map { ("b", $0, $0 == 6) })
+        _ = ledger.record(&sent, now: 0)
+        let acknowledgement = LinkAcknowledgement(
+            receiverNode: "b", epoch: 7, through: 7, lost: [2...2],
+            refused: [RefusedDeliveries(sequences: 3...4, code: .peerBusy), RefusedDeliveries(sequences: 6...7, code: .unknownPeer)]
+        )
+        var answer = ledger.acknowledge(acknowledgement)
+        #expect(answer.lost.map(\.correlationID) == [2])
+        #expect(answer.refused.map(\.send.correlationID) == [3, 4, 7], "a confirm delivery's ERROR comes in its outcome")
+        #expect(answer.refused.map(\.code) == [.peerBusy, .peerBusy, .unknownPeer])
+        #expect(ledger.count == 1)
+        answer = ledger.acknowledge(acknowledgement)
+        #expect(answer.lost.isEmpty && answer.refused.isEmpty, "a repeated acknowledgement answers nothing twice")
+    }
+
+    @Test func aReceiverCarriesItsRefusalsInRunsUntilTheWindowCloses() {
+        var sequences = InboundSequences(node: "b", repeatWindow: 1_000, repeatInterval: 250)
+        var first: [RefusedDeliveries] = []
+        first.append(2, refusedWith: .peerBusy)
+        first.append(3, refusedWith: .peerBusy)
+        first.append(4, refusedWith: .unknownPeer)
+        #expect(first == [RefusedDeliveries(sequences: 2...3, code: .peerBusy), RefusedDeliveries(sequences: 4...4, code: .unknownPeer)])
+        _ = sequences.arrived(from: "a", epoch: 7, sequences: 1...4, refused: first, now: 0)
+        // The next frame's first refusal continues the last run across the frames.
+        _ = sequences.arrived(from: "a", epoch: 7, sequences: 5...6, refused: [RefusedDeliveries(sequences: 5...5, code: .unknownPeer)], now: 1)
+        var turn = sequences.acknowledgements(now: 5)
+        let expected = [RefusedDeliveries(sequences: 2...3, code: .peerBusy), RefusedDeliveries(sequences: 4...5, code: .unknownPeer)]
+        #expect(turn.due.first?.acknowledgement == LinkAcknowledgement(receiverNode: "b", epoch: 7, through: 6, refused: expected))
+        turn = sequences.acknowledgements(now: 300)
+        #expect(turn.due.first?.acknowledgement.refused == expected, "repeated, in case the first was lost")
+        _ = sequences.arrived(from: "a", epoch: 7, sequences: 7...7, now: 1_200)
+        turn = sequences.acknowledgements(now: 1_205)
+        #expect(turn.due.first?.acknowledgement.refused == [], "past the window they are no longer carried")
+    }
+
+    @Test func manyRefusedRunsAskForTheAcknowledgementAtOnceAndStayBounded() {
+        var sequences = InboundSequences(node: "b", repeatWindow: 1_000, repeatInterval: 250)
+        var owing: [InboundSequences.Owing] = []
+        // Every other delivery refused: a run each.
+        for index in UInt64(0)..<300 {
+            let refused = [RefusedDeliveries(sequences: 2 * index + 2...2 * index + 2, code: .peerBusy)]
+            owing.append(sequences.arrived(from: "a", epoch: 1, sequences: 2 * index + 1...2 * index + 2, refused: refused, now: 0))
+        }
+        #expect(owing[0] == .acknowledgement && owing[1] == .nothing)
+        #expect(owing.firstIndex(of: .urgentAcknowledgement) == LinkAcknowledgement.maxRefusedRuns / 2)
+        let refused = sequences.acknowledgements(now: 1).due.first?.acknowledgement.refused ?? []
+        #expect(refused.count == LinkAcknowledgement.maxRefusedRuns && refused.last?.sequences == 600...600)
+        let next = sequences.arrived(from: "a", epoch: 1, sequences: 601...602, refused: [RefusedDeliveries(sequences: 602...602, code: .peerBusy)], now: 2)
+        #expect(next == .acknowledgement, "acknowledged: the count of runs not yet sent starts again")
     }
 
     @Test func aBoundedLedgerRefusesWholeBatches() throws {
@@ -120,7 +173,7 @@ struct DeliveryLinkTests {
             sequences.arrived(from: "a", epoch: 7, sequences: 5...5, now: 2),
             sequences.arrived(from: "a", epoch: 7, sequences: 4...4, now: 3),
         ]
-        #expect(owing == [true, false, false, false], "one acknowledgement owed for the lot")
+        #expect(owing == [.acknowledgement, .nothing, .nothing, .nothing], "one acknowledgement owed for the lot")
         var turn = sequences.acknowledgements(now: 5)
         #expect(turn.due.map(\.node) == ["a"] && turn.nextRepeat == 255)
         #expect(turn.due.first?.acknowledgement == LinkAcknowledgement(receiverNode: "b", epoch: 7, through: 5, lost: [3...4]))
@@ -132,7 +185,7 @@ struct DeliveryLinkTests {
         #expect(turn.due.isEmpty && turn.nextRepeat == nil, "past the window: no more repeats")
         let owed = sequences.arrived(from: "a", epoch: 7, sequences: 6...6, now: 1_200)
         turn = sequences.acknowledgements(now: 1_205)
-        #expect(owed && turn.due.first?.acknowledgement == LinkAcknowledgement(receiverNode: "b", epoch: 7, through: 6))
+        #expect(owed == .acknowledgement && turn.due.first?.acknowledgement == LinkAcknowledgement(receiverNode: "b", epoch: 7, through: 6))
     }
 
     @Test func aRestartedSenderStartsItsNumbersAfresh() {
@@ -141,7 +194,7 @@ struct DeliveryLinkTests {
         _ = sequences.acknowledgements(now: 1)
         let owed = sequences.arrived(from: "a", epoch: 8, sequences: 1...1, now: 2)
         let turn = sequences.acknowledgements(now: 3)
-        #expect(owed && turn.due.first?.acknowledgement == LinkAcknowledgement(receiverNode: "b", epoch: 8, through: 1))
+        #expect(owed == .acknowledgement && turn.due.first?.acknowledgement == LinkAcknowledgement(receiverNode: "b", epoch: 8, through: 1))
     }
 
     @Test func lostRangesAreBounded() {

@@ -41,13 +41,18 @@ final class DeliveryLinks: Sendable {
         self.acknowledge = acknowledge
     }
 
-    /// Notes the deliveries `sequences` of run `epoch` from `sender` (one frame's), as they are
-    /// read; schedules their acknowledgement on the node's queue.
-    func arrived(from sender: String, epoch: UInt64, sequences: ClosedRange<UInt64>) {
+    /// Notes the deliveries `sequences` of run `epoch` from `sender` (one frame's), once they
+    /// are handled, with those of them `refused`; schedules their acknowledgement on the
+    /// node's queue.
+    func arrived(from sender: String, epoch: UInt64, sequences: ClosedRange<UInt64>, refused: [RefusedDeliveries] = []) {
         let now = DispatchTime.now().uptimeNanoseconds
         let turnAt = inbound.withLock { inbound -> UInt64? in
-            guard inbound.sequences.arrived(from: sender, epoch: epoch, sequences: sequences, now: now) else { return nil }
-            let due = now + Self.acknowledgementDelay
+            let due: UInt64
+            switch inbound.sequences.arrived(from: sender, epoch: epoch, sequences: sequences, refused: refused, now: now) {
+            case .nothing: return nil
+            case .acknowledgement: due = now + Self.acknowledgementDelay
+            case .urgentAcknowledgement: due = now
+            }
             guard inbound.turnAt.map({ $0 > due }) ?? true else { return nil }
             inbound.turnAt = due
             return due

@@ -1,11 +1,12 @@
 /// The numbers of the deliveries other nodes published to this one: the receiving half of the
 /// numbering ``LinkAcknowledgement`` describes.
 ///
-/// ``arrived(from:epoch:sequence:now:)`` notes each delivery; a number that skips ahead marks
-/// the ones between as lost. ``acknowledgements(now:)`` gives what to send back: right away
-/// for the senders heard from since the last call, and again every ``repeatInterval`` while
-/// their last change is younger than ``repeatWindow``, so that an acknowledgement lost with a
-/// NATS server is made good before the sender gives up on its deliveries.
+/// ``arrived(from:epoch:sequences:refused:now:)`` notes each frame's deliveries and those of
+/// them that could not be queued; a number that skips ahead marks the ones between as lost.
+/// ``acknowledgements(now:)`` gives what to send back: right away for the senders heard from
+/// since the last call, and again every ``repeatInterval`` while their last change is younger
+/// than ``repeatWindow``, so that an acknowledgement lost with a NATS server (and the refusals
+/// it carries) is made good before the sender gives up on its deliveries.
 ///
 /// Pure: the caller serialises the calls, gives the time, and publishes.
 public struct InboundSequences: Sendable {
@@ -16,6 +17,10 @@ public struct InboundSequences: Sendable {
         var highest: UInt64 = 0
         /// Lost runs of numbers and when each was found, oldest first.
         var lost: [(range: ClosedRange<UInt64>, foundAt: UInt64)] = []
+        /// Refused runs of numbers and when each last grew, oldest first.
+        var refused: [(run: RefusedDeliveries, foundAt: UInt64)] = []
+        /// Refused runs begun since the last acknowledgement given.
+        var unsentRefusedRuns = 0
         /// When ``highest`` or ``lost`` last changed.
         var changedAt: UInt64 = 0
         /// When an acknowledgement was last given, or nil if the last change was not
@@ -39,24 +44,46 @@ public struct InboundSequences: Sendable {
         self.repeatInterval = repeatInterval
     }
 
-    /// Notes deliveries `sequences` of run `epoch` of `sender` (one frame's), arrived at
-    /// `now`. Returns true when they leave an acknowledgement owing where none was (the caller
-    /// schedules ``acknowledgements(now:)`` then).
-    public mutating func arrived(from sender: String, epoch: UInt64, sequences: ClosedRange<UInt64>, now: UInt64) -> Bool {
+    /// What an arrival leaves owing.
+    public enum Owing: Equatable, Sendable {
+        /// Nothing new, or an acknowledgement already owed.
+        case nothing
+        /// An acknowledgement, where none was owed: send it after a short delay, which lets it
+        /// cover the deliveries that follow.
+        case acknowledgement
+        /// An acknowledgement at once: its sender's refused runs fill half of what one can
+        /// carry, and more could push the oldest out before they were sent.
+        case urgentAcknowledgement
+    }
+
+    /// Notes deliveries `sequences` of run `epoch` of `sender` (one frame's), arrived at `now`,
+    /// of which those in `refused` (ascending, within `sequences`) could not be queued. Returns
+    /// what that leaves owing (the caller schedules ``acknowledgements(now:)`` then).
+    public mutating func arrived(from sender: String, epoch: UInt64, sequences: ClosedRange<UInt64>, refused: [RefusedDeliveries] = [], now: UInt64) -> Owing {
         var source = sources[sender].flatMap { $0.epoch == epoch ? $0 : nil } ?? Source(epoch: epoch)
         // Numbers at or below the highest are deliveries NATS handed over twice or late:
         // nothing is learnt from them.
-        guard sequences.upperBound > source.highest else { return false }
+        guard sequences.upperBound > source.highest else { return .nothing }
         if sequences.lowerBound > source.highest + 1 {
             source.lost.append((source.highest + 1...sequences.lowerBound - 1, now))
             if source.lost.count > LinkAcknowledgement.maxLostRanges { source.lost.removeFirst() }
         }
+        for run in refused where run.sequences.lowerBound > source.highest {
+            if let last = source.refused.last, last.run.code == run.code, last.run.sequences.upperBound + 1 == run.sequences.lowerBound {
+                source.refused[source.refused.count - 1] = (RefusedDeliveries(sequences: last.run.sequences.lowerBound...run.sequences.upperBound, code: run.code), now)
+            } else {
+                source.refused.append((run, now))
+                source.unsentRefusedRuns += 1
+                if source.refused.count > LinkAcknowledgement.maxRefusedRuns { source.refused.removeFirst() }
+            }
+        }
         source.highest = sequences.upperBound
         source.changedAt = now
         let owing = source.acknowledgedAt != nil || sources[sender]?.epoch != epoch
+        let urgent = source.unsentRefusedRuns > LinkAcknowledgement.maxRefusedRuns / 2
         source.acknowledgedAt = nil
         sources[sender] = source
-        return owing
+        return urgent ? .urgentAcknowledgement : owing ? .acknowledgement : .nothing
     }
 
     /// The acknowledgements due at `now`, each with the node to send it to, and when the next
@@ -67,11 +94,13 @@ public struct InboundSequences: Sendable {
         for sender in sources.keys.sorted() {
             var source = sources[sender]!
             source.lost.removeAll { now &- $0.foundAt > repeatWindow }
+            source.refused.removeAll { now &- $0.foundAt > repeatWindow }
             let fresh = now &- source.changedAt <= repeatWindow
             let owing = source.acknowledgedAt.map { fresh && now &- $0 >= repeatInterval } ?? true
             if owing {
-                due.append((sender, LinkAcknowledgement(receiverNode: node, epoch: source.epoch, through: source.highest, lost: source.lost.map(\.range))))
+                due.append((sender, LinkAcknowledgement(receiverNode: node, epoch: source.epoch, through: source.highest, lost: source.lost.map(\.range), refused: source.refused.map(\.run))))
                 source.acknowledgedAt = now
+                source.unsentRefusedRuns = 0
             }
             if fresh {
                 let next = source.acknowledgedAt! &+ repeatInterval

@@ -1,5 +1,5 @@
 import DequeModule
-import MPRelayProtocol
+public import MPRelayProtocol
 
 /// The deliveries this node published to other nodes and has not heard back about: the sending
 /// half of the numbering ``LinkAcknowledgement`` describes.
@@ -8,8 +8,10 @@ import MPRelayProtocol
 /// written to NATS, and keeps each one (without its payload) until the receiving node
 /// acknowledges it, reports it lost, NATS reports its frame undeliverable, or no answer comes in
 /// time; each way out returns the SENDs whose senders must hear an ERROR, so that no delivery is
-/// lost unsaid. A `confirm` delivery is answered by its ACK: past its acknowledgement, or in time
-/// or node loss, the ledger drops it without a word (the caller tracks its ACK).
+/// lost unsaid. An acknowledgement also carries the ERRORs of the deliveries the receiving node
+/// could not queue (``RefusedDeliveries``). A `confirm` delivery is answered by its ACK: past
+/// its acknowledgement, or in time or node loss, the ledger drops it without a word (the caller
+/// tracks its ACK).
 ///
 /// Pure: the caller serialises the calls, gives the time, and publishes.
 public struct OutboundLedger: Sendable {
@@ -86,23 +88,32 @@ public struct OutboundLedger: Sendable {
         }
     }
 
-    /// Forgets every kept delivery `acknowledgement` covers; returns those it reports lost.
-    /// An acknowledgement of another run's numbers changes nothing.
-    public mutating func acknowledge(_ acknowledgement: LinkAcknowledgement) -> [UndeliveredSend] {
-        guard acknowledgement.epoch == epoch, var link = links[acknowledgement.receiverNode] else { return [] }
+    /// Forgets every kept delivery `acknowledgement` covers; returns those it reports lost, and
+    /// those it reports refused with the ERROR code their senders get. An acknowledgement of
+    /// another run's numbers changes nothing.
+    public mutating func acknowledge(_ acknowledgement: LinkAcknowledgement) -> (lost: [UndeliveredSend], refused: [(send: UndeliveredSend, code: RelayErrorCode)]) {
+        guard acknowledgement.epoch == epoch, var link = links[acknowledgement.receiverNode] else { return ([], []) }
         links[acknowledgement.receiverNode] = nil  // one copy of the deque, not two
         var lost: [UndeliveredSend] = []
+        var refused: [(send: UndeliveredSend, code: RelayErrorCode)] = []
         var forgotten = 0
+        // Both lists are ascending, as the kept deliveries are: one pass over each.
+        var nextLost = acknowledgement.lost.startIndex
+        var nextRefused = acknowledgement.refused.startIndex
         while let first = link.kept.first, first.sequence <= acknowledgement.through {
             link.kept.removeFirst()
             forgotten += 1
-            if !acknowledgement.lost.isEmpty, acknowledgement.lost.contains(where: { $0.contains(first.sequence) }) {
+            while nextLost < acknowledgement.lost.endIndex, acknowledgement.lost[nextLost].upperBound < first.sequence { nextLost += 1 }
+            while nextRefused < acknowledgement.refused.endIndex, acknowledgement.refused[nextRefused].sequences.upperBound < first.sequence { nextRefused += 1 }
+            if nextLost < acknowledgement.lost.endIndex, acknowledgement.lost[nextLost].contains(first.sequence) {
                 lost.append(send(first, to: acknowledgement.receiverNode))
+            } else if nextRefused < acknowledgement.refused.endIndex, acknowledgement.refused[nextRefused].sequences.contains(first.sequence), !first.confirm {
+                refused.append((send(first, to: acknowledgement.receiverNode), acknowledgement.refused[nextRefused].code))
             }
         }
         count -= forgotten
         links[acknowledgement.receiverNode] = link
-        return lost
+        return (lost, refused)
     }
 
     /// Forgets and returns the deliveries `run` names, whose frame NATS reported as reaching

@@ -1,6 +1,7 @@
 import Dispatch
 import MPRelayConfig
 import MPRelayNATS
+import MPRelayProtocol
 import Synchronization
 
 /// Frames to and from the other nodes: deliveries published in numbered frames and kept until
@@ -85,8 +86,9 @@ extension ClusterNode {
             switch Result(catching: { () throws(ClusterFrameError) in try IncomingDeliveries(decoding: message.payload) }) {
             case .success(let frame):
                 ClusterMeters.count(meters.framesReceived)
-                links.arrived(from: frame.senderNode, epoch: frame.epoch, sequences: frame.firstSequence...frame.lastSequence)
-                deliver(frame)
+                // Noted once handled: the acknowledgement then carries the frame's refusals.
+                let refused = deliver(frame)
+                links.arrived(from: frame.senderNode, epoch: frame.epoch, sequences: frame.firstSequence...frame.lastSequence, refused: refused)
             case .failure(let error):
                 ClusterMeters.count(meters.frameErrors)
                 handlers.event(.malformedFrame(error))
@@ -95,8 +97,12 @@ extension ClusterNode {
         }
         switch Result(catching: { () throws(ClusterFrameError) in try ClusterFrame(decoding: message.payload) }) {
         case .success(.acknowledgement(let acknowledgement)):
-            let lost = links.outbound.withLock { $0.acknowledge(acknowledgement) }
+            let (lost, refused) = links.outbound.withLock { $0.acknowledge(acknowledgement) }
             if !lost.isEmpty { handlers.event(.deliveriesLost(lost)) }
+            for code in RelayErrorCode.allCases {
+                let sends = refused.filter { $0.code == code }.map(\.send)
+                if !sends.isEmpty { handlers.event(.deliveriesRefused(sends, code: code)) }
+            }
         case .success(let frame):
             ClusterMeters.count(meters.framesReceived)
             if case .deliveries(let deliveries) = frame, let first = deliveries.first, let last = deliveries.last {

@@ -10,9 +10,11 @@ public struct ClusterNodeHandlers: Sendable {
     /// A frame another node published to this one (deliveries too, unless ``deliveries`` is
     /// set); acknowledgements stay with the node.
     public var frame: @Sendable (ClusterFrame) -> Void
-    /// A frame of deliveries another node published to this one, read in place; when nil,
-    /// deliveries come to ``frame`` as ``ClusterFrame/deliveries(_:)``.
-    public var deliveries: (@Sendable (IncomingDeliveries) -> Void)?
+    /// A frame of deliveries another node published to this one, read in place; returns those
+    /// without `confirm` it could not queue, ascending, which the node's acknowledgement
+    /// answers with their ERROR. When nil, deliveries come to ``frame`` as
+    /// ``ClusterFrame/deliveries(_:)``.
+    public var deliveries: (@Sendable (IncomingDeliveries) -> [RefusedDeliveries])?
     /// Called after each run of frames one read from NATS brought, once they are all handled:
     /// for work better done once per run than once per frame (flushing the receivers).
     public var afterFrames: (@Sendable () -> Void)?
@@ -23,7 +25,7 @@ public struct ClusterNodeHandlers: Sendable {
     public init(
         presence: @escaping @Sendable ([PresenceChange]) -> Void,
         frame: @escaping @Sendable (ClusterFrame) -> Void,
-        deliveries: (@Sendable (IncomingDeliveries) -> Void)? = nil,
+        deliveries: (@Sendable (IncomingDeliveries) -> [RefusedDeliveries])? = nil,
         afterFrames: (@Sendable () -> Void)? = nil,
         event: @escaping @Sendable (ClusterNodeEvent) -> Void
     ) {
@@ -52,6 +54,9 @@ public enum ClusterNodeEvent: Equatable, Sendable {
     /// Deliveries their receiving node reported lost: NATS never brought them there (a server
     /// failed with them on board). Their senders get ERROR `cluster unavailable`.
     case deliveriesLost([UndeliveredSend])
+    /// Deliveries their receiving node could not queue for their receiver (its queue full, or
+    /// the name gone), as its acknowledgement reported them: each sender gets that ERROR.
+    case deliveriesRefused([UndeliveredSend], code: RelayErrorCode)
     /// A lease refresh, or a delete of an expired claim, failed; it is retried on the next turn.
     case bucketCallFailed(String)
 }

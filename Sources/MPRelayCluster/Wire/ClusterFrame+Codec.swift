@@ -41,6 +41,12 @@ extension ClusterFrame {
                 bytes.appendBigEndian(range.lowerBound)
                 bytes.appendBigEndian(range.upperBound)
             }
+            bytes.append(UInt8(acknowledgement.refused.count))
+            for run in acknowledgement.refused {
+                bytes.appendBigEndian(run.sequences.lowerBound)
+                bytes.appendBigEndian(run.sequences.upperBound)
+                bytes.appendBigEndian(run.code.rawValue)
+            }
         }
         return bytes
     }
@@ -131,8 +137,31 @@ extension ClusterFrame {
             }
             lost.append(first...last)
         }
+        let refused = try refusedRuns(bytes, at: &offset, through: through)
         guard offset == bytes.count else { throw .trailingBytes(bytes.count - offset) }
-        return LinkAcknowledgement(receiverNode: node, epoch: epoch, through: through, lost: lost)
+        return LinkAcknowledgement(receiverNode: node, epoch: epoch, through: through, lost: lost, refused: refused)
+    }
+
+    /// An acknowledgement's refused runs: ascending, apart, up to `through`, each with an
+    /// ERROR code the protocol defines.
+    private static func refusedRuns(_ bytes: [UInt8], at offset: inout Int, through: UInt64) throws(ClusterFrameError) -> [RefusedDeliveries] {
+        guard offset < bytes.count else { throw .truncated("refused count") }
+        let count = Int(bytes[offset])
+        offset += 1
+        var refused: [RefusedDeliveries] = []
+        for _ in 0..<count {
+            let first = try integer(bytes, at: &offset, name: "refused run")
+            let last = try integer(bytes, at: &offset, name: "refused run")
+            guard bytes.count >= offset + 2 else { throw .truncated("refused run's code") }
+            let raw = UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
+            offset += 2
+            guard let code = RelayErrorCode(rawValue: raw) else { throw .invalidRefusedRun("unknown ERROR code \(raw)") }
+            guard first <= last, last <= through, first > (refused.last?.sequences.upperBound ?? 0) else {
+                throw .invalidRefusedRun("\(first)...\(last) after \(refused.last.map { "\($0.sequences)" } ?? "none"), through \(through)")
+            }
+            refused.append(RefusedDeliveries(sequences: first...last, code: code))
+        }
+        return refused
     }
 
     private static func envelope(_ body: ArraySlice<UInt8>) throws(ClusterFrameError) -> Envelope {

@@ -24,6 +24,9 @@ public enum ClusterFrameError: Error, Equatable, Sendable, CustomStringConvertib
     case sequenceOverflow
     /// An acknowledgement's lost ranges are out of order, overlap, or pass its `through`.
     case invalidLostRange(String)
+    /// An acknowledgement's refused runs are out of order, overlap, pass its `through`, or
+    /// name an ERROR code the protocol does not define.
+    case invalidRefusedRun(String)
     /// Bytes follow the end of the frame.
     case trailingBytes(Int)
 
@@ -40,6 +43,7 @@ public enum ClusterFrameError: Error, Equatable, Sendable, CustomStringConvertib
         case .unknownFlags(let flags): return "unknown delivery flags 0x\(String(flags, radix: 16))"
         case .sequenceOverflow: return "the frame's sequence numbers pass 2^64 - 1"
         case .invalidLostRange(let detail): return "an acknowledgement's lost range is invalid: \(detail)"
+        case .invalidRefusedRun(let detail): return "an acknowledgement's refused run is invalid: \(detail)"
         case .trailingBytes(let count): return "\(count) byte(s) after the end of the frame"
         }
     }
