@@ -15,13 +15,17 @@ and (for a reference in the same run) over a direct ``Listener``/``Client`` link
   client at all: what the relay itself costs), against the direct link;
 - ``asyncio 64 B``: ``mprelay.aio`` sending and receiving, against the blocking client's pair row.
 
+Each row also gives the CPU time (user and system) per message, or per round trip, of the
+sending and the receiving process, through the broker and for the reference; with
+``--broker-pid`` (mprelayd on this machine), the broker's too: where a message's cost goes.
+
 ``--memory N`` instead receives N messages of 64 bytes with ``recv_bytes`` in a loop and prints the
 receiving process's resident set size (Linux ``/proc/self/statm``) every tenth of the way.
 
 A rate is COUNT divided by the time from the sender's first send to the receiver's last receive;
 each figure is the median of ``--runs`` runs, the relay and the reference alternating. The
-ping-pong rows also give the sending process's CPU time per round trip (``time.process_time``),
-the client's own cost apart from the wait. From the repository root::
+ping-pong rows' CPU per round trip (``time.process_time``) is the client's own cost apart from
+the wait. From the repository root::
 
     MPRELAY_AUTHKEY=secret make run
     MPRELAY_AUTHKEY=secret python3 clients/python/examples/bench_pair.py --count 200000 --runs 3
@@ -59,31 +63,44 @@ def collect(out: Any, n: int) -> Dict[str, Any]:
     return got
 
 
-#: What one run gives: (figure, received, dropped, sender's CPU per round trip in us or 0).
-Result = Tuple[float, int, int, float]
+#: What one run gives: (figure, received, dropped, CPU in us per message or round trip of the
+#: sender, of the receiver, and of the broker: 0 when its PID was not given).
+Result = Tuple[float, int, int, float, float, float]
 
 
-def result(res: Dict[str, Any], mode: str, count: int) -> Result:
+def result(res: Dict[str, Any], mode: str, count: int, broker_cpu: float = 0.0) -> Result:
     """A run's :data:`Result`: messages per second, or the median round trip in us."""
-    received, last = res["received"]
-    start, cpu, rtt = res["sent"]
+    received, last, rx_cpu = res["received"]
+    start, tx_cpu, rtt = res["sent"]
+    cpu = (tx_cpu * 1e6, rx_cpu * 1e6, broker_cpu * 1e6 / max(received, 1))
     if mode in PINGPONG:
-        return rtt * 1e6, received, 0, cpu * 1e6
-    return received / (last - start), received, count - received, 0.0
+        return (rtt * 1e6, received, 0) + cpu
+    return (received / (last - start), received, count - received) + cpu
 
 
-def run_relay(address: Any, mode: str, count: int, size: int) -> Result:
+def process_cpu(pid: Optional[int]) -> float:
+    """The CPU time (user and system, in seconds) process ``pid`` has used (Linux), or 0."""
+    if not pid:
+        return 0.0
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_relay(address: Any, mode: str, count: int, size: int, broker_pid: Optional[int] = None) -> Result:
     ctx = multiprocessing.get_context("spawn")
     out, ready = ctx.Queue(), ctx.Event()
     rx, tx = "bench-rx-%d" % os.getpid(), "bench-tx-%d" % os.getpid()
     procs = [ctx.Process(target=relay_receiver, args=(address, rx, mode, count, ready, out)),
              ctx.Process(target=relay_sender, args=(address, tx, rx, mode, count, size, ready, out))]
+    broker_cpu = process_cpu(broker_pid)
     for p in procs:
         p.start()
     res = collect(out, 2)
+    broker_cpu = process_cpu(broker_pid) - broker_cpu
     for p in procs:
         p.join(30)
-    return result(res, mode, count)
+    return result(res, mode, count, broker_cpu)
 
 
 def run_direct(mode: str, count: int, size: int) -> Result:
@@ -141,6 +158,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--memory", type=int, metavar="N",
                         help="instead: the receiver's RSS while it receives N messages")
+    parser.add_argument("--broker-pid", type=int, metavar="PID",
+                        help="mprelayd's PID on this machine: also show its CPU per message")
     args = parser.parse_args(argv)
     address = mprelay.parse_address(args.address)
     if args.memory:
@@ -166,11 +185,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         relay_runs: List[Result] = []
         ref_runs: List[Result] = []
         for _ in range(args.runs):  # alternate, so a burst of load hits both alike
-            relay_runs.append(run_relay(address, mode, count, size))
+            relay_runs.append(run_relay(address, mode, count, size, args.broker_pid))
             if ref_kind == "direct":
                 ref_runs.append(run_direct(ref_mode, count, size))
             else:
-                ref_runs.append(run_relay(address, ref_mode, count, size))
+                ref_runs.append(run_relay(address, ref_mode, count, size, args.broker_pid))
         relay = statistics.median(r[0] for r in relay_runs)
         ref = statistics.median(r[0] for r in ref_runs)
         dropped = sum(r[2] for r in relay_runs)
@@ -179,12 +198,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         row = {"row": name, "unit": unit, "mprelay": relay, "reference": ref,
                "reference_kind": ref_kind, "ratio": ratio, "runs": [r[0] for r in relay_runs],
                "reference_runs": [r[0] for r in ref_runs], "dropped": dropped, "count": count}
-        cpu = ""
-        if mode in PINGPONG:
-            row["cpu_us"] = statistics.median(r[3] for r in relay_runs)
-            row["reference_cpu_us"] = statistics.median(r[3] for r in ref_runs)
-            cpu = "  (CPU per round trip: %.0f / %.0f us)" % (
-                row["cpu_us"], row["reference_cpu_us"])
+        for key, index in (("sender", 3), ("receiver", 4), ("broker", 5)):
+            row["%s_cpu_us" % key] = statistics.median(r[index] for r in relay_runs)
+            row["reference_%s_cpu_us" % key] = statistics.median(r[index] for r in ref_runs)
+        per = "round trip" if mode in PINGPONG else "message"
+        cpu = "  (CPU per %s, us: sender %.1f / %.1f, receiver %.1f / %.1f" % (
+            per, row["sender_cpu_us"], row["reference_sender_cpu_us"], row["receiver_cpu_us"],
+            row["reference_receiver_cpu_us"])
+        cpu += ", broker %.1f)" % row["broker_cpu_us"] if args.broker_pid else ")"
         rows.append(row)
         if not args.json:
             print("%-21s %9.0f %-5s %9.0f %-5s %6.2fx%s%s"

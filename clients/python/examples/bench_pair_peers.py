@@ -2,8 +2,9 @@
 ``spawn`` method: through the broker (the ``mprelay`` client, ``mprelay.aio``, or a stdlib
 ``Client`` that speaks the envelopes by hand) and over a direct ``Listener``/``Client`` link.
 
-Each puts what it measured on the ``out`` queue: ``("received", count, last_time)`` from a
-receiver, ``("sent", start_time, cpu_per_round_trip, median_round_trip)`` from a sender.
+Each puts what it measured on the ``out`` queue: ``("received", count, last_time, cpu)`` from a
+receiver, ``("sent", start_time, cpu, median_round_trip)`` from a sender, where ``cpu`` is the
+process's CPU time (user and system, ``time.process_time``) per message or round trip.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def stdlib_echo(address: Any, name: str, count: int, ready: Any, out: Any) -> No
     conn = stdlib_client(address, name)
     ready.set()
     got = 0
+    cpu = time.process_time()
     while got < count:
         body = conn.recv_bytes()
         if body[0] != 0x04:  # a PING or an ERROR: not part of the round trips
@@ -51,7 +53,7 @@ def stdlib_echo(address: Any, name: str, count: int, ready: Any, out: Any) -> No
         # SEND: kind, options (reply), the DELIVER's flags and id, its sender, its payload.
         conn.send_bytes(b"\x03\x02" + body[2:11] + body[11:end] + body[end:])
         got += 1
-    out.put(("received", got, time.monotonic()))
+    out.put(("received", got, time.monotonic(), (time.process_time() - cpu) / max(got, 1)))
     conn.close()
 
 
@@ -85,6 +87,7 @@ def relay_receiver(address: Any, name: str, mode: str, count: int, ready: Any, o
         ready.set()
         got = 0
         last = time.monotonic()
+        cpu = time.process_time()
         try:
             if mode == "batch":
                 while got < count:
@@ -107,7 +110,7 @@ def relay_receiver(address: Any, name: str, mode: str, count: int, ready: Any, o
                     last = time.monotonic()
         except TimeoutError:  # the rest was dropped
             pass
-        out.put(("received", got, last))
+        out.put(("received", got, last, (time.process_time() - cpu) / max(got, 1)))
 
 
 async def aio_receiver(address: Any, name: str, count: int, ready: Any, out: Any) -> None:
@@ -115,13 +118,14 @@ async def aio_receiver(address: Any, name: str, count: int, ready: Any, out: Any
         ready.set()
         got = 0
         last = time.monotonic()
+        cpu = time.process_time()
         try:
             while got < count:
                 got += len(await peer.recv_many(timeout=3))
                 last = time.monotonic()
         except TimeoutError:
             pass
-        out.put(("received", got, last))
+        out.put(("received", got, last, (time.process_time() - cpu) / max(got, 1)))
 
 
 def rss_kib() -> int:
@@ -174,6 +178,7 @@ def relay_sender(address: Any, name: str, to: str, mode: str, count: int, size: 
                 rtts.append(time.perf_counter() - t0)
             out.put(("sent", start, (time.process_time() - cpu) / count, statistics.median(rtts)))
             return
+        cpu = time.process_time()
         if mode == "batch":
             batch = [payload] * BATCH
             for _ in range(count // BATCH):
@@ -191,12 +196,13 @@ def relay_sender(address: Any, name: str, to: str, mode: str, count: int, size: 
                     break
                 except mprelay.PeerBusyError:  # this one was not sent (or not queued): again
                     time.sleep(0.001)
+        cpu = (time.process_time() - cpu) / count
         while peer.poll(0.2):  # collect errors still on their way
             try:
                 peer.recv_bytes(timeout=0)
             except mprelay.PeerBusyError:
                 pass
-        out.put(("sent", start, 0, 0.0))
+        out.put(("sent", start, cpu, 0.0))
 
 
 async def aio_sender(address: Any, name: str, to: str, count: int, size: int, ready: Any,
@@ -204,16 +210,17 @@ async def aio_sender(address: Any, name: str, to: str, count: int, size: int, re
     payload = b"x" * size
     async with mprelay.aio.connect(address, name=name, timeout=10) as peer:
         ready.wait(10)
-        start = time.monotonic()
+        start, cpu = time.monotonic(), time.process_time()
         for _ in range(count):
             await peer.send_bytes(to, payload)
-        out.put(("sent", start, 0, 0.0))
+        out.put(("sent", start, (time.process_time() - cpu) / count, 0.0))
 
 
 def direct_receiver(authkey: bytes, mode: str, count: int, out: Any) -> None:
     with Listener(("127.0.0.1", 0), authkey=authkey) as listener:
         out.put(("address", listener.address))
         with listener.accept() as conn:
+            cpu = time.process_time()
             if mode == "pickle":
                 for _ in range(count):
                     conn.recv()
@@ -223,7 +230,7 @@ def direct_receiver(authkey: bytes, mode: str, count: int, out: Any) -> None:
             else:
                 for _ in range(count):
                     conn.recv_bytes()
-            out.put(("received", count, time.monotonic()))
+            out.put(("received", count, time.monotonic(), (time.process_time() - cpu) / count))
 
 
 def direct_sender(address: Any, authkey: bytes, mode: str, count: int, size: int, out: Any) -> None:
@@ -240,9 +247,10 @@ def direct_sender(address: Any, authkey: bytes, mode: str, count: int, size: int
                 rtts.append(time.perf_counter() - t0)
             out.put(("sent", start, (time.process_time() - cpu) / count, statistics.median(rtts)))
             return
+        cpu = time.process_time()
         for _ in range(count):
             if mode == "pickle":
                 conn.send(OBJECT)
             else:
                 conn.send_bytes(payload)
-        out.put(("sent", start, 0, 0.0))
+        out.put(("sent", start, (time.process_time() - cpu) / count, 0.0))
