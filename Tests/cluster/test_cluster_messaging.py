@@ -55,7 +55,9 @@ def test_a_send_to_a_name_registered_nowhere_gets_unknown_peer_at_once_on_every_
         assert elapsed < 0.5, "unknown peer on node %s took %.3f s" % (node, elapsed)
 
 
-def test_a_send_to_a_remote_peer_that_just_left_gets_unknown_peer_not_silence(cluster):
+@pytest.mark.parametrize("options", [rw.OPT_CONFIRM, 0], ids=["confirm", "unconfirmed"])
+def test_a_send_to_a_remote_peer_that_just_left_gets_unknown_peer_not_silence(cluster, options):
+    # Node b answers a confirm SEND in an outcome frame, an unconfirmed one in its acknowledgement.
     receiver_name = unique("leaver")
     sender = cluster.peer("a", unique("sender"))
     receiver = cluster.peer("b", receiver_name)
@@ -64,7 +66,7 @@ def test_a_send_to_a_remote_peer_that_just_left_gets_unknown_peer_not_silence(cl
     receiver.expect_closed()
     cluster.wait_listed("b", receiver_name, present=False)
     # Node a may not have seen the departure yet: then node b answers for it.
-    sender.send(receiver_name, b"too late", cid=5, options=rw.OPT_CONFIRM)
+    sender.send(receiver_name, b"too late", cid=5, options=options)
     error = sender.recv_kind(rw.ERROR)
     assert (error.fields["code"], error.fields["cid"], error.fields["peer"]) == (
         rw.E_UNKNOWN_PEER, 5, receiver_name), error
