@@ -42,9 +42,10 @@ extension NATSConnection {
                     throw .handshake(url: server.description, detail: "\(error)")
                 }
                 if let failure {
+                    let detail = "-ERR '\(failure)'"
                     // NATS answers credentials it does not accept with this error and no other.
                     let refusal = failure.lowercased().contains("authorization violation")
-                    throw refusal ? .refused(url: server.description, detail: "-ERR '\(failure)'") : .handshake(url: server.description, detail: "-ERR '\(failure)'")
+                    throw refusal ? .refused(url: server.description, detail: detail) : .handshake(url: server.description, detail: detail)
                 }
                 if let info, !secured {
                     socket = try secure(socket, info, options)
