@@ -92,8 +92,8 @@ extension ClusterLink {
         }
     }
 
-    /// The ERROR the receiving node's acknowledgement gave a SEND it could not queue.
-    func refuseRefused(_ send: UndeliveredSend, _ code: RelayErrorCode) {
+    /// Answers a SEND its receiving node could not queue with the ERROR its acknowledgement gave.
+    func answerRefused(_ send: UndeliveredSend, _ code: RelayErrorCode) {
         let text: String
         switch code {
         case .peerBusy:

@@ -229,7 +229,7 @@ final class ClusterLink: RemoteNames {
             logger.warning("\(sends.count) message(s) were lost on the way to node \(sends[0].receiverNode); their senders get ERROR cluster unavailable")
             refuseLost(sends)
         case .deliveriesRefused(let sends, let code):
-            for send in sends { refuseRefused(send, code) }
+            for send in sends { answerRefused(send, code) }
         case .bucketCallFailed(let text):
             logger.warning("\(text); retrying on the next lease turn")
         }
