@@ -119,10 +119,11 @@ extension ClusterLink {
     }
 
     /// Refuses a delivery from `node` with ERROR `code`: in an outcome frame saying `text` for a
-    /// `confirm` one (returns nil), in the acknowledgement otherwise (returns `code`).
-    private func refuse(_ delivery: IncomingDelivery, from node: String, _ code: RelayErrorCode, _ text: String) -> RelayErrorCode? {
+    /// `confirm` one (returns nil), in the acknowledgement otherwise (returns `code`; the text,
+    /// which the sender's node words itself, is then never built).
+    private func refuse(_ delivery: IncomingDelivery, from node: String, _ code: RelayErrorCode, _ text: @autoclosure () -> String) -> RelayErrorCode? {
         guard delivery.confirm else { return code }
-        let report = ErrorReport(code: code, correlationID: delivery.correlationID, peer: delivery.receiver.bytes, text: text)
+        let report = ErrorReport(code: code, correlationID: delivery.correlationID, peer: delivery.receiver.bytes, text: text())
         answer(delivery, from: node, .error(report))
         return nil
     }

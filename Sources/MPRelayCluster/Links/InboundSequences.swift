@@ -69,8 +69,8 @@ public struct InboundSequences: Sendable {
             if source.lost.count > LinkAcknowledgement.maxLostRanges { source.lost.removeFirst() }
         }
         for run in refused where run.sequences.lowerBound > source.highest {
-            if let last = source.refused.last, last.run.code == run.code, last.run.sequences.upperBound + 1 == run.sequences.lowerBound {
-                source.refused[source.refused.count - 1] = (RefusedDeliveries(sequences: last.run.sequences.lowerBound...run.sequences.upperBound, code: run.code), now)
+            if let merged = source.refused.last?.run.extended(by: run) {
+                source.refused[source.refused.count - 1] = (merged, now)
             } else {
                 source.refused.append((run, now))
                 source.unsentRefusedRuns += 1

@@ -18,16 +18,23 @@ public struct RefusedDeliveries: Equatable, Sendable {
         self.sequences = sequences
         self.code = code
     }
+
+    /// This run with `next` added, when `next` follows it with the same code; nil otherwise.
+    public func extended(by next: RefusedDeliveries) -> RefusedDeliveries? {
+        guard next.code == code, sequences.upperBound &+ 1 == next.sequences.lowerBound else { return nil }
+        return RefusedDeliveries(sequences: sequences.lowerBound...next.sequences.upperBound, code: code)
+    }
 }
 
 extension Array where Element == RefusedDeliveries {
     /// Adds delivery `sequence`, refused with `code`: to the last run when it follows it with
     /// the same code, as a run of its own otherwise. Numbers are added in ascending order.
     public mutating func append(_ sequence: UInt64, refusedWith code: RelayErrorCode) {
-        if let last = self.last, last.code == code, last.sequences.upperBound &+ 1 == sequence {
-            self[count - 1].sequences = last.sequences.lowerBound...sequence
+        let single = RefusedDeliveries(sequences: sequence...sequence, code: code)
+        if let merged = last?.extended(by: single) {
+            self[count - 1] = merged
         } else {
-            append(RefusedDeliveries(sequences: sequence...sequence, code: code))
+            append(single)
         }
     }
 }

@@ -99,9 +99,9 @@ extension ClusterNode {
         case .success(.acknowledgement(let acknowledgement)):
             let (lost, refused) = links.outbound.withLock { $0.acknowledge(acknowledgement) }
             if !lost.isEmpty { handlers.event(.deliveriesLost(lost)) }
-            for code in RelayErrorCode.allCases {
-                let sends = refused.filter { $0.code == code }.map(\.send)
-                if !sends.isEmpty { handlers.event(.deliveriesRefused(sends, code: code)) }
+            let byCode = Dictionary(grouping: refused, by: \.code)
+            for code in byCode.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
+                handlers.event(.deliveriesRefused(byCode[code]!.map(\.send), code: code))
             }
         case .success(let frame):
             ClusterMeters.count(meters.framesReceived)
