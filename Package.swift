@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "MPRelayCluster",
             dependencies: [
-                "MPRelayConfig", "MPRelayNATS", "MPRelayProtocol",
+                "MPRelayCommon", "MPRelayNATS", "MPRelayProtocol", "MPRelayTLS",
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
@@ -91,7 +91,6 @@ let package = Package(
                 "MPRelayNATS",
                 "MPRelayPOSIX",
                 "MPRelayProtocol",
-                "MPRelayConfig",
                 "MPRelayTLS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -117,7 +116,6 @@ let package = Package(
                 "MPRelayPOSIX",
                 "MPRelayClient",
                 "MPRelayCluster",
-                "MPRelayConfig",
                 "MPRelayNATS",
                 "MPRelayProtocol",
                 "MPRelayTLS",
@@ -175,11 +173,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The launcher's one meeting of the configuration model and the broker: how a
+        // configuration file becomes the broker's and the cluster node's settings.
+        .target(
+            name: "MPRelayLauncher",
+            dependencies: ["MPRelayBroker", "MPRelayCluster", "MPRelayConfig", "MPRelayCore", "MPRelayProtocol", "MPRelayTLS"]
+        ),
         .executableTarget(
             name: "mprelayd",
             dependencies: [
                 "MPRelayCluster",
                 "MPRelayCommon",
+                "MPRelayLauncher",
                 "MPRelayLogging",
                 "MPRelayPOSIX",
                 "MPRelayBroker",
@@ -229,11 +234,18 @@ let package = Package(
         .testTarget(name: "MPRelayNATSTests", dependencies: ["MPRelayNATS", "MPRelayTLS", "NATSTestSupport"], resources: [.copy("Vectors")]),
         .testTarget(
             name: "MPRelayClusterTests",
-            dependencies: ["MPRelayCluster", "MPRelayConfig", "MPRelayNATS", "MPRelayProtocol", "NATSTestSupport"]
+            dependencies: ["MPRelayCluster", "MPRelayCommon", "MPRelayNATS", "MPRelayProtocol", "NATSTestSupport"]
         ),
         .testTarget(
             name: "MPRelayConfigTests",
             dependencies: ["MPRelayCommon", "MPRelayConfig", "MPRelayConfigFile", "MPRelayNATS", "MPRelayProtocol", "MPRelayTLS", "NATSTestSupport"]
+        ),
+        .testTarget(
+            name: "MPRelayLauncherTests",
+            dependencies: [
+                "MPRelayBroker", "MPRelayCluster", "MPRelayCommon", "MPRelayConfig", "MPRelayCore",
+                "MPRelayLauncher", "MPRelayNATS", "MPRelayProtocol", "MPRelayTLS",
+            ]
         ),
         .testTarget(name: "MPRelayCommonTests", dependencies: ["MPRelayCommon"]),
         .testTarget(
@@ -254,6 +266,7 @@ let package = Package(
                 "MPRelayBroker",
                 "MPRelayClient",
                 "MPRelayConfig",
+                "MPRelayLauncher",
                 "MPRelayProtocol",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -267,6 +280,7 @@ let package = Package(
                 "MPRelayBroker",
                 "MPRelayClient",
                 "MPRelayConfig",
+                "MPRelayLauncher",
                 "MPRelayProtocol",
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,7 +1,6 @@
 public import Logging
 public import MPRelayCluster
 public import MPRelayCommon
-public import MPRelayConfig
 public import MPRelayPOSIX
 import Dispatch
 import MPRelayCore
@@ -12,26 +11,26 @@ import Synchronization
 public final class Broker: Sendable {
     private let context: RelayContext
     private let endpoints = Mutex<[Endpoint]>([])
-    private let configuration: Mutex<Configuration>
+    private let settings: Mutex<BrokerSettings>
     /// The watchdog's probe through a poller thread and a connection-style queue, once started.
     private let relayProbe = Mutex<RelayProbe?>(nil)
 
-    /// Creates a broker for `configuration`; nothing listens until ``start()``.
+    /// Creates a broker for `settings`; nothing listens until ``start()``.
     ///
     /// - Parameter inheritedSockets: listening sockets systemd passed, by `FileDescriptorName=`,
     ///   for endpoints written `socket = "NAME"`.
-    public init(configuration: Configuration, logger: Logger, inheritedSockets: [String: [Int32]] = [:]) {
-        self.configuration = Mutex(configuration)
-        self.context = RelayContext(limits: RelayLimits(configuration.broker), logger: logger, inheritedSockets: inheritedSockets)
+    public init(settings: BrokerSettings, logger: Logger, inheritedSockets: [String: [Int32]] = [:]) {
+        self.settings = Mutex(settings)
+        self.context = RelayContext(limits: settings.limits, logger: logger, inheritedSockets: inheritedSockets)
     }
 
-    /// Joins the cluster the configuration's `[cluster]` table names, if any: connects to NATS,
+    /// Joins the cluster the settings name, if any: connects to NATS,
     /// reads the cluster's names and starts this node's lease. Call it before ``start()``.
     ///
     /// - Throws: ``ClusterError`` naming the NATS failure; the broker stays a single node then.
     public func joinCluster() throws(ClusterError) {
-        guard let config = configuration.withLock({ $0.cluster }) else { return }
-        let link = ClusterLink(config: config, context: context)
+        guard let cluster = settings.withLock({ $0.cluster }) else { return }
+        let link = ClusterLink(settings: cluster, context: context)
         try link.join()
         context.cluster = link
     }
@@ -45,11 +44,11 @@ public final class Broker: Sendable {
     /// - Throws: ``SocketError`` naming the first endpoint that could not listen.
     @discardableResult
     public func start() throws(SocketError) -> [EndpointAddress] {
-        let configured = configuration.withLock { $0 }
+        let configured = settings.withLock { $0.endpoints }
         var opened: [Endpoint] = []
-        for (index, endpoint) in configured.endpoints.enumerated() {
+        for (index, endpoint) in configured.enumerated() {
             do {
-                opened += try open(endpoint, allowLegacyMD5: configured.broker.allowLegacyMD5, index: index + 1)
+                opened += try open(endpoint, index: index + 1)
             } catch {
                 for endpoint in opened { endpoint.stop() }
                 throw error
@@ -62,13 +61,13 @@ public final class Broker: Sendable {
 
     /// Binds `configured`, or adopts every socket systemd passed under its `socket = "NAME"`
     /// (one ``Endpoint`` each, so that two `ListenStream=` lines under one name are both served).
-    private func open(_ configured: EndpointConfig, allowLegacyMD5: Bool, index: Int) throws(SocketError) -> [Endpoint] {
+    private func open(_ configured: EndpointSettings, index: Int) throws(SocketError) -> [Endpoint] {
         guard case .systemdSocket(let name) = configured.address, let inherited = context.inheritedSockets[name], !inherited.isEmpty else {
-            return [try Endpoint(configured, inherited: nil, allowLegacyMD5: allowLegacyMD5, context: context, index: index)]
+            return [try Endpoint(configured, inherited: nil, context: context, index: index)]
         }
         var opened: [Endpoint] = []
         for fd in inherited {
-            opened.append(try Endpoint(configured, inherited: fd, allowLegacyMD5: allowLegacyMD5, context: context, index: index))
+            opened.append(try Endpoint(configured, inherited: fd, context: context, index: index))
         }
         return opened
     }
@@ -99,17 +98,18 @@ public final class Broker: Sendable {
     /// Connections open, handshaking or registered.
     public var connectionCount: Int { context.connections.count }
 
-    /// Applies a new configuration whole, or not at all.
+    /// Applies new settings whole, or not at all.
     ///
     /// Kept endpoints' certificates are loaded and new endpoints bound first; if a certificate does
     /// not load or an endpoint cannot listen, the ones just opened are closed and the running
-    /// configuration stays untouched. Then limits and keys switch over, removed endpoints
+    /// settings stay untouched. Then limits and keys switch over, removed endpoints
     /// stop accepting, and peers whose key is no longer accepted are disconnected with a reason.
-    /// Established connections are otherwise kept.
+    /// Established connections are otherwise kept. `new.cluster` is not read: a node keeps the
+    /// cluster settings it joined with.
     ///
     /// - Returns: a summary of what changed.
     /// - Throws: ``SocketError`` for the endpoint that could not listen or load its certificate.
-    public func reload(_ new: Configuration) throws(SocketError) -> String {
+    public func reload(_ new: BrokerSettings) throws(SocketError) -> String {
         let running = endpoints.withLock { $0 }
         let runningAddresses = Set(running.map(\.description.configuredAddress))
         let byAddress = Dictionary(uniqueKeysWithValues: new.endpoints.map { ($0.address, $0) })
@@ -117,12 +117,12 @@ public final class Broker: Sendable {
         var renewed: [(Endpoint, EndpointDescription)] = []
         for endpoint in running {
             guard let configured = byAddress[endpoint.description.configuredAddress] else { continue }
-            renewed.append((endpoint, try endpoint.describe(configured, allowLegacyMD5: new.broker.allowLegacyMD5)))
+            renewed.append((endpoint, try endpoint.describe(configured)))
         }
         var opened: [Endpoint] = []
         for (index, endpoint) in new.endpoints.enumerated() where !runningAddresses.contains(endpoint.address) {
             do {
-                opened += try open(endpoint, allowLegacyMD5: new.broker.allowLegacyMD5, index: index + 1)
+                opened += try open(endpoint, index: index + 1)
             } catch {
                 for endpoint in opened { endpoint.stop() }
                 throw error
@@ -132,8 +132,8 @@ public final class Broker: Sendable {
         for (endpoint, description) in renewed { endpoint.update(description) }
         let kept = renewed.map(\.0)
         let removed = running.filter { endpoint in !kept.contains { $0 === endpoint } }
-        configuration.withLock { $0 = new }
-        context.limits = RelayLimits(new.broker)
+        settings.withLock { $0 = new }
+        context.limits = new.limits
         for endpoint in removed {
             endpoint.stop()
             context.logger.info("stopped listening on \(endpoint.boundAddress): removed from the configuration")

@@ -1,7 +1,6 @@
 import Dispatch
 import Logging
 import MPRelayCluster
-import MPRelayConfig
 import MPRelayCore
 import MPRelayNATS
 import MPRelayProtocol
@@ -13,7 +12,7 @@ extension ClusterLink {
     /// refused then, rather than held for a link that may not come back soon.
     var isCutOff: Bool {
         let since = cutOffSince.load(ordering: .relaxed)
-        return since != 0 && Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9 > config.natsTimeout
+        return since != 0 && Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9 > settings.natsTimeout
     }
 
     /// Adds the SEND `message` of connection `sender` (registered as `senderName`) for `peer`
@@ -30,7 +29,7 @@ extension ClusterLink {
         to peer: RemotePeer,
         in staging: inout RemoteStaging
     ) -> (code: RelayErrorCode, reason: String)? {
-        guard !isCutOff, let member = self.node else { return (.clusterUnavailable, "\(ClusterError.unavailable(.disconnected, node: config.node))") }
+        guard !isCutOff, let member = self.node else { return (.clusterUnavailable, "\(ClusterError.unavailable(.disconnected, node: settings.node))") }
         if staging.frames == nil { staging.frames = member.makeBatch() }
         guard staging.frames!.fits(message, from: senderName, to: peer.name) else {
             return (.messageTooLarge, "it is larger than the NATS servers' max_payload (\(staging.frames!.maxPayload) bytes) lets a message between nodes be")
@@ -48,7 +47,7 @@ extension ClusterLink {
     func publish(_ staging: inout RemoteStaging) -> (error: ClusterError, unsent: [Int])? {
         guard staging.frames?.isEmpty == false else { return nil }
         guard let member = node else {
-            return (.unavailable(.disconnected, node: config.node), Array(staging.sends.indices))
+            return (.unavailable(.disconnected, node: settings.node), Array(staging.sends.indices))
         }
         guard let failure = member.publish(&staging.frames!) else { return nil }
         let sends = staging.sends
@@ -74,13 +73,13 @@ extension ClusterLink {
     /// message may have been lost with a NATS server, or is held for a NATS link that did not
     /// come back; it may also still arrive). Runs every `nats_timeout / 2`.
     func expireUnanswered() {
-        let deadline = DispatchTime.now().uptimeNanoseconds &- UInt64(config.natsTimeout * 1e9)
+        let deadline = DispatchTime.now().uptimeNanoseconds &- UInt64(settings.natsTimeout * 1e9)
         // While NATS is unreachable the deliveries are held, not lost: their clocks restart when
         // they go out (``ClusterNode/restartDeliveryClocks()``).
         let held = cutOffSince.load(ordering: .relaxed) != 0
         let unanswered = confirms.expire(sentBefore: deadline) + (held ? [] : node?.expireDeliveries(sentBefore: deadline) ?? [])
         for send in unanswered {
-            refuse(send, .clusterUnavailable, "no answer from node \(send.receiverNode) within nats_timeout (\(config.natsTimeout) s): the message may have been lost with a NATS server")
+            refuse(send, .clusterUnavailable, "no answer from node \(send.receiverNode) within nats_timeout (\(settings.natsTimeout) s): the message may have been lost with a NATS server")
         }
     }
 
@@ -171,7 +170,7 @@ extension ClusterLink {
     /// carry, or nil (queued, or answered in an outcome frame).
     private func deliver(_ delivery: IncomingDelivery, from node: String) -> RelayErrorCode? {
         guard let receiver = context.registry.lookup(delivery.receiver) else {
-            return refuse(delivery, from: node, .unknownPeer, "no peer named \"\(delivery.receiver)\" is registered on node \(config.node)")
+            return refuse(delivery, from: node, .unknownPeer, "no peer named \"\(delivery.receiver)\" is registered on node \(settings.node)")
         }
         announceSender(delivery.sender, on: node)
         let limits = context.limits
@@ -199,9 +198,9 @@ extension ClusterLink {
             return nil
         case .full:
             receiver.refusedFrame(timeout: limits.slowConsumerTimeout)
-            return refuse(delivery, from: node, .peerBusy, "the receiver's outbound queue on node \(config.node) is full (max_outbound_bytes \(limits.maxOutboundBytes), max_outbound_messages \(limits.maxOutboundMessages)); message not delivered")
+            return refuse(delivery, from: node, .peerBusy, "the receiver's outbound queue on node \(settings.node) is full (max_outbound_bytes \(limits.maxOutboundBytes), max_outbound_messages \(limits.maxOutboundMessages)); message not delivered")
         case .closed:
-            return refuse(delivery, from: node, .unknownPeer, "the peer disconnected from node \(config.node) before the message could be queued")
+            return refuse(delivery, from: node, .unknownPeer, "the peer disconnected from node \(settings.node) before the message could be queued")
         }
     }
 }

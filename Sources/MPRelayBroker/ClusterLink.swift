@@ -1,7 +1,6 @@
 import Dispatch
 import Logging
 import MPRelayCluster
-import MPRelayConfig
 import MPRelayCore
 import MPRelayLogging
 import MPRelayNATS
@@ -34,7 +33,7 @@ final class ClusterLink: RemoteNames {
         case unavailable(ClusterError)
     }
 
-    let config: ClusterConfig
+    let settings: ClusterNodeSettings
     let context: RelayContext
     let logger: Logger
     private let joined = Mutex<ClusterNode?>(nil)
@@ -58,13 +57,13 @@ final class ClusterLink: RemoteNames {
     /// kept off the node's queue.
     private let retryQueue: DispatchQueue
 
-    init(config: ClusterConfig, context: RelayContext) {
-        self.config = config
+    init(settings: ClusterNodeSettings, context: RelayContext) {
+        self.settings = settings
         self.context = context
         var logger = context.logger
-        logger[metadataKey: MultiprocessingLogHandler.processNameKey] = "Cluster-\(config.node)"
+        logger[metadataKey: MultiprocessingLogHandler.processNameKey] = "Cluster-\(settings.node)"
         self.logger = logger
-        retryQueue = DispatchQueue(label: "Cluster-\(config.node).retry")
+        retryQueue = DispatchQueue(label: "Cluster-\(settings.node).retry")
     }
 
     /// Joins the cluster (``ClusterNode/start(_:handlers:)``): blocks until the bucket is read.
@@ -76,15 +75,15 @@ final class ClusterLink: RemoteNames {
             afterFrames: { [self] in flushDeliveries() },
             event: { [self] event in report(event) }
         )
-        let node = try ClusterNode.start(config, handlers: handlers)
+        let node = try ClusterNode.start(settings, handlers: handlers)
         joined.withLock { $0 = node }
         scheduleExpiry()
-        logger.info("joined cluster \(config.name) as node \(config.node) through NATS server \(node.server), \(node.liveNodes.count) other node(s) alive")
+        logger.info("joined cluster \(settings.name) as node \(settings.node) through NATS server \(node.server), \(node.liveNodes.count) other node(s) alive")
     }
 
     /// Answers the SENDs left without an answer, every `nats_timeout / 2` while joined.
     private func scheduleExpiry() {
-        retryQueue.asyncAfter(deadline: .now() + config.natsTimeout / 2) { [self] in
+        retryQueue.asyncAfter(deadline: .now() + settings.natsTimeout / 2) { [self] in
             guard node != nil else { return }
             expireUnanswered()
             scheduleExpiry()
@@ -102,14 +101,14 @@ final class ClusterLink: RemoteNames {
     // MARK: Names
 
     func node(holding name: PeerName) -> String? {
-        guard let holder = node?.owner(of: name), holder.claim.node != config.node else { return nil }
+        guard let holder = node?.owner(of: name), holder.claim.node != settings.node else { return nil }
         return holder.claim.node
     }
 
     /// Claims `name` for `connection` across the cluster; `replace` when its principal's
     /// `on_name_conflict` is `"replace"`. Blocks for a NATS round trip (at most `nats_timeout`).
     func claim(_ name: PeerName, for connection: Int, replace: Bool) -> ClaimOutcome {
-        guard let node, !isCutOff else { return .unavailable(.unavailable(.disconnected, node: config.node)) }
+        guard let node, !isCutOff else { return .unavailable(.unavailable(.disconnected, node: settings.node)) }
         do {
             let revision = try node.claim(name, connection: UInt64(connection))
             claims.withLock { $0[name] = Claim(connection: connection, revision: revision) }
@@ -119,9 +118,9 @@ final class ClusterLink: RemoteNames {
             // A claim under this node's id that no connection of this run holds (left by an
             // earlier run, or a release that did not reach NATS) is not a conflict: node ids
             // are unique in a cluster, so take it back whatever the policy.
-            let leftover = holder.claim.node == config.node
+            let leftover = holder.claim.node == settings.node
                 && (holder.claim.incarnation != node.incarnation || claims.withLock { $0[name] == nil })
-            guard leftover || (replace && holder.claim.node != config.node) else { return .taken(holder: holder.claim.node) }
+            guard leftover || (replace && holder.claim.node != settings.node) else { return .taken(holder: holder.claim.node) }
             do {
                 let revision = try node.replace(name, connection: UInt64(connection), revision: holder.revision)
                 claims.withLock { $0[name] = Claim(connection: connection, revision: revision) }

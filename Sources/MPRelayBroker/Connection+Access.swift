@@ -1,28 +1,27 @@
 import Logging
-import MPRelayConfig
 import MPRelayCore
 import MPRelayProtocol
 import MPRelayTLS
 
 extension Connection {
     /// The handshake proved a key: binds the principal that owns it and takes one of its
-    /// connection slots. Returns the principal as configured, or nil (and closes) when the
+    /// connection slots. Returns the principal as the endpoint admits it, or nil (and closes) when the
     /// principal is at its limit.
-    func bindPrincipal(_ outcome: HandshakeOutcome) -> PrincipalConfig? {
+    func bindPrincipal(_ outcome: HandshakeOutcome) -> EndpointPrincipal? {
         guard let bound = endpoint.principal(ofKey: outcome.keyIndex, in: listener.description.principals) else {
             authenticationFailed("proved a key that a reload removed while the handshake was in progress")
             return nil
         }
         guard bound.acceptsCertificate(subject: tlsPeer?.subject, alternativeNames: tlsPeer?.alternativeNames ?? []) else {
-            authenticationFailed("proved a key of principal \(bound.name), but its client certificate (\(tlsPeer?.subject ?? "none")) is not one of the principal's tls_subjects")
+            authenticationFailed("proved a key of principal \(bound.rules.name), but its client certificate (\(tlsPeer?.subject ?? "none")) is not one of the principal's tls_subjects")
             return nil
         }
-        let rules = PrincipalRules(bound)
+        let rules = bound.rules
         principal = rules
         router.setAccess(rules.access)
-        logger[metadataKey: "principal"] = "\(bound.name)"
-        guard context.principalUsage.claim(.connections, for: bound.name, limit: bound.maxConnections) else {
-            fail(.notPermitted, text: "principal \(bound.name) already has max_connections (\(bound.maxConnections ?? 0)) connections")
+        logger[metadataKey: "principal"] = "\(rules.name)"
+        guard context.principalUsage.claim(.connections, for: rules.name, limit: rules.maxConnections) else {
+            fail(.notPermitted, text: "principal \(rules.name) already has max_connections (\(rules.maxConnections ?? 0)) connections")
             return nil
         }
         holdsPrincipalConnection = true

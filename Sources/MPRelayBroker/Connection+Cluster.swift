@@ -1,7 +1,6 @@
 import Dispatch
 import Logging
 import MPRelayCluster
-import MPRelayConfig
 import MPRelayCore
 import MPRelayProtocol
 

@@ -2,7 +2,6 @@ import Dispatch
 import Glibc
 import Logging
 import MPRelayCommon
-import MPRelayConfig
 import MPRelayCore
 import MPRelayPOSIX
 import MPRelayProtocol
@@ -37,7 +36,7 @@ extension Connection {
             releaseHandshakeSlot()
             phase = .awaitingHello(outcome)
             guard let bound = bindPrincipal(outcome) else { return .stop }
-            let principalNote = bound.isImplicit ? "" : " as principal \(bound.name)"
+            let principalNote = bound.isImplicit ? "" : " as principal \(bound.rules.name)"
             logger.info("authenticated from \(remote) on \(endpoint.address)\(principalNote) (\(outcome.digestDescription))")
             return .changeLimit(limits.maxFrameBodyLength)
         }

@@ -1,6 +1,5 @@
 import Dispatch
 import MPRelayCommon
-import MPRelayConfig
 import MPRelayCore
 import MPRelayProtocol
 
@@ -8,7 +7,7 @@ extension Connection {
     /// After a reload: the connection takes its principal's new rights, or is disconnected when
     /// its endpoint no longer lists that principal with the key it proved. Peers of an endpoint
     /// that was removed keep their connection and rights; the endpoint only stops accepting.
-    func applyReload(_ endpoints: [EndpointAddress: EndpointConfig]) {
+    func applyReload(_ endpoints: [EndpointAddress: EndpointSettings]) {
         dispatchPrecondition(condition: .onQueue(queue))
         limits = context.limits
         let outcome: HandshakeOutcome
@@ -23,7 +22,7 @@ extension Connection {
             fail(.kicked, text: "its key or principal was removed from endpoint \(endpoint.configuredAddress) by a configuration reload")
             return
         }
-        let rules = PrincipalRules(renewed)
+        let rules = renewed.rules
         principal = rules
         router.setAccess(rules.access)
     }

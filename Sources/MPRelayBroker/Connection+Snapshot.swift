@@ -1,5 +1,4 @@
 import MPRelayCommon
-import MPRelayConfig
 import MPRelayCore
 import MPRelayProtocol
 import Synchronization

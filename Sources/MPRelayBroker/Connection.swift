@@ -3,7 +3,6 @@ import Dispatch
 import Glibc
 import Logging
 import MPRelayCommon
-import MPRelayConfig
 import MPRelayCore
 import MPRelayLogging
 import MPRelayPOSIX

@@ -3,7 +3,6 @@ import Dispatch
 import Glibc
 import Logging
 import MPRelayCommon
-import MPRelayConfig
 import MPRelayPOSIX
 import Synchronization
 
@@ -17,15 +16,15 @@ final class Endpoint: @unchecked Sendable {
     private var registration: ReadinessPoller.Registration?
     private var paused = false
 
-    /// Binds `configured`'s address, or adopts `inherited`, a listening socket systemd passed.
-    init(_ configured: EndpointConfig, inherited: Int32?, allowLegacyMD5: Bool, context: RelayContext, index: Int) throws(SocketError) {
+    /// Binds `settings`' address, or adopts `inherited`, a listening socket systemd passed.
+    init(_ settings: EndpointSettings, inherited: Int32?, context: RelayContext, index: Int) throws(SocketError) {
         if let inherited {
             self.socket = ListeningSocket.adopt(inherited)
         } else {
-            self.socket = try ListeningSocket.open(configured.address, mode: configured.mode)
+            self.socket = try ListeningSocket.open(settings.address, mode: settings.mode)
         }
         do {
-            self.current = Mutex(try EndpointDescription(configured, boundAddress: socket.boundAddress, allowLegacyMD5: allowLegacyMD5))
+            self.current = Mutex(try EndpointDescription(settings, boundAddress: socket.boundAddress))
         } catch {
             if !socket.isInherited { SystemCall.close(socket.fd) }
             socket.removeFile()
@@ -44,8 +43,8 @@ final class Endpoint: @unchecked Sendable {
     /// renewed one at the same path included), without applying it yet.
     ///
     /// - Throws: ``SocketError`` naming the file that did not load.
-    func describe(_ configured: EndpointConfig, allowLegacyMD5: Bool) throws(SocketError) -> EndpointDescription {
-        try EndpointDescription(configured, boundAddress: socket.boundAddress, allowLegacyMD5: allowLegacyMD5)
+    func describe(_ settings: EndpointSettings) throws(SocketError) -> EndpointDescription {
+        try EndpointDescription(settings, boundAddress: socket.boundAddress)
     }
 
     /// Applies a reloaded description: new keys and certificates hold for connections accepted

@@ -1,6 +1,6 @@
 import Crypto
 import MPRelayCommon
-import MPRelayConfig
+import MPRelayCore
 import MPRelayPOSIX
 import MPRelayProtocol
 import MPRelayTLS
@@ -12,56 +12,56 @@ struct EndpointDescription: Sendable {
     /// The address as bound (with the real port for port 0).
     let address: EndpointAddress
     /// The principals that may connect, in order.
-    let principals: [PrincipalConfig]
+    let principals: [EndpointPrincipal]
     /// Every principal's keys, flattened, for the handshake.
     let keys: [SymmetricKey]
     /// For each entry of ``keys``, the index of its principal.
     private let principalOfKey: [Int]
-    /// The handshake policy here: the broker's legacy setting and this endpoint's minimum digest.
+    /// The digests the handshake accepts here.
     let policy: HandshakePolicy
     /// The certificates new connections are offered, loaded when this description was made; nil
     /// for plain TCP and AF_UNIX.
     let tls: TLSContext?
 
-    /// Describes `configured` as bound at `boundAddress`, loading its TLS certificate and key.
+    /// Describes `settings` as bound at `boundAddress`, loading its TLS certificate and key.
     ///
     /// - Throws: ``SocketError`` naming the endpoint and the file that did not load.
-    init(_ configured: EndpointConfig, boundAddress: EndpointAddress, allowLegacyMD5: Bool) throws(SocketError) {
-        if let settings = configured.tls {
+    init(_ settings: EndpointSettings, boundAddress: EndpointAddress) throws(SocketError) {
+        if let files = settings.tls {
             do {
-                tls = try settings.makeServerContext()
+                tls = try files.makeContext()
             } catch {
-                throw SocketError("set up TLS for", target: configured.address.description, errno: 0, detail: error.description)
+                throw SocketError("set up TLS for", target: settings.address.description, errno: 0, detail: error.description)
             }
         } else {
             tls = nil
         }
-        self.configuredAddress = configured.address
+        self.configuredAddress = settings.address
         self.address = boundAddress
-        self.principals = configured.principals
+        self.principals = settings.principals
         var keys: [SymmetricKey] = []
         var owners: [Int] = []
-        for (index, principal) in configured.principals.enumerated() {
+        for (index, principal) in settings.principals.enumerated() {
             for key in principal.keys {
-                keys.append(SymmetricKey(data: key.bytes))
+                keys.append(SymmetricKey(data: key))
                 owners.append(index)
             }
         }
         self.keys = keys
         self.principalOfKey = owners
-        self.policy = HandshakePolicy(allowLegacyMD5: allowLegacyMD5, minimumDigest: configured.minimumDigest)
+        self.policy = settings.policy
     }
 
     /// The principal whose key is at `keyIndex` of ``keys``.
-    func principal(ofKey keyIndex: Int) -> PrincipalConfig {
+    func principal(ofKey keyIndex: Int) -> EndpointPrincipal {
         principals[principalOfKey[keyIndex]]
     }
 
     /// The principal a reloaded endpoint grants to a client that proved the key at `keyIndex`:
     /// the principal of the same name if it still lists that key, else nil.
-    func principal(ofKey keyIndex: Int, in principals: [PrincipalConfig]) -> PrincipalConfig? {
+    func principal(ofKey keyIndex: Int, in principals: [EndpointPrincipal]) -> EndpointPrincipal? {
         let current = principal(ofKey: keyIndex)
         let proven = keys[keyIndex].withUnsafeBytes { Array($0) }
-        return principals.first { $0.name == current.name && $0.keys.contains { $0.bytes == proven } }
+        return principals.first { $0.rules.name == current.rules.name && $0.keys.contains { $0 == proven } }
     }
 }

@@ -1,7 +1,6 @@
 import CMPRelayShims
 import Glibc
 import MPRelayCommon
-import MPRelayConfig
 
 /// How logs and the control socket describe the other end of an accepted connection.
 enum SocketPeer {

@@ -11,7 +11,7 @@ public struct ClusterConfig: Equatable, Sendable {
     /// This node's id, unique in the cluster; a NATS subject token and a key-value key token.
     public var node: String
     /// The cluster's name, so that two clusters can share one NATS system: the name bucket is
-    /// ``bucket`` and every subject starts with `mprelay.<name>.`.
+    /// `mprelay_<name>` and every subject starts with `mprelay.<name>.`.
     public var name = "mprelay"
     /// The NATS servers, tried in order; at least one.
     public var nats: [NATSServerAddress] = []
@@ -44,41 +44,16 @@ public struct ClusterConfig: Equatable, Sendable {
     /// `cluster unavailable`.
     public var maxPendingBytes = 8 * 1024 * 1024
 
-    /// The characters a node id or a cluster name may hold, as docs/CONFIG.md writes them.
-    public static let tokenCharacters = "A-Z a-z 0-9 _ -"
-    /// The longest node id or cluster name, in bytes.
-    public static let maxTokenLength = 64
-
     /// The defaults, with `node` as given (the loader passes the host name).
     public init(node: String) {
         self.node = node
     }
-
-    /// The name of the JetStream key-value bucket that holds the cluster's name claims.
-    public var bucket: String { "mprelay_\(name)" }
 
     /// What the node sends in NATS `CONNECT`.
     public var credentials: NATSConnectionOptions.Credentials {
         if let user, let password { return .userPassword(user: user, password: password) }
         if let token { return .token(token) }
         return .none
-    }
-
-    /// Whether `text` can be a node id or cluster name: 1 to ``maxTokenLength`` bytes of
-    /// ``tokenCharacters``, so it is one token of a NATS subject and of a key-value key.
-    public static func isToken(_ text: String) -> Bool {
-        (1...maxTokenLength).contains(text.utf8.count) && text.utf8.allSatisfy(isTokenByte)
-    }
-
-    /// Whether `byte` is one of ``tokenCharacters``.
-    public static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
-            return true
-        default:
-            return false
-        }
     }
 
     /// Why a reload from `running` to `new` must be refused, or nil when the `[cluster]` table

@@ -1,3 +1,4 @@
+import MPRelayCommon
 import Glibc
 import MPRelayNATS
 
@@ -38,7 +39,7 @@ extension ClusterConfig {
 
     /// The most NATS servers one node lists.
     static let maxServers = 16
-    private static let tokenBounds = "1 to \(maxTokenLength) bytes of \(tokenCharacters)"
+    private static let tokenBounds = "1 to \(ClusterToken.maxLength) bytes of \(ClusterToken.characters)"
     private static let secretBounds = "a file of 1 to 4096 bytes, mode 0600 or stricter"
 
     /// Reads a `[cluster]` table; a key it does not set keeps its default, `node` defaults to
@@ -53,7 +54,7 @@ extension ClusterConfig {
             }
             try setting.read(&cluster, field)
         }
-        guard table.field("node") != nil || isToken(shortName) else {
+        guard table.field("node") != nil || ClusterToken.isValid(shortName) else {
             throw table.error(
                 key: "cluster.node",
                 "the host name \"\(hostName)\" is not a node id (\(tokenBounds)): set node"
@@ -85,8 +86,8 @@ extension TOMLField {
     /// A node id or cluster name: one token of a NATS subject and of a key-value key.
     func clusterToken(_ noun: String) throws(ConfigError) -> String {
         let text = try string()
-        guard ClusterConfig.isToken(text) else {
-            throw error("\"\(text)\" is not a \(noun): expected 1 to \(ClusterConfig.maxTokenLength) bytes of \(ClusterConfig.tokenCharacters)")
+        guard ClusterToken.isValid(text) else {
+            throw error("\"\(text)\" is not a \(noun): expected 1 to \(ClusterToken.maxLength) bytes of \(ClusterToken.characters)")
         }
         return text
     }

@@ -1,3 +1,4 @@
+import MPRelayCommon
 import MPRelayNATS
 import MPRelayTLS
 
@@ -67,7 +68,7 @@ extension TOMLField {
     func tlsServerName() throws(ConfigError) -> String {
         let text = try string()
         let allowed = text.utf8.allSatisfy { byte in
-            ClusterConfig.isTokenByte(byte) && byte != UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
+            ClusterToken.isValidByte(byte) && byte != UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
         }
         guard (1...ClusterConfig.maxServerNameLength).contains(text.utf8.count), allowed else {
             throw error("\"\(text)\" is not a host name or IP address: expected 1 to \(ClusterConfig.maxServerNameLength) bytes of A-Z a-z 0-9 . - :")

@@ -76,11 +76,4 @@ public struct PrincipalConfig: Equatable, Sendable {
         "name", "authkey_file", "authkey_credential", "authkey", "may_register", "may_send_to", "may_list",
         "max_connections", "max_names", "on_name_conflict", "tls_subjects",
     ]
-
-    /// Whether a client certificate with `subject` and `alternativeNames` is one this principal
-    /// accepts: always when ``tlsSubjects`` is empty, else when one of them is listed.
-    public func acceptsCertificate(subject: String?, alternativeNames: [String]) -> Bool {
-        guard !tlsSubjects.isEmpty else { return true }
-        return tlsSubjects.contains { $0 == subject || alternativeNames.contains($0) }
-    }
 }

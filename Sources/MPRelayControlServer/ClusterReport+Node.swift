@@ -1,5 +1,4 @@
 import MPRelayCluster
-import MPRelayConfig
 import MPRelayControl
 import MPRelayNATS
 
@@ -9,8 +8,8 @@ extension ClusterReport {
     init(_ cluster: ClusterNode) {
         let counters = cluster.counters
         self.init(
-            name: cluster.config.name,
-            node: cluster.config.node,
+            name: cluster.settings.name,
+            node: cluster.settings.node,
             natsServer: cluster.server.description,
             natsConnected: cluster.isConnected,
             nodes: cluster.liveNodes,

@@ -95,7 +95,7 @@ public final class RelaySnapshots: Sendable {
         let local = broker.peers.map { PeerReport($0, now: now) }
         guard cluster, let node = broker.cluster else { return PeerList(peers: local) }
         let remote = node.remoteHolders.map { RemotePeerReport(name: $0.name.description, node: $0.node) }
-        return PeerList(peers: local, node: node.config.node, remotePeers: remote)
+        return PeerList(peers: local, node: node.settings.node, remotePeers: remote)
     }
 
     /// The peer registered as `name`, or nil: the `peer` result.

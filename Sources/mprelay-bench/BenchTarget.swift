@@ -1,7 +1,6 @@
 import Glibc
 import MPRelayClient
 import MPRelayCommon
-import MPRelayConfig
 import MPRelayProtocol
 import MPRelayTLS
 

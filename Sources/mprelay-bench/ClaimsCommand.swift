@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import MPRelayConfig
+import MPRelayCluster
 import MPRelayNATS
 
 /// `mprelay-bench claims`: how long a cluster node takes to claim a name, the NATS part of a
@@ -46,18 +46,23 @@ struct ClaimsCommand: ParsableCommand {
     }
 
     func run() throws {
-        var config = ClusterConfig(node: "bench")
-        config.name = "bench-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let servers: [NATSServerAddress]
         do {
-            config.nats = try NATSConnectionOptions(urls: nats).servers
+            servers = try NATSConnectionOptions(urls: nats).servers
         } catch {
             throw BenchError(.usage, "\(error)")
         }
+        var credentials = NATSConnectionOptions.Credentials.none
         if let user, let passwordFile {
-            config.user = user
-            config.password = try Self.password(passwordFile)
+            credentials = .userPassword(user: user, password: try Self.password(passwordFile))
         }
-        let run = ClaimsRun(config: config, count: count, threads: threads, progress: Progress(enabled: !quiet))
+        let settings = ClusterNodeSettings(
+            node: "bench",
+            name: "bench-" + String(UInt32.random(in: 0...UInt32.max), radix: 36),
+            servers: servers,
+            credentials: credentials
+        )
+        let run = ClaimsRun(settings: settings, count: count, threads: threads, progress: Progress(enabled: !quiet))
         let outcome = try run.run()
         print(json ? outcome.report.json() : outcome.report.table())
         if let failure = outcome.failure {

@@ -1,11 +1,10 @@
 import Histogram
 import MPRelayCluster
-import MPRelayConfig
 import MPRelayNATS
 
 /// The claims engine: a cluster node claims fresh names and releases them, timing each claim.
 struct ClaimsRun {
-    let config: ClusterConfig
+    let settings: ClusterNodeSettings
     let count: Int
     let threads: Int
     let progress: Progress
@@ -19,10 +18,10 @@ struct ClaimsRun {
     }
 
     func run() throws(BenchError) -> WorkloadOutcome {
-        progress.note("claims: joining \(config.nats.map(\.description).joined(separator: ", ")) as cluster \(config.name)")
+        progress.note("claims: joining \(settings.servers.map(\.description).joined(separator: ", ")) as cluster \(settings.name)")
         let node: ClusterNode
         do {
-            node = try ClusterNode.start(config, handlers: ClusterNodeHandlers(presence: { _ in }, frame: { _ in }, event: { _ in }))
+            node = try ClusterNode.start(settings, handlers: ClusterNodeHandlers(presence: { _ in }, frame: { _ in }, event: { _ in }))
         } catch {
             throw BenchError(.setup, "\(error)")
         }
@@ -45,7 +44,7 @@ struct ClaimsRun {
             total.failure = total.failure ?? tally.failure
         }
         func micros(_ nanos: UInt64) -> Report.Value { .number(Double(nanos) / 1000, decimals: 0) }
-        var report = Report(workload: "claims", target: "NATS \(node.server), bucket \(config.bucket)")
+        var report = Report(workload: "claims", target: "NATS \(node.server), bucket \(settings.bucket)")
         report.add("threads", "threads", .integer(threads))
         report.add("claims", "names claimed and released", .integer(total.claims))
         report.add("seconds", "seconds", .number(wall, decimals: 2))

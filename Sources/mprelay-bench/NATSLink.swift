@@ -1,6 +1,5 @@
 import Glibc
 import MPRelayCommon
-import MPRelayConfig
 import MPRelayNATS
 import MPRelayPOSIX
 import MPRelayProtocol

@@ -1,7 +1,6 @@
 import Glibc
 import MPRelayClient
 import MPRelayCommon
-import MPRelayConfig
 import MPRelayProtocol
 
 /// A ``MessageLink`` over an authenticated, registered mprelay connection.

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Glibc
 import MPRelayCommon
-import MPRelayConfig
 import MPRelayTLS
 
 /// The options every workload shares: which server, how to authenticate, how to report.

@@ -1,6 +1,5 @@
 import Glibc
 import MPRelayCommon
-import MPRelayConfig
 import MPRelayPOSIX
 
 /// A blocking TCP connection with `TCP_NODELAY`, for servers that speak no multiprocessing handshake.

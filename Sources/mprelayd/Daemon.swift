@@ -8,6 +8,7 @@ import MPRelayConfig
 import MPRelayControl
 import MPRelayControlServer
 import MPRelayHTTP
+import MPRelayLauncher
 import MPRelayLogging
 import MPRelaySystemd
 import Synchronization
@@ -52,7 +53,7 @@ final class Daemon: Sendable {
         self.levelControl = levelControl
         self.logOutput = logOutput
         self.environment = environment
-        self.broker = Broker(configuration: configuration, logger: logger, inheritedSockets: inheritedSockets)
+        self.broker = Broker(settings: BrokerSettings(configuration), logger: logger, inheritedSockets: inheritedSockets)
         self.snapshots = RelaySnapshots(broker: broker, levelControl: levelControl, configuration: configuration)
         self.monitoring = MonitoringServer(snapshots: snapshots, logger: logger)
     }
@@ -216,7 +217,7 @@ final class Daemon: Sendable {
             return (false, "rejected: \(error)")
         }
         do {
-            let summary = try broker.reload(new)
+            let summary = try broker.reload(BrokerSettings(new))
             monitoring.commit(monitoringChange)
             snapshots.apply(new)
             levelControl.level = new.broker.logLevel

@@ -1,5 +1,6 @@
-import MPRelayBroker
 import MPRelayConfig
+import MPRelayLauncher
+import MPRelayTLS
 
 /// What `--check-config` adds to parsing for TLS endpoints: the certificate and key load through
 /// OpenSSL, match, and are valid now, as the broker will require when it starts or reloads.
@@ -10,7 +11,7 @@ enum TLSFilesCheck {
         for (index, endpoint) in configuration.endpoints.enumerated() {
             guard let tls = endpoint.tls else { continue }
             do {
-                _ = try tls.makeServerContext()
+                _ = try TLSServerFiles(tls).makeContext()
             } catch {
                 return "\(configuration.source): endpoint[\(index + 1)]: \(error)"
             }

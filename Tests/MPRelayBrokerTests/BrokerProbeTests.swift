@@ -1,9 +1,7 @@
 import Dispatch
 import Foundation
-import Logging
 import MPRelayBroker
 import MPRelayCommon
-import MPRelayConfig
 import Testing
 
 /// The watchdog's probe comes back from a running broker, again and again: through a poller
@@ -13,13 +11,7 @@ import Testing
 @Suite("Broker probe")
 struct BrokerProbeTests {
     @Test func aProbeComesBackEachTime() async throws {
-        let configuration = Configuration(
-            broker: BrokerConfig(),
-            endpoints: [EndpointConfig(address: .unixAbstract("mprelay-probe-\(UUID().uuidString)"),
-                                       authkey: Authkey(bytes: Array("probe".utf8), origin: "test"))],
-            source: "test"
-        )
-        let broker = Broker(configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let broker = BrokerFixture.broker(address: .unixAbstract("mprelay-probe-\(UUID().uuidString)"), key: Array("probe".utf8))
         try broker.start()
         for _ in 0..<3 {
             let back = DispatchSemaphore(value: 0)

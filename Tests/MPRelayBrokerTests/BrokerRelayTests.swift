@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import MPRelayBroker
 import MPRelayClient
 import MPRelayCommon
@@ -14,15 +13,8 @@ struct BrokerRelayTests {
     private static let key = Array("broker-tests".utf8)
 
     private func startBroker(_ adjust: (inout BrokerConfig) -> Void = { _ in }) throws -> (Broker, EndpointAddress) {
-        var broker = BrokerConfig()
-        adjust(&broker)
         let address = EndpointAddress.unixAbstract("mprelay-tests-\(UUID().uuidString)")
-        let configuration = Configuration(
-            broker: broker,
-            endpoints: [EndpointConfig(address: address, authkey: Authkey(bytes: Self.key, origin: "test"))],
-            source: "test"
-        )
-        let relay = Broker(configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let relay = BrokerFixture.broker(address: address, key: Self.key, adjust)
         try relay.start()
         return (relay, address)
     }

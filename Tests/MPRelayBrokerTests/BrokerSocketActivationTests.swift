@@ -1,10 +1,8 @@
 import Foundation
 import Glibc
-import Logging
 import MPRelayBroker
 import MPRelayClient
 import MPRelayCommon
-import MPRelayConfig
 import MPRelayProtocol
 import Testing
 
@@ -31,16 +29,7 @@ struct BrokerSocketActivationTests {
     @Test func everySocketOfANameIsServed() async throws {
         let names = (0..<2).map { _ in "mprelay-activation-\(UUID().uuidString)" }
         let fds = try names.map(listening)
-        let configuration = Configuration(
-            broker: BrokerConfig(),
-            endpoints: [EndpointConfig(address: .systemdSocket("relay"), authkey: Authkey(bytes: Self.key, origin: "test"))],
-            source: "test"
-        )
-        let broker = Broker(
-            configuration: configuration,
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            inheritedSockets: ["relay": fds]
-        )
+        let broker = BrokerFixture.broker(address: .systemdSocket("relay"), key: Self.key, inheritedSockets: ["relay": fds])
         #expect(try broker.start().count == 2)
         let first = try RelayClient(connectingTo: .unixAbstract(names[0]), authkey: Self.key, name: "on-first")
         let second = try RelayClient(connectingTo: .unixAbstract(names[1]), authkey: Self.key, name: "on-second")

@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import MPRelayCluster
-import MPRelayConfig
 import MPRelayNATS
 import MPRelayProtocol
 import NATSTestSupport
@@ -46,28 +45,27 @@ final class ClusterNodeTests {
         }
     }
 
-    private func config(_ node: String, server: Int = 0, lease: Double = 1.5) throws -> ClusterConfig {
-        var config = ClusterConfig(node: node)
-        config.name = name
-        let options = cluster.options(first: server)
-        config.nats = options.servers
-        config.user = NATSCluster.user
-        config.password = NATSCluster.password
-        config.nameLease = lease
-        // Five builds may share this machine's two cores with the NATS servers.
-        config.natsTimeout = 5
-        return config
+    private func settings(_ node: String, server: Int = 0, lease: Double = 1.5) -> ClusterNodeSettings {
+        ClusterNodeSettings(
+            node: node,
+            name: name,
+            servers: cluster.options(first: server).servers,
+            credentials: .userPassword(user: NATSCluster.user, password: NATSCluster.password),
+            nameLease: lease,
+            // Five builds may share this machine's two cores with the NATS servers.
+            natsTimeout: 5
+        )
     }
 
     /// Joins `node`, trying again as mprelayd does at start when NATS does not answer in time:
     /// creating the replicated bucket waits for its raft group's election, which other suites
     /// running beside this one on two cores can stretch past the creation timeout.
     private func start(_ node: String, server: Int = 0, reports: Reports = Reports()) throws -> ClusterNode {
-        let config = try config(node, server: server)
-        var outcome = Result { () throws(ClusterError) in try ClusterNode.start(config, handlers: reports.handlers) }
+        let settings = settings(node, server: server)
+        var outcome = Result { () throws(ClusterError) in try ClusterNode.start(settings, handlers: reports.handlers) }
         for _ in 1..<3 {
             guard case .failure(let error) = outcome, error.isUnavailable else { break }
-            outcome = Result { () throws(ClusterError) in try ClusterNode.start(config, handlers: reports.handlers) }
+            outcome = Result { () throws(ClusterError) in try ClusterNode.start(settings, handlers: reports.handlers) }
         }
         let started = try outcome.get()
         nodes.append(started)

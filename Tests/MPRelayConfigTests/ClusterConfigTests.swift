@@ -47,7 +47,6 @@ struct ClusterConfigTests {
         let cluster = try #require(configuration.cluster)
         #expect(cluster.node == "relay-1")
         #expect(cluster.name == "mprelay")
-        #expect(cluster.bucket == "mprelay_mprelay")
         #expect(cluster.nats == [try NATSServerAddress("nats://127.0.0.1:4222"), try NATSServerAddress("nats://10.0.0.2:4222")])
         #expect(cluster.credentials == .none)
         #expect(cluster.nameLease == 10.0)
@@ -65,7 +64,6 @@ struct ClusterConfigTests {
             max_pending_bytes = 65536
             """)
         #expect(cluster.node == "a_1")
-        #expect(cluster.bucket == "mprelay_prod-eu")
         #expect(cluster.nats.map(\.description) == ["nats://[::1]:4223"])
         #expect(cluster.nameLease == 3.0)
         #expect(cluster.natsTimeout == 0.5)

@@ -7,6 +7,7 @@ import MPRelayCommon
 import MPRelayConfig
 import MPRelayControl
 import MPRelayControlServer
+import MPRelayLauncher
 import MPRelayLogging
 import MPRelayProtocol
 import Synchronization
@@ -48,7 +49,7 @@ final class ControlServerTests {
             source: "test.toml"
         )
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        let broker = Broker(configuration: configuration, logger: logger)
+        let broker = Broker(settings: BrokerSettings(configuration), logger: logger)
         try broker.start()
         let reloads = self.reloads
         let server = ControlServer(

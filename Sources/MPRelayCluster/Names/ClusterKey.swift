@@ -1,4 +1,4 @@
-import MPRelayConfig
+import MPRelayCommon
 public import MPRelayProtocol
 
 /// A key of the cluster's key-value bucket: a name claim or a node's lease.
@@ -16,7 +16,7 @@ public enum ClusterKey: Hashable, Sendable, CustomStringConvertible {
     public init?(_ key: String) {
         if key.hasPrefix("node.") {
             let id = String(key.dropFirst(5))
-            guard ClusterConfig.isToken(id) else { return nil }
+            guard ClusterToken.isValid(id) else { return nil }
             self = .node(id)
         } else if key.hasPrefix("name."), let bytes = Self.unescape(Array(key.utf8.dropFirst(5))),
             let name = try? PeerName(validating: bytes)
@@ -45,7 +45,7 @@ public enum ClusterKey: Hashable, Sendable, CustomStringConvertible {
 
     /// Bytes written as they are: those of a node id, which every key token may hold.
     private static func isPlain(_ byte: UInt8) -> Bool {
-        ClusterConfig.isTokenByte(byte)
+        ClusterToken.isValidByte(byte)
     }
 
     static func escape(_ bytes: [UInt8]) -> String {

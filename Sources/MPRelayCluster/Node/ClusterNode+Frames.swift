@@ -1,5 +1,4 @@
 import Dispatch
-import MPRelayConfig
 import MPRelayNATS
 import MPRelayProtocol
 import Synchronization
@@ -18,13 +17,13 @@ extension ClusterNode {
             ClusterMeters.count(meters.framesSent)
         } catch {
             ClusterMeters.count(meters.frameErrors)
-            throw .unavailable(error, node: config.node)
+            throw .unavailable(error, node: settings.node)
         }
     }
 
     /// An empty batch of frames for this node's cluster.
     public func makeBatch() -> ClusterPublishBatch {
-        ClusterPublishBatch(subjects: subjects, senderNode: config.node, epoch: incarnation, maxPayload: connection.serverInfo.maxPayload)
+        ClusterPublishBatch(subjects: subjects, senderNode: settings.node, epoch: incarnation, maxPayload: connection.serverInfo.maxPayload)
     }
 
     /// Numbers the deliveries of `batch` and publishes its frames, in order, one write each.
@@ -43,7 +42,7 @@ extension ClusterNode {
         return links.outbound.withLock { ledger -> (error: ClusterError, unsent: [Int])? in
             guard ledger.record(&batch, now: now) else {
                 ClusterMeters.add(UInt64(batch.frameCount), to: meters.frameErrors)
-                return (.unacknowledged(limit: ledger.limit, node: config.node), Array(batch.sends.indices))
+                return (.unacknowledged(limit: ledger.limit, node: settings.node), Array(batch.sends.indices))
             }
             for frame in 0..<batch.frameCount {
                 do throws(NATSError) {
@@ -53,7 +52,7 @@ extension ClusterNode {
                     // The frames before went out: only the rest is taken back, and refused.
                     ledger.rollBack(batch, fromFrame: frame)
                     ClusterMeters.add(UInt64(batch.frameCount - frame), to: meters.frameErrors)
-                    return (.unavailable(error, node: config.node), batch.sends(fromFrame: frame))
+                    return (.unavailable(error, node: settings.node), batch.sends(fromFrame: frame))
                 }
             }
             return nil

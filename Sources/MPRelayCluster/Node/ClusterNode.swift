@@ -1,5 +1,4 @@
 import Dispatch
-public import MPRelayConfig
 public import MPRelayNATS
 public import MPRelayProtocol
 import Synchronization
@@ -15,8 +14,8 @@ import Synchronization
 /// Claims and releases block the calling thread for at most `nats_timeout`; lookups are reads of
 /// the replica, in memory.
 public final class ClusterNode: Sendable {
-    /// The `[cluster]` table this node runs with.
-    public let config: ClusterConfig
+    /// What this node runs with.
+    public let settings: ClusterNodeSettings
     /// This run's incarnation, written in every claim and in the lease.
     public let incarnation: UInt64
     let connection: NATSConnection
@@ -40,26 +39,26 @@ public final class ClusterNode: Sendable {
     /// The numbered deliveries to and from the other nodes.
     let links: DeliveryLinks
 
-    private init(config: ClusterConfig, handlers: ClusterNodeHandlers) throws(NATSError) {
-        self.config = config
+    private init(settings: ClusterNodeSettings, handlers: ClusterNodeHandlers) throws(NATSError) {
+        self.settings = settings
         self.handlers = handlers
         let incarnation = UInt64.random(in: 1...UInt64.max)
         self.incarnation = incarnation
-        let subjects = ClusterSubjects(cluster: config.name)
+        let subjects = ClusterSubjects(cluster: settings.name)
         self.subjects = subjects
-        replica = Mutex(ClusterReplica(localNode: config.node))
+        replica = Mutex(ClusterReplica(localNode: settings.node))
         let meters = ClusterMeters()
         self.meters = meters
-        let queue = DispatchQueue(label: "mprelay.cluster.\(config.node)")
+        let queue = DispatchQueue(label: "mprelay.cluster.\(settings.node)")
         self.queue = queue
-        leaseQueue = DispatchQueue(label: "mprelay.cluster.\(config.node).lease")
-        var options = NATSConnectionOptions(servers: config.nats)
-        options.name = "mprelayd \(config.node)"
-        options.credentials = config.credentials
-        options.tls = config.tls?.context
-        options.tlsServerName = config.tlsServerName
-        options.connectTimeout = Self.duration(config.natsTimeout)
-        options.maxPendingBytes = config.maxPendingBytes
+        leaseQueue = DispatchQueue(label: "mprelay.cluster.\(settings.node).lease")
+        var options = NATSConnectionOptions(servers: settings.servers)
+        options.name = "mprelayd \(settings.node)"
+        options.credentials = settings.credentials
+        options.tls = settings.tls
+        options.tlsServerName = settings.tlsServerName
+        options.connectTimeout = Self.duration(settings.natsTimeout)
+        options.maxPendingBytes = settings.maxPendingBytes
         options.eventQueue = queue
         options.onEvent = { event in
             if case .reconnected = event { ClusterMeters.count(meters.natsReconnects) }
@@ -67,11 +66,11 @@ public final class ClusterNode: Sendable {
         }
         let connection = try NATSConnection(options: options)
         self.connection = connection
-        bucket = NATSKeyValue(bucket: config.bucket, connection: connection, timeout: Self.duration(config.natsTimeout))
+        bucket = NATSKeyValue(bucket: settings.bucket, connection: connection, timeout: Self.duration(settings.natsTimeout))
         links = DeliveryLinks(
-            node: config.node,
+            node: settings.node,
             epoch: incarnation,
-            repeatWindow: UInt64(config.natsTimeout * 1e9),
+            repeatWindow: UInt64(settings.natsTimeout * 1e9),
             queue: queue
         ) { acknowledgement, sender in
             // Lost with NATS, an acknowledgement is repeated; the sender waits nats_timeout.
@@ -90,18 +89,18 @@ public final class ClusterNode: Sendable {
     /// Joins the cluster: connects, reads the bucket, writes the lease and subscribes.
     ///
     /// - Throws: ``ClusterError`` naming the NATS failure; nothing is left running then.
-    public static func start(_ config: ClusterConfig, handlers: ClusterNodeHandlers) throws(ClusterError) -> ClusterNode {
+    public static func start(_ settings: ClusterNodeSettings, handlers: ClusterNodeHandlers) throws(ClusterError) -> ClusterNode {
         let node: ClusterNode
         do {
-            node = try ClusterNode(config: config, handlers: handlers)
+            node = try ClusterNode(settings: settings, handlers: handlers)
         } catch {
-            throw .unavailable(error, node: config.node)
+            throw .unavailable(error, node: settings.node)
         }
         do throws(NATSError) {
             try node.join()
         } catch {
             node.stop()
-            throw .unavailable(error, node: config.node)
+            throw .unavailable(error, node: settings.node)
         }
         return node
     }
@@ -109,7 +108,7 @@ public final class ClusterNode: Sendable {
     private func join() throws(NATSError) {
         // Creating a replicated stream waits for the servers to agree: at start, allow it longer.
         let timeout = max(bucket.timeout, Self.bucketCreationTimeout)
-        _ = try NATSKeyValue.create(bucket: config.bucket, replicas: min(3, config.nats.count), on: connection, timeout: timeout)
+        _ = try NATSKeyValue.create(bucket: settings.bucket, replicas: min(3, settings.servers.count), on: connection, timeout: timeout)
         let ready = DispatchSemaphore(value: 0)
         let watch = try bucket.watch(on: queue) { [self] event in
             switch event {
@@ -124,8 +123,8 @@ public final class ClusterNode: Sendable {
             }
         }
         watcher.withLock { $0 = watch }
-        guard ready.wait(timeout: .now() + max(config.natsTimeout * 4, 10)) == .success else {
-            throw .timeout(operation: "reading bucket \(config.bucket)")
+        guard ready.wait(timeout: .now() + max(settings.natsTimeout * 4, 10)) == .success else {
+            throw .timeout(operation: "reading bucket \(settings.bucket)")
         }
         for stale in replica.withLock({ $0.staleClaims(incarnation: incarnation) }) {
             do {
@@ -134,13 +133,13 @@ public final class ClusterNode: Sendable {
                 // Replaced by another node meanwhile: no longer this node's to free.
             }
         }
-        _ = try bucket.put(ClusterKey.node(config.node).description, value: Array(String(incarnation, radix: 16).utf8))
+        _ = try bucket.put(ClusterKey.node(settings.node).description, value: Array(String(incarnation, radix: 16).utf8))
         // Frames are handled on the NATS reader thread as they are read: a thread hop less for
         // every cross-node message. Nothing in their handling waits for NATS.
-        let subscribed = try connection.subscribe(to: subjects.node(config.node), on: nil, afterEachRun: handlers.afterFrames) { [self] message in
+        let subscribed = try connection.subscribe(to: subjects.node(settings.node), on: nil, afterEachRun: handlers.afterFrames) { [self] message in
             receive(message)
         }
-        let unreachable = try connection.subscribe(to: subjects.unreachableReplies(of: config.node), on: queue) { [self] message in
+        let unreachable = try connection.subscribe(to: subjects.unreachableReplies(of: settings.node), on: queue) { [self] message in
             receiveUnreachable(message)
         }
         subscriptions.withLock { $0 = [subscribed, unreachable] }
@@ -161,7 +160,7 @@ public final class ClusterNode: Sendable {
 
     /// Whether `claim` was made by this run of this node.
     private func isMine(_ claim: NameClaim) -> Bool {
-        claim.node == config.node && claim.incarnation == incarnation
+        claim.node == settings.node && claim.incarnation == incarnation
     }
 
     /// Refreshes the lease and deletes expired claims, then comes back after `name_lease / 6`;
@@ -171,7 +170,7 @@ public final class ClusterNode: Sendable {
     /// a whole expiry period (``ClusterReplica/renewLeases(now:)``), so that an outage of NATS
     /// does not make the nodes take each other for dead.
     private func scheduleLeaseTurn(_ turn: Int = 1) {
-        leaseQueue.asyncAfter(deadline: .now() + config.nameLease / 6) { [self] in
+        leaseQueue.asyncAfter(deadline: .now() + settings.nameLease / 6) { [self] in
             guard !stopped.load(ordering: .acquiring) else { return }
             defer { scheduleLeaseTurn(turn + 1) }
             guard connection.isConnected else {
@@ -197,16 +196,16 @@ public final class ClusterNode: Sendable {
     /// Writes this node's lease; false (and reported) when the bucket did not take it.
     private func refreshLease() -> Bool {
         do {
-            _ = try bucket.put(ClusterKey.node(config.node).description, value: Array(String(incarnation, radix: 16).utf8))
+            _ = try bucket.put(ClusterKey.node(settings.node).description, value: Array(String(incarnation, radix: 16).utf8))
             return true
         } catch {
-            handlers.event(.bucketCallFailed("refreshing the lease of node \(config.node): \(error)"))
+            handlers.event(.bucketCallFailed("refreshing the lease of node \(settings.node): \(error)"))
             return false
         }
     }
 
     private func deleteExpired() {
-        let expired = replica.withLock { $0.expire(now: .now, lease: .seconds(config.nameLease)) }
+        let expired = replica.withLock { $0.expire(now: .now, lease: .seconds(settings.nameLease)) }
         var freed: [String: Int] = [:]
         var alive: Set<String> = []
         for (node, keys) in Dictionary(grouping: expired, by: \.node).sorted(by: { $0.key < $1.key }) {
@@ -256,13 +255,13 @@ public final class ClusterNode: Sendable {
     /// - Throws: ``ClusterError/nameTaken(_:holder:node:)`` when any node holds it,
     ///   ``ClusterError/unavailable(_:node:)`` when NATS does not answer.
     public func claim(_ name: PeerName, connection: UInt64) throws(ClusterError) -> UInt64 {
-        let claim = NameClaim(node: config.node, incarnation: incarnation, connection: connection)
+        let claim = NameClaim(node: settings.node, incarnation: incarnation, connection: connection)
         do {
             return try bucket.create(ClusterKey.name(name).description, value: claim.bytes)
         } catch .keyExists {
-            throw .nameTaken(name, holder: owner(of: name)?.claim, node: config.node)
+            throw .nameTaken(name, holder: owner(of: name)?.claim, node: settings.node)
         } catch {
-            throw .unavailable(error, node: config.node)
+            throw .unavailable(error, node: settings.node)
         }
     }
 
@@ -271,13 +270,13 @@ public final class ClusterNode: Sendable {
     /// - Returns: the new revision.
     /// - Throws: ``ClusterError/claimLost(_:node:)`` when the claim changed meanwhile.
     public func replace(_ name: PeerName, connection: UInt64, revision: UInt64) throws(ClusterError) -> UInt64 {
-        let claim = NameClaim(node: config.node, incarnation: incarnation, connection: connection)
+        let claim = NameClaim(node: settings.node, incarnation: incarnation, connection: connection)
         do {
             return try bucket.update(ClusterKey.name(name).description, value: claim.bytes, revision: revision)
         } catch .wrongRevision {
-            throw .claimLost(name, node: config.node)
+            throw .claimLost(name, node: settings.node)
         } catch {
-            throw .unavailable(error, node: config.node)
+            throw .unavailable(error, node: settings.node)
         }
     }
 
@@ -290,10 +289,10 @@ public final class ClusterNode: Sendable {
             try bucket.delete(ClusterKey.name(name).description, revision: revision)
         } catch .wrongRevision {
             releasing.withLock { _ = $0.remove(revision) }
-            throw .claimLost(name, node: config.node)
+            throw .claimLost(name, node: settings.node)
         } catch {
             // The delete may still have been made: the watch will show it, as this node's own.
-            throw .unavailable(error, node: config.node)
+            throw .unavailable(error, node: settings.node)
         }
     }
 
@@ -333,7 +332,7 @@ public final class ClusterNode: Sendable {
         }
         watcher.withLock { $0.take() }?.stop()
         if connection.isConnected {
-            _ = try? bucket.delete(ClusterKey.node(config.node).description)
+            _ = try? bucket.delete(ClusterKey.node(settings.node).description)
         }
         connection.close()
     }

@@ -1,4 +1,4 @@
-import MPRelayConfig
+import MPRelayCommon
 import MPRelayProtocol
 
 extension ClusterFrame {
@@ -104,7 +104,7 @@ extension ClusterFrame {
     /// A node id field, the one called `name`.
     static func node(_ bytes: [UInt8], at offset: inout Int, name: String) throws(ClusterFrameError) -> String {
         let node = try field(bytes, at: &offset, name: name)
-        guard let text = String(validating: node, as: UTF8.self), ClusterConfig.isToken(text) else { throw .invalidNode(node) }
+        guard let text = String(validating: node, as: UTF8.self), ClusterToken.isValid(text) else { throw .invalidNode(node) }
         return text
     }
 

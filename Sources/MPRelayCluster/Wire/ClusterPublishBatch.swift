@@ -1,4 +1,4 @@
-import MPRelayConfig
+import MPRelayCommon
 import MPRelayNATS
 public import MPRelayProtocol
 
@@ -48,7 +48,7 @@ public struct ClusterPublishBatch: Sendable {
         self.maxPayload = maxPayload
         // `PUB <subject> <reply> <size>\r\n` with the longest node ids and numbers, then the
         // frame's header.
-        let longestNode = ClusterConfig.maxTokenLength
+        let longestNode = ClusterToken.maxLength
         let reply = subjects.unreachable(UndeliveredRun(senderNode: senderNode, receiverNode: "", sequences: UInt64.max...UInt64.max))
         headroom = 4 + subjects.node("").utf8.count + longestNode + 1 + reply.utf8.count + longestNode + 1 + 20 + 2
             + ClusterFrame.deliveriesHeaderLength(nodeLength: senderNode.utf8.count)

@@ -1,4 +1,4 @@
-import MPRelayConfig
+import MPRelayCommon
 
 /// The NATS subjects of one mprelay cluster: every one starts with `mprelay.<cluster>.`, so
 /// that clusters sharing a NATS system never see each other's traffic.
@@ -39,7 +39,7 @@ public struct ClusterSubjects: Hashable, Sendable {
         let prefix = "mprelay.\(cluster).unreachable."
         guard subject.hasPrefix(prefix) else { return nil }
         let tokens = subject.dropFirst(prefix.count).split(separator: ".", omittingEmptySubsequences: false)
-        guard tokens.count == 4, ClusterConfig.isToken(String(tokens[0])), ClusterConfig.isToken(String(tokens[1])),
+        guard tokens.count == 4, ClusterToken.isValid(String(tokens[0])), ClusterToken.isValid(String(tokens[1])),
             let first = UInt64(tokens[2]), let last = UInt64(tokens[3]), first <= last
         else { return nil }
         return UndeliveredRun(senderNode: String(tokens[0]), receiverNode: String(tokens[1]), sequences: first...last)

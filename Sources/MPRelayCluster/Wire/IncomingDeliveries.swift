@@ -1,4 +1,3 @@
-import MPRelayConfig
 import MPRelayProtocol
 
 /// A frame of deliveries another node published to this one (``ClusterFrame/deliveries(_:)``,

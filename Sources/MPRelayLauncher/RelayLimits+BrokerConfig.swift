@@ -2,7 +2,7 @@ public import MPRelayConfig
 public import MPRelayCore
 
 extension RelayLimits {
-    /// The limits `[broker]` sets: how the launcher's configuration becomes the core's limits.
+    /// The limits `[broker]` sets.
     public init(_ broker: BrokerConfig) {
         self.init(
             maxMessageBytes: broker.maxMessageBytes,

@@ -1,0 +1,48 @@
+public import MPRelayBroker
+public import MPRelayConfig
+import MPRelayCore
+import MPRelayProtocol
+public import MPRelayTLS
+
+extension EndpointSettings {
+    /// The endpoint an `[[endpoint]]` table describes; `allowLegacyMD5` is `[broker]`'s.
+    public init(_ endpoint: EndpointConfig, allowLegacyMD5: Bool) {
+        self.init(
+            address: endpoint.address,
+            mode: endpoint.mode,
+            principals: endpoint.principals.map(EndpointPrincipal.init),
+            policy: HandshakePolicy(allowLegacyMD5: allowLegacyMD5, minimumDigest: endpoint.minimumDigest),
+            tls: endpoint.tls.map(TLSServerFiles.init)
+        )
+    }
+}
+
+extension EndpointPrincipal {
+    /// The principal a `[[principal]]` table (or an endpoint's bare authkey) describes.
+    public init(_ principal: PrincipalConfig) {
+        self.init(
+            rules: PrincipalRules(
+                name: principal.name,
+                access: AccessRules(mayRegister: principal.mayRegister, maySendTo: principal.maySendTo, mayList: principal.mayList),
+                maxConnections: principal.maxConnections,
+                maxNames: principal.maxNames,
+                onNameConflict: principal.onNameConflict == .replace ? .replace : .refuse
+            ),
+            keys: principal.keys.map(\.bytes),
+            tlsSubjects: principal.tlsSubjects,
+            isImplicit: principal.isImplicit
+        )
+    }
+}
+
+extension TLSServerFiles {
+    /// The files an endpoint's `tls_*` keys name.
+    public init(_ tls: EndpointTLSConfig) {
+        self.init(
+            certificateFile: tls.certificateFile,
+            keyFile: tls.keyFile,
+            clientCAFile: tls.clientCAFile,
+            minimumVersion: tls.minimumVersion == .tls13 ? .tls13 : .tls12
+        )
+    }
+}
