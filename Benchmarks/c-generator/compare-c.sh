@@ -13,7 +13,11 @@
 #
 # Environment knobs (defaults in brackets): REPEAT [3]  N [200000]  N_4K [100000]  RTTS [20000]
 # BASE_PORT [17411]  SCRATCH [.build-bench]  KEEP [unset; set it to keep the logs]
-# Needs: gcc, make, libssl-dev (the generator's handshake uses libcrypto), swift.
+# MPRELAYD [unset: build it; or a release mprelayd to measure as is]
+# BASELINE_MPRELAYD [unset; another mprelayd binary measured in the same rounds, e.g. an earlier
+# commit's, for a before/after within one run].
+# Needs: gcc, make, libssl-dev (the generator's handshake uses libcrypto), swift (unless MPRELAYD
+# is given).
 set -euo pipefail
 
 SOURCE=${1:?usage: $0 GENERATOR_SOURCE_DIR (the folder with bench.c, relay_limit.c, Makefile)}
@@ -37,22 +41,29 @@ SCRIPT=compare-c.sh
 . "$HERE/generator.sh"
 
 build_generator "$SOURCE"
-build_mprelayd "$SCRATCH"
+[ -n "${MPRELAYD:-}" ] || build_mprelayd "$SCRATCH"
 
 ./relay_limit -a 127.0.0.1 -p "$C_PORT" -k "$AUTHKEY" -L 1800 2>"$RUN/relay_limit.log" &
 C_PID=$!
 PIDS+=("$C_PID")
 start_mprelayd "$MPRELAYD" "$RELAY_PORT" "$AUTHKEY" mprelayd
 RELAY_PID=${PIDS[-1]}
+TARGETS=("c:$C_PORT:relay:$C_PID" "mprelay:$RELAY_PORT:mprelay:$RELAY_PID")
+if [ -n "${BASELINE_MPRELAYD:-}" ]; then
+    start_mprelayd "$BASELINE_MPRELAYD" $((BASE_PORT + 2)) "$AUTHKEY" baseline
+    TARGETS+=("baseline:$((BASE_PORT + 2)):mprelay:${PIDS[-1]}")
+fi
 sleep 1
 kill -0 "$C_PID" || { cat "$RUN/relay_limit.log" >&2; exit 1; }
-kill -0 "$RELAY_PID" || { cat "$RUN/mprelayd.log" >&2; exit 1; }
+for pid in "${PIDS[@]}"; do
+    kill -0 "$pid" || { tail -n 20 "$RUN"/*.log >&2; exit 1; }
+done
 
 : >"$RUN/results"
 for run in $(seq "$REPEAT"); do
     for workload in "t64:-w throughput -s 64 -n $N" "t4k:-w throughput -s 4096 -n $N_4K" "lat:-w latency -r $RTTS"; do
         name=${workload%%:*}
-        for target in "c:$C_PORT:relay:$C_PID" "mprelay:$RELAY_PORT:mprelay:$RELAY_PID"; do
+        for target in "${TARGETS[@]}"; do
             IFS=: read -r label port adapter pid <<<"$target"
             note "run $run of $REPEAT: $name on $label"
             # shellcheck disable=SC2086 # the workload's options are words
@@ -78,11 +89,22 @@ rows = [
     ("server CPU % @64 B", "t64", "srv_cpu_pct", 0, None),
     ("server CPU % @4 KiB", "t4k", "srv_cpu_pct", 0, None),
 ]
-print("| metric (median) | mprelayd | C epoll relay | mprelayd / C |")
-print("|---|---:|---:|---:|")
+baseline = any(key[0] == "baseline" for key in runs)
+
+
+def ratio(ours, theirs, better):
+    return f"{ours / theirs:.2f}x" if better and ours and theirs else ""
+
+
+extra = " BASELINE_MPRELAYD | baseline / C |" if baseline else ""
+print(f"| metric (median) | mprelayd | C epoll relay | mprelayd / C |{extra}")
+print("|---|---:|---:|---:|" + ("---:|---:|" if baseline else ""))
 for label, workload, key, digits, better in rows:
     ours, theirs = median(runs, "mprelay", workload, key), median(runs, "c", workload, key)
-    ratio = f"{ours / theirs:.2f}x" if better and ours and theirs else ""
-    print(f"| {label} | {cell(ours, digits)} | {cell(theirs, digits)} | {ratio} |")
-print(f"| lost+missing+reordered+bad, all runs | {damaged(runs)} | | |")
+    row = f"| {label} | {cell(ours, digits)} | {cell(theirs, digits)} | {ratio(ours, theirs, better)} |"
+    if baseline:
+        before = median(runs, "baseline", workload, key)
+        row += f" {cell(before, digits)} | {ratio(before, theirs, better)} |"
+    print(row)
+print(f"| lost+missing+reordered+bad, all runs | {damaged(runs)} | | |" + (" | |" if baseline else ""))
 PY
