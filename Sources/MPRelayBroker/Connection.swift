@@ -166,7 +166,7 @@ final class Connection: @unchecked Sendable {
             return false
         }
         tlsTurnDeferred = false
-        return readAvailable()
+        return readAvailable(readiness)
     }
 
     /// Asks the poller for writable events while a write is pending, and stops them once it is
@@ -185,12 +185,15 @@ final class Connection: @unchecked Sendable {
     /// Reads for one turn: until the socket is empty, or ``readsPerTurn`` reads so that other
     /// connections get their turn. Returns whether the socket is empty (or reading stopped); the
     /// ``ReadinessPoller`` queues the next turn otherwise.
-    private func readAvailable() -> Bool {
+    private func readAvailable(_ readiness: ReadinessPoller.Readiness) -> Bool {
         dispatchPrecondition(condition: .onQueue(queue))
         guard isReading else { return true }
         limits = context.limits
         traceEnabled = logger.logLevel <= .trace
         let drained = ReadScratch.withBuffer { scratch in
+            // A read that does not fill the buffer emptied the socket: data or a close arriving
+            // after it is a new edge. Unless the close came with this event: read on to see it.
+            let shortReadDrains = !readiness.contains(.closing)
             for _ in 0..<Self.readsPerTurn {
                 guard isReading, !isClosing else { return true }
                 guard !pauseReadingIfBacklogged() else { return true }
@@ -208,6 +211,7 @@ final class Connection: @unchecked Sendable {
                     } else {
                         feed(UnsafeRawBufferPointer(rebasing: scratch[..<count]))
                     }
+                    if shortReadDrains, count < scratch.count, !decoder.holdsWholeFrame { return true }
                 case .wouldBlock:
                     return true
                 case .endOfFile:

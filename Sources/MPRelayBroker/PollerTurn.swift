@@ -11,7 +11,7 @@
 /// The value fits in one byte so that the poller keeps it in an `Atomic<UInt8>` and changes it
 /// with compare-and-exchange, without a lock on the path of every message.
 struct PollerTurn: Equatable, Sendable {
-    /// Bit 7: a turn runs or is queued. Bits 0-1: the ``ReadinessPoller/Readiness`` noted since.
+    /// Bit 7: a turn runs or is queued. Bits 0-2: the ``ReadinessPoller/Readiness`` noted since.
     private(set) var rawValue: UInt8
 
     private static let held: UInt8 = 0x80

@@ -22,7 +22,9 @@ import Synchronization
 /// socket is empty continues in turns queued with `async`, on Dispatch's threads. (Handing a
 /// flooding peer's next events to its queue as well, to keep the poller threads for light turns,
 /// was measured: under a 4 KiB flood it raised the ping-pong pair's p50 from about 55 to 70-105 µs
-/// on 2 CPUs, the extra Dispatch threads competing for the cores, with no gain at p99.)
+/// on 2 CPUs, the extra Dispatch threads competing for the cores, with no gain at p99; so was a
+/// single read per turn on a poller thread, which cut the pair's p99 under the flood further but
+/// the 4 KiB throughput by 10-18%: docs/PERFORMANCE.md, "Isolation under a flood".)
 ///
 /// Sockets are watched for reading only; ``expectRoom(_:_:)`` adds writability while a write is
 /// pending, so that a socket whose peer reads does not wake a poller thread at every ACK.
@@ -40,6 +42,9 @@ final class ReadinessPoller: Sendable {
         static let readable = Readiness(rawValue: 1)
         /// Room in the send buffer again after a write would have blocked.
         static let writable = Readiness(rawValue: 2)
+        /// The peer closed or the socket failed (`EPOLLRDHUP`, `EPOLLHUP`, `EPOLLERR`), with
+        /// ``readable``: read until end of file, the last bytes may have come with the close.
+        static let closing = Readiness(rawValue: 4)
     }
 
     /// One registration's handler, whose turn it is, and whether it waits for room to write.
@@ -83,7 +88,9 @@ final class ReadinessPoller: Sendable {
 
         private func turn(_ readiness: Readiness) {
             let drained = handler(readiness) || !readiness.contains(.readable)
-            guard case .next(let next) = transition({ $0.finish(drained: drained) }) else { return }
+            guard case .next(let noted) = transition({ $0.finish(drained: drained) }) else { return }
+            // A close not read up to yet stays known to the turns that read on.
+            let next = !drained && readiness.contains(.closing) ? noted.union(.closing) : noted
             queue.async { [self] in turn(next) }
         }
     }
@@ -199,6 +206,7 @@ final class ReadinessPoller: Sendable {
                 if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
                     readiness.insert(.readable)
                 }
+                if flags & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { readiness.insert(.closing) }
                 if flags & EPOLLOUT.rawValue != 0 { readiness.insert(.writable) }
                 guard !readiness.isEmpty else { continue }
                 watches.withLock { $0[token] }?.ready(readiness)

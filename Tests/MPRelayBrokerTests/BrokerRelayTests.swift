@@ -89,6 +89,31 @@ struct BrokerRelayTests {
         await stop(broker)
     }
 
+    /// A message and the close right behind it often reach the socket together, in one event: the
+    /// message is relayed and the close seen, so the name is free again at once.
+    @Test func aMessageAndTheCloseBehindItAreBothSeen() async throws {
+        let (broker, address) = try startBroker()
+        let receiver = try RelayClient(connectingTo: address, authkey: Self.key, name: "sink")
+        for round in 0..<50 {
+            do {
+                let leaver = try RelayClient(connectingTo: address, authkey: Self.key, name: "leaver")
+                Array("last words".utf8).withUnsafeBytes { leaver.send($0, to: "sink", correlationID: UInt64(round + 1)) }
+                try leaver.flush()
+            }
+            guard case .deliver(let message) = try receiver.receive() else {
+                Issue.record("expected DELIVER")
+                return
+            }
+            #expect(message.correlationID == UInt64(round + 1))
+            let deadline = ContinuousClock.now + .seconds(5)
+            while broker.peer(named: "leaver") != nil, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            try #require(broker.peer(named: "leaver") == nil, "round \(round): the close was not seen")
+        }
+        await stop(broker)
+    }
+
     @Test func aWrongKeyIsRefused() async throws {
         let (broker, address) = try startBroker()
         #expect {
