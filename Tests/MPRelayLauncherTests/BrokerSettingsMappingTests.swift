@@ -62,42 +62,42 @@ struct BrokerSettingsMappingTests {
             allow_legacy_md5 = false
 
             [[principal]]
-            name = "workers"
-            authkey = ["old-key", "new-key"]
-            may_register = ["worker-*"]
-            may_send_to = ["coordinator"]
-            may_list = true
-            max_connections = 500
-            max_names = 400
+            name = "feeders"
             on_name_conflict = "replace"
+            max_names = 7
+            max_connections = 9
+            may_list = true
+            may_send_to = ["hub"]
+            may_register = ["feed-*"]
+            authkey = ["current", "next"]
 
             [[principal]]
-            name = "coordinator"
-            authkey = "coordinator-key"
-            may_register = ["coordinator"]
+            name = "hub"
+            authkey = "hub-key"
+            may_register = ["hub"]
 
             [[endpoint]]
             address = "127.0.0.1:6000"
-            principals = ["workers", "coordinator"]
+            principals = ["feeders", "hub"]
             min_digest = "sha256"
             """).endpoints.first)
         #expect(endpoint.address == .inet(host: "127.0.0.1", port: 6000))
         #expect(endpoint.policy == HandshakePolicy(allowLegacyMD5: false, minimumDigest: .sha256))
         #expect(endpoint.tls == nil)
-        let workers = endpoint.principals[0]
-        #expect(workers.rules == PrincipalRules(
-            name: "workers",
-            access: AccessRules(mayRegister: ["worker-*"], maySendTo: ["coordinator"], mayList: true),
-            maxConnections: 500,
-            maxNames: 400,
+        let feeders = endpoint.principals[0]
+        #expect(feeders.rules == PrincipalRules(
+            name: "feeders",
+            access: AccessRules(mayRegister: ["feed-*"], maySendTo: ["hub"], mayList: true),
+            maxConnections: 9,
+            maxNames: 7,
             onNameConflict: .replace
         ))
-        #expect(workers.keys == [Array("old-key".utf8), Array("new-key".utf8)])
-        #expect(!workers.isImplicit)
-        let coordinator = endpoint.principals[1]
-        #expect(coordinator.rules.onNameConflict == .refuse)
-        #expect(coordinator.rules.maxConnections == nil)
-        #expect(coordinator.keys == [Array("coordinator-key".utf8)])
+        #expect(feeders.keys == [Array("current".utf8), Array("next".utf8)])
+        #expect(!feeders.isImplicit)
+        let hub = endpoint.principals[1]
+        #expect(hub.rules.onNameConflict == .refuse)
+        #expect(hub.rules.maxConnections == nil)
+        #expect(hub.keys == [Array("hub-key".utf8)])
     }
 
     @Test func aBareAuthkeyIsAnImplicitPrincipalThatMayDoEverything() throws {
