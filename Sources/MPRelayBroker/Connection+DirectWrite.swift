@@ -94,7 +94,7 @@ extension Connection {
 
     /// Takes over a batch a sender could only partly write, as this queue's own batch in flight.
     private func adoptPartialBatch(_ remainder: [UInt8], frames: Int, plainBytes: Int) {
-        dispatchPrecondition(condition: .onQueue(queue))
+        dispatchPrecondition(condition: .onQueue(queue.dispatchQueue))
         guard !tornDown else { return }
         inflight = remainder
         inflightOffset = 0

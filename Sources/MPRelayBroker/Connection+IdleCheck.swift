@@ -9,7 +9,7 @@ extension Connection {
     /// The connection's one timer: the handshake deadline while handshaking, the idle and
     /// slow-consumer checks once registered, the drain deadline while closing.
     func timerFired() {
-        dispatchPrecondition(condition: .onQueue(queue))
+        dispatchPrecondition(condition: .onQueue(queue.dispatchQueue))
         switch phase {
         case .handshaking where tls?.isHandshakeComplete == false:
             authenticationFailed("did not finish the TLS handshake within handshake_timeout (\(limits.handshakeTimeout) s); a client without TLS sends nothing on a TLS endpoint and is dropped this way")

@@ -8,7 +8,7 @@ extension Connection {
     /// its endpoint no longer lists that principal with the key it proved. Peers of an endpoint
     /// that was removed keep their connection and rights; the endpoint only stops accepting.
     func applyReload(_ endpoints: [EndpointAddress: EndpointSettings]) {
-        dispatchPrecondition(condition: .onQueue(queue))
+        dispatchPrecondition(condition: .onQueue(queue.dispatchQueue))
         limits = context.limits
         let outcome: HandshakeOutcome
         switch phase {

@@ -10,7 +10,7 @@ extension Connection {
     /// Starts a TLS endpoint's connection: the server side of the TLS handshake, whose end starts
     /// the multiprocessing handshake. Both count against `handshake_timeout`.
     func startTLS() {
-        dispatchPrecondition(condition: .onQueue(queue))
+        dispatchPrecondition(condition: .onQueue(queue.dispatchQueue))
         do {
             try tls?.start()
         } catch {

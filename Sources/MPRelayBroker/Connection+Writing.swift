@@ -74,7 +74,7 @@ extension Connection {
     /// Writes queued frames until done or the socket is full. For TLS, the batch taken is
     /// encrypted together with any records the session made on its own (handshake, alerts).
     func flush() {
-        dispatchPrecondition(condition: .onQueue(queue))
+        dispatchPrecondition(condition: .onQueue(queue.dispatchQueue))
         guard !tornDown else { return }
         while true {
             if inflightOffset == inflight.count {
@@ -148,5 +148,23 @@ extension Connection {
     /// Everything queued is written: a closing connection can go now.
     func flushCompleted() {
         if isClosing { teardown(reason: closeReason ?? "closed", level: .debug) }
+    }
+
+    /// Stops reading while this connection's own queue is at the outbound bound: a peer that
+    /// sends faster than it reads the broker's answers (errors, ACKs) or its deliveries is slowed
+    /// down by its socket filling, instead of being disconnected when its answers pile up. The
+    /// flush that takes the queue below the bound starts reading again; a peer that reads nothing
+    /// for `slow_consumer_timeout` meanwhile is disconnected as a slow consumer.
+    func pauseReadingIfBacklogged() -> Bool {
+        let bound = limits.maxOutboundBytes
+        let pausing: Bool? = outbound.withLock { state in
+            guard state.queuedBytes >= bound else { return nil }
+            defer { state.resumeReadingBelow = bound }
+            if state.fullSince == nil { state.fullSince = Self.uptime() }
+            return state.resumeReadingBelow == nil
+        }
+        guard let pausing else { return false }
+        if pausing, limits.slowConsumerTimeout > 0 { armTimer(notAfter: limits.slowConsumerTimeout) }
+        return true
     }
 }

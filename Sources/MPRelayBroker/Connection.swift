@@ -25,7 +25,7 @@ final class Connection: @unchecked Sendable {
     }
 
     let id: Int
-    let queue: DispatchQueue
+    let queue: SerialQueue
     let fd: Int32
     let remote: String
     /// The client's address without the port (or its uid), for counting failed handshakes.
@@ -114,7 +114,7 @@ final class Connection: @unchecked Sendable {
         let endpoint = listener.description
         self.listener = listener
         self.id = context.makeConnectionID()
-        self.queue = DispatchQueue(label: "Connection-\(id)")
+        self.queue = SerialQueue(label: "Connection-\(id)")
         self.fd = fd
         self.remote = remote
         self.origin = origin
@@ -183,16 +183,16 @@ final class Connection: @unchecked Sendable {
     // MARK: Reading
 
     /// Reads for one turn: until the socket is empty, or ``readsPerTurn`` reads so that other
-    /// connections get their turn. Returns whether the socket is empty (or reading stopped); the
+    /// connections get their turn. A read short of the buffer emptied the socket (what comes after
+    /// it is a new edge), unless the event also reported the peer's close: then the turn reads on
+    /// to the end of file. Returns whether the socket is empty (or reading stopped); the
     /// ``ReadinessPoller`` queues the next turn otherwise.
     private func readAvailable(_ readiness: ReadinessPoller.Readiness) -> Bool {
-        dispatchPrecondition(condition: .onQueue(queue))
+        dispatchPrecondition(condition: .onQueue(queue.dispatchQueue))
         guard isReading else { return true }
         limits = context.limits
         traceEnabled = logger.logLevel <= .trace
         let drained = ReadScratch.withBuffer { scratch in
-            // A read that does not fill the buffer emptied the socket: data or a close arriving
-            // after it is a new edge. Unless the close came with this event: read on to see it.
             let shortReadDrains = !readiness.contains(.closing)
             for _ in 0..<Self.readsPerTurn {
                 guard isReading, !isClosing else { return true }
@@ -226,24 +226,6 @@ final class Connection: @unchecked Sendable {
         }
         finishBatch()
         return drained
-    }
-
-    /// Stops reading while this connection's own queue is at the outbound bound: a peer that
-    /// sends faster than it reads the broker's answers (errors, ACKs) or its deliveries is slowed
-    /// down by its socket filling, instead of being disconnected when its answers pile up. The
-    /// flush that takes the queue below the bound starts reading again; a peer that reads nothing
-    /// for `slow_consumer_timeout` meanwhile is disconnected as a slow consumer.
-    private func pauseReadingIfBacklogged() -> Bool {
-        let bound = limits.maxOutboundBytes
-        let pausing: Bool? = outbound.withLock { state in
-            guard state.queuedBytes >= bound else { return nil }
-            defer { state.resumeReadingBelow = bound }
-            if state.fullSince == nil { state.fullSince = Self.uptime() }
-            return state.resumeReadingBelow == nil
-        }
-        guard let pausing else { return false }
-        if pausing, limits.slowConsumerTimeout > 0 { armTimer(notAfter: limits.slowConsumerTimeout) }
-        return true
     }
 
     /// Reads of up to ``ReadScratch/size`` bytes before a connection yields its thread.
@@ -307,7 +289,7 @@ final class Connection: @unchecked Sendable {
 
     /// Stops reading, lets queued frames flush (for at most `drain` seconds), then closes.
     func closeAfterFlush(reason: String, drain: Double = 2) {
-        dispatchPrecondition(condition: .onQueue(queue))
+        dispatchPrecondition(condition: .onQueue(queue.dispatchQueue))
         guard !tornDown, !isClosing else { return }
         leaveRegistry()
         releasePrincipalQuota()
@@ -324,7 +306,7 @@ final class Connection: @unchecked Sendable {
     /// directly, the last to let go). Turns of the poller or the scheduler already on their way
     /// find the connection torn down and touch nothing.
     func teardown(reason: String, level: Logger.Level) {
-        dispatchPrecondition(condition: .onQueue(queue))
+        dispatchPrecondition(condition: .onQueue(queue.dispatchQueue))
         guard !tornDown else { return }
         tornDown = true
         releaseHandshakeSlot()

@@ -29,7 +29,7 @@ final class DeadlineScheduler: Sendable {
     }
 
     private struct Owner {
-        let queue: DispatchQueue
+        let queue: SerialQueue
         let handler: @Sendable () -> Void
         /// The earliest deadline in the heap for this owner; `.max` when none.
         var pending = UInt64.max
@@ -58,7 +58,7 @@ final class DeadlineScheduler: Sendable {
 
     /// Registers an owner; `handler` runs on `queue` when a deadline set with ``schedule(_:at:)``
     /// has passed. The owner checks its own clock: a deadline it moved later comes early.
-    func register(on queue: DispatchQueue, handler: @escaping @Sendable () -> Void) -> Registration {
+    func register(on queue: SerialQueue, handler: @escaping @Sendable () -> Void) -> Registration {
         state.withLock { state in
             let token = state.nextToken
             state.nextToken += 1

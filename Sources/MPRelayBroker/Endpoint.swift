@@ -11,7 +11,7 @@ final class Endpoint: @unchecked Sendable {
     private let current: Mutex<EndpointDescription>
     private let socket: ListeningSocket
     private let context: RelayContext
-    private let queue: DispatchQueue
+    private let queue: SerialQueue
     // Confined to `queue`.
     private var registration: ReadinessPoller.Registration?
     private var paused = false
@@ -31,7 +31,7 @@ final class Endpoint: @unchecked Sendable {
             throw error
         }
         self.context = context
-        self.queue = DispatchQueue(label: "Endpoint-\(index)")
+        self.queue = SerialQueue(label: "Endpoint-\(index)")
     }
 
     var boundAddress: EndpointAddress { socket.boundAddress }

@@ -11,7 +11,7 @@ import Synchronization
 /// Wedged poller threads, or a poller that lost its registrations, leave the probe waiting, so
 /// the watchdog stops being fed and systemd restarts the daemon.
 final class RelayProbe: Sendable {
-    private let queue = DispatchQueue(label: "Connection-probe")
+    private let queue = SerialQueue(label: "Connection-probe")
     private let local: Int32
     private let remote: Int32
     private let registration: ReadinessPoller.Registration

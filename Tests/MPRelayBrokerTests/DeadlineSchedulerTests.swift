@@ -22,11 +22,11 @@ struct DeadlineSchedulerTests {
         }
     }
 
-    private func owner(_ label: String) -> (DispatchQueue, Calls, DeadlineScheduler.Registration) {
-        let queue = DispatchQueue(label: label)
+    private func owner(_ label: String) -> (SerialQueue, Calls, DeadlineScheduler.Registration) {
+        let queue = SerialQueue(label: label)
         let calls = Calls()
         let registration = DeadlineScheduler.shared.register(on: queue) {
-            dispatchPrecondition(condition: .onQueue(queue))
+            dispatchPrecondition(condition: .onQueue(queue.dispatchQueue))
             calls.times.withLock { $0.append(DispatchTime.now().uptimeNanoseconds) }
         }
         return (queue, calls, registration)

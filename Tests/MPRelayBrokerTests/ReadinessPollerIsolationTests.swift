@@ -21,7 +21,7 @@ struct ReadinessPollerIsolationTests {
         let mostAtOnce = Atomic<Int>(0)
         let turns = Atomic<Int>(0)
         let busyReceived = Atomic<Int>(0)
-        let busyRegistration = try Self.poller.watch(busy.local, on: DispatchQueue(label: "poller-isolation-busy")) { _ in
+        let busyRegistration = try Self.poller.watch(busy.local, on: SerialQueue(label: "poller-isolation-busy")) { _ in
             let now = running.add(1, ordering: .relaxed).newValue
             _ = mostAtOnce.max(now, ordering: .relaxed)
             defer { running.subtract(1, ordering: .relaxed) }
@@ -39,7 +39,7 @@ struct ReadinessPollerIsolationTests {
             try await Task.sleep(for: .milliseconds(30))
         }
         let otherReceived = Atomic<Int>(0)
-        let otherRegistration = try Self.poller.watch(other.local, on: DispatchQueue(label: "poller-isolation-other")) { _ in
+        let otherRegistration = try Self.poller.watch(other.local, on: SerialQueue(label: "poller-isolation-other")) { _ in
             otherReceived.add(readAll(other.local), ordering: .relaxed)
             return true
         }
@@ -52,12 +52,53 @@ struct ReadinessPollerIsolationTests {
         #expect(mostAtOnce.load(ordering: .relaxed) == 1)
     }
 
+    /// Work queued on an owner's queue (a flush a sender queued, a timer's check) that runs long
+    /// holds no poller thread: the turn for the owner's event is queued after that work. Two
+    /// such owners get an event each, one for each poller thread, and both threads stay free for
+    /// everyone else's events.
+    @Test func workOnAnOwnersQueueHoldsNoPollerThread() async throws {
+        let release = DispatchSemaphore(value: 0)
+        let occupiedReceived = Atomic<Int>(0)
+        let occupied = try (0..<2).map { _ in try SocketPair() }
+        var registrations: [ReadinessPoller.Registration] = []
+        defer { registrations.forEach(Self.poller.cancel) }
+        for (index, pair) in occupied.enumerated() {
+            let queue = SerialQueue(label: "poller-isolation-occupied-\(index)")
+            registrations.append(try Self.poller.watch(pair.local, on: queue) { _ in
+                occupiedReceived.add(readAll(pair.local), ordering: .relaxed)
+                return true
+            })
+            let started = DispatchSemaphore(value: 0)
+            queue.async {
+                started.signal()
+                release.wait()
+            }
+            started.wait()
+            #expect(pair.send(10, to: pair.remote) == 10)
+            try await Task.sleep(for: .milliseconds(30))
+        }
+        let freeReceived = Atomic<Int>(0)
+        let free = try (0..<2).map { _ in try SocketPair() }
+        for (index, pair) in free.enumerated() {
+            registrations.append(try Self.poller.watch(pair.local, on: SerialQueue(label: "poller-isolation-free-\(index)")) { _ in
+                freeReceived.add(readAll(pair.local), ordering: .relaxed)
+                return true
+            })
+            #expect(pair.send(10, to: pair.remote) == 10)
+        }
+        let servedMeanwhile = try await eventually { freeReceived.load(ordering: .relaxed) == 20 }
+        release.signal()
+        release.signal()
+        #expect(servedMeanwhile, "a poller thread waited behind an occupied queue")
+        #expect(try await eventually { occupiedReceived.load(ordering: .relaxed) == 20 })
+    }
+
     @Test func eventsDuringATurnAreHandledByOneTurnAfterIt() async throws {
         let pair = try SocketPair()
         let release = DispatchSemaphore(value: 0)
         let turns = Atomic<Int>(0)
         let received = Atomic<Int>(0)
-        let registration = try Self.poller.watch(pair.local, on: DispatchQueue(label: "poller-isolation-noted")) { _ in
+        let registration = try Self.poller.watch(pair.local, on: SerialQueue(label: "poller-isolation-noted")) { _ in
             if turns.add(1, ordering: .relaxed).newValue == 1 { release.wait() }
             received.add(readAll(pair.local), ordering: .relaxed)
             return true

@@ -14,10 +14,10 @@ import Testing
 struct ReadinessPollerTests {
     @Test func readableEventsRunTheHandlerOnTheOwnersQueue() async throws {
         let pair = try SocketPair()
-        let queue = DispatchQueue(label: "poller-test-owner")
+        let queue = SerialQueue(label: "poller-test-owner")
         let received = Mutex(0)
         let registration = try ReadinessPoller.shared.watch(pair.local, on: queue) { readiness in
-            dispatchPrecondition(condition: .onQueue(queue))
+            dispatchPrecondition(condition: .onQueue(queue.dispatchQueue))
             guard readiness.contains(.readable) else { return true }
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
@@ -35,7 +35,7 @@ struct ReadinessPollerTests {
 
     @Test func anUnfinishedTurnContinuesWithoutANewEvent() async throws {
         let pair = try SocketPair()
-        let queue = DispatchQueue(label: "poller-test-turns")
+        let queue = SerialQueue(label: "poller-test-turns")
         let turns = Mutex(0)
         let received = Mutex(0)
         // One byte per turn, as a connection at its per-turn limit: every turn but the last
@@ -56,7 +56,7 @@ struct ReadinessPollerTests {
 
     @Test func roomIsReportedOnlyWhileExpected() async throws {
         let pair = try SocketPair()
-        let queue = DispatchQueue(label: "poller-test-writable")
+        let queue = SerialQueue(label: "poller-test-writable")
         let writable = Mutex(0)
         let registration = try ReadinessPoller.shared.watch(pair.local, on: queue) { readiness in
             if readiness.contains(.writable) { writable.withLock { $0 += 1 } }
@@ -89,7 +89,7 @@ struct ReadinessPollerTests {
 
     @Test func aCancelledRegistrationHearsNothingMore() async throws {
         let pair = try SocketPair()
-        let queue = DispatchQueue(label: "poller-test-cancel")
+        let queue = SerialQueue(label: "poller-test-cancel")
         let calls = Mutex(0)
         let registration = try ReadinessPoller.shared.watch(pair.local, on: queue) { _ in
             calls.withLock { $0 += 1 }
@@ -115,7 +115,7 @@ struct ReadinessPollerTests {
         }
         // A regular file has no readiness to report: epoll_ctl refuses it with EPERM.
         let error = #expect(throws: SocketError.self) {
-            try ReadinessPoller.shared.watch(fd, on: DispatchQueue(label: "poller-test-file")) { _ in true }
+            try ReadinessPoller.shared.watch(fd, on: SerialQueue(label: "poller-test-file")) { _ in true }
         }
         #expect(error?.errno == EPERM)
         #expect(error?.description.contains("epoll_ctl(ADD) on descriptor \(fd) failed") == true)
