@@ -65,7 +65,8 @@ let package = Package(
         // The relay's decisions without sockets: registry, registration, access rules, routing,
         // queue bounds, presence. Events in, decisions out; the broker performs them.
         .target(name: "MPRelayCore", dependencies: ["MPRelayProtocol"]),
-        // The few socket calls glibc declares only under _GNU_SOURCE.
+        // The few calls glibc declares only under _GNU_SOURCE, and the idle scheduling class
+        // with the pthread_create wrapper that keeps it from spreading to new threads.
         .target(name: "CMPRelayShims"),
         // The bottom layer: the one family of system-call wrappers (EINTR retried here only,
         // EAGAIN a value, EBADF a bug), socket I/O, the bounded file reader, the stderr writer.
@@ -154,6 +155,7 @@ let package = Package(
                 "MPRelayControl",
                 "MPRelayControlServer",
                 "MPRelayLogging",
+                "MPRelayPOSIX",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

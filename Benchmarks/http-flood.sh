@@ -13,6 +13,9 @@
 #   BASE_PORT [17501]  SCRATCH [.build-bench]  BIN [unset]  KEEP [unset; keeps the logs]
 #   FLOOD [self]    `other` floods a second mprelayd instead of the measured one: the control
 #                   experiment, for what sharing the cores alone costs the relay's latency
+#   WRK_CLASS [normal]  `idle` runs wrk in the idle scheduling class (chrt --idle 0), as if the
+#                   requests came from another machine: the relay then shares its cores with the
+#                   monitoring server and the kernel's work for the requests, not with wrk
 #
 # Needs: swift (unless BIN), python3, wrk (apt-get install -y wrk).
 set -euo pipefail
@@ -29,6 +32,12 @@ BASE_PORT=${BASE_PORT:-17501}
 RELAY_PORT=$BASE_PORT
 HTTP_PORT=$((BASE_PORT + 1))
 FLOOD=${FLOOD:-self}
+WRK_CLASS=${WRK_CLASS:-normal}
+case "$WRK_CLASS" in
+    normal) WRK=(wrk) ;;
+    idle) WRK=(chrt --idle 0 wrk) ;;
+    *) echo "http-flood.sh: WRK_CLASS must be normal or idle, not '$WRK_CLASS'" >&2; exit 2 ;;
+esac
 
 command -v wrk >/dev/null || { echo "http-flood.sh: wrk not found: apt-get install -y wrk" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "http-flood.sh: python3 not found" >&2; exit 1; }
@@ -90,7 +99,7 @@ for round in $(seq "$REPEAT"); do
     note "round $round/$REPEAT: alone"
     latency >>"$RUN/alone.jsonl"
     note "round $round/$REPEAT: with $RATE requests/s to $HTTP_PATH"
-    wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$RUN/pace.lua" "http://127.0.0.1:$FLOOD_PORT$HTTP_PATH" >"$RUN/wrk-$round.txt" 2>&1 &
+    "${WRK[@]}" -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$RUN/pace.lua" "http://127.0.0.1:$FLOOD_PORT$HTTP_PATH" >"$RUN/wrk-$round.txt" 2>&1 &
     WRK_PID=$!
     PIDS+=("$WRK_PID")
     sleep 1
@@ -98,9 +107,9 @@ for round in $(seq "$REPEAT"); do
     wait "$WRK_PID"
 done
 
-python3 - "$RUN" "$REPEAT" "$RATE" "$DURATION" "$HTTP_PATH" "$FLOOD" <<'PY'
+python3 - "$RUN" "$REPEAT" "$RATE" "$DURATION" "$HTTP_PATH" "$FLOOD" "$WRK_CLASS" <<'PY'
 import json, re, statistics, sys
-run, repeat, rate, duration, path, flooded = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+run, repeat, rate, duration, path, flooded, wrk_class = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
 def load(name):
     return [json.loads(line) for line in open("%s/%s.jsonl" % (run, name)) if line.strip()]
 alone, flood = load("alone"), load("flood")
@@ -113,7 +122,7 @@ for i in range(1, repeat + 1):
 def median(runs, key):
     return statistics.median(r[key] for r in runs)
 target = "its own" if flooded == "self" else "another mprelayd's"
-print("| RTT (µs) | alone | with %s req/s to %s %s for %s s |" % (rate, target, path, duration))
+print("| RTT (µs) | alone | with %s req/s to %s %s for %s s, wrk in the %s class |" % (rate, target, path, duration, wrk_class))
 print("|---|---|---|")
 for key, label in (("p50_us", "p50"), ("p99_us", "p99"), ("p999_us", "p99.9")):
     print("| %s | %.0f | %.0f |" % (label, median(alone, key), median(flood, key)))

@@ -26,3 +26,4 @@ int mprelay_epoll_wait(int epfd, struct epoll_event *events, int capacity, int t
 void mprelay_name_thread(const char *name) {
     pthread_setname_np(pthread_self(), name);
 }
+

@@ -13,21 +13,24 @@ final class ExpositionCache: Sendable {
     /// How long one rendering is served, in seconds.
     static let lifetime = 1.0
 
-    private let snapshots: RelaySnapshots
+    private let reader: RelayStateReader
     private let latest = Mutex<(renderedAt: Double, report: MetricsReport)?>(nil)
 
-    /// A cache of the exposition of `snapshots`.
-    init(snapshots: RelaySnapshots) {
-        self.snapshots = snapshots
+    /// A cache of the exposition of the snapshots `reader` takes.
+    init(reader: RelayStateReader) {
+        self.reader = reader
     }
 
-    /// The exposition rendered less than ``lifetime`` ago, or a new one.
-    func current() -> MetricsReport {
+    /// The exposition rendered less than ``lifetime`` ago, or a new one rendered on the reader's
+    /// thread.
+    ///
+    /// - Throws: what ``RelayStateReader/read(_:)`` throws.
+    func current() async throws -> MetricsReport {
         let now = Self.monotonicSeconds()
         if let cached = latest.withLock({ $0 }), now - cached.renderedAt < Self.lifetime {
             return cached.report
         }
-        let report = snapshots.metrics()
+        let report = try await reader.read { $0.metrics() }
         latest.withLock { $0 = (now, report) }
         return report
     }

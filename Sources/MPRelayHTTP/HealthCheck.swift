@@ -22,14 +22,14 @@ final class HealthCheck: Sendable {
     /// How long a probe may take before the relay counts as wedged.
     static let probeTimeout = 2.0
 
-    private let broker: Broker
+    private let reader: RelayStateReader
     private let phase = Mutex(Phase.starting)
     /// The waiters of the probe in flight; nil when none is.
     private let waiters = Mutex<[CheckedContinuation<Bool, Never>]?>(nil)
 
-    /// Creates a check of `broker`, in phase ``Phase/starting``.
-    init(broker: Broker) {
-        self.broker = broker
+    /// Creates a check of the broker `reader` reads, in phase ``Phase/starting``.
+    init(reader: RelayStateReader) {
+        self.reader = reader
     }
 
     /// The phase now.
@@ -62,10 +62,14 @@ final class HealthCheck: Sendable {
                 return waiters == nil
             }
             guard first else { return }
-            do {
-                try broker.probe { [self] in finish(answered: true) }
-            } catch {
-                finish(answered: false)
+            // The probe takes the broker's locks: it starts on the reader's thread.
+            reader.start { [self, reader] active in
+                do {
+                    guard active else { return finish(answered: false) }
+                    try reader.broker.probe { [self] in finish(answered: true) }
+                } catch {
+                    finish(answered: false)
+                }
             }
         }
     }

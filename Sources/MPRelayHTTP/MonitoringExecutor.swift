@@ -1,31 +1,32 @@
-import Glibc
+import Logging
+import MPRelayPOSIX
 import NIOCore
 
-/// Runs every task of the monitoring server on its one event loop thread, at a lower scheduling
-/// priority than the relay's threads.
+/// Runs every task of the monitoring server on its one event loop thread, in the idle
+/// scheduling class, below every relay thread.
 ///
 /// Hummingbird's request handlers are Swift tasks, which would otherwise run on the global
 /// executor's threads, the Dispatch threads the relay's connection queues run on: a flood of
 /// HTTP requests would then take the relay's threads, not only its cores. As the task executor
 /// preference of the server's task (inherited by the task group that serves each connection), this
-/// executor keeps the HTTP parsing, the handlers and the metrics rendering on one thread; its
-/// niceness makes the kernel give the relay's threads the cores first when both want them, while
-/// the monitoring server still gets the time the relay leaves idle.
+/// executor keeps the HTTP parsing, the handlers and the metrics rendering on one thread. That
+/// thread is in the idle class (`SCHED_IDLE`): a relay thread that wakes takes its core at once,
+/// where a lower niceness would still make it wait for the end of a time slice, and the
+/// monitoring server gets the time the relay leaves idle.
 final class MonitoringExecutor: TaskExecutor {
-    /// The niceness of the monitoring thread: with the relay at 0, the kernel's weights give it
-    /// about a tenth of a contended core (`sched(7)`: weight 110 against 1024).
-    static let niceness: Int32 = 10
-
     private let eventLoop: any EventLoop
 
-    /// Takes over `eventLoop`'s thread, and lowers its priority to ``niceness``.
-    init(eventLoop: any EventLoop) {
+    /// Takes over `eventLoop`'s thread, names it `mprelay-http` and moves it to the idle class;
+    /// if the kernel refuses, logs it and runs at the relay's priority.
+    init(eventLoop: any EventLoop, logger: Logger) {
         self.eventLoop = eventLoop
         eventLoop.execute {
-            // On Linux the niceness is a thread's own: PRIO_PROCESS with 0 sets the calling
-            // thread's alone (setpriority(2), BUGS). Lowering one's own priority needs no
-            // privilege; if it fails anyway, only the thread isolation holds.
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness)
+            CallingThread.setName("mprelay-http")
+            do {
+                try CallingThread.moveToIdleClass()
+            } catch {
+                logger.warning("monitoring HTTP thread keeps the relay's priority: \(error)")
+            }
         }
     }
 

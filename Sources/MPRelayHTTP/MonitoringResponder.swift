@@ -6,12 +6,12 @@ import Synchronization
 /// Answers monitoring requests from snapshots: the same report types, built by the same code, as
 /// the control socket's answers, so `GET /status` and `mprelayctl status --json` agree.
 ///
-/// Runs on the HTTP server's event loop and Swift's concurrency pool, never on a relay queue:
-/// it reads the broker's atomics and locks only (and `/healthz` waits on one shared probe).
+/// Runs on the monitoring server's thread, never on a relay queue; what takes the broker's locks
+/// runs on the ``RelayStateReader``'s thread (and `/healthz` waits on one shared probe).
 struct MonitoringResponder: HTTPResponder {
     typealias Context = BasicRequestContext
 
-    let snapshots: RelaySnapshots
+    let reader: RelayStateReader
     let exposition: ExpositionCache
     let health: HealthCheck
     /// The token requests must carry; replaced in place when a reload changes `token_file`.
@@ -24,17 +24,22 @@ struct MonitoringResponder: HTTPResponder {
             authorization: request.headers[.authorization],
             token: token.current
         )
-        let response = await answer(route)
+        let response: Response
+        do {
+            response = try await answer(route)
+        } catch {
+            response = .text("the daemon is shutting down\n", status: .serviceUnavailable)
+        }
         return request.method == .head ? response.createHeadResponse() : response
     }
 
-    private func answer(_ route: MonitoringRoute) async -> Response {
+    private func answer(_ route: MonitoringRoute) async throws -> Response {
         switch route {
         case .statusPage: return .text(StatusPage.html, type: "text/html; charset=utf-8")
         case .pageScript: return .text(StatusPage.script, type: "text/javascript; charset=utf-8")
         case .pageStyle: return .text(StatusPage.style, type: "text/css; charset=utf-8")
         case .metrics:
-            let metrics = exposition.current()
+            let metrics = try await exposition.current()
             return .text(metrics.text, type: metrics.contentType)
         case .health:
             guard let problem = await health.problem() else { return .text("ok\n") }
@@ -43,17 +48,17 @@ struct MonitoringResponder: HTTPResponder {
             let phase = health.current
             return .text(phase.rawValue + "\n", status: phase == .ready ? .ok : .serviceUnavailable)
         case .status:
-            return .json(ControlAnswer(command: .status, result: snapshots.status()))
+            return .json(ControlAnswer(command: .status, result: try await reader.read { $0.status() }))
         case .peers:
-            return .json(ControlAnswer(command: .peers, result: snapshots.peers()))
+            return .json(ControlAnswer(command: .peers, result: try await reader.read { $0.peers() }))
         case .peer(let name):
-            guard let peer = snapshots.peer(named: name) else {
+            guard let peer = try await reader.read({ $0.peer(named: name) }) else {
                 let failure = ControlFailure(.unknownPeer, "no peer named \"\(name)\" is registered; GET /peers lists them")
                 return .json(ControlAnswer<NoResult>(command: .peer, failure: failure), status: .notFound)
             }
             return .json(ControlAnswer(command: .peer, result: peer))
         case .endpoints:
-            return .json(EndpointList(endpoints: snapshots.status().endpoints))
+            return .json(EndpointList(endpoints: try await reader.read { $0.status().endpoints }))
         case .unauthorized:
             var response = Response.text("a bearer token is required: Authorization: Bearer <token of [http] token_file>\n", status: .unauthorized)
             response.headers[.wwwAuthenticate] = "Bearer realm=\"mprelay\""

@@ -11,14 +11,15 @@ import Synchronization
 /// for load balancers and orchestrators, the control socket's reports as JSON, and a live status
 /// page (docs/OPERATIONS.md).
 ///
-/// It runs on its own event loop thread, at a lower priority than the relay's threads
-/// (``MonitoringExecutor``), and reads only ``RelaySnapshots``, so a flood of HTTP requests
-/// neither takes the relay's threads nor waits on its queues. A reload changes it in two
+/// It runs on its own event loop thread, in the idle scheduling class below the relay's threads
+/// (``MonitoringExecutor``), and reads only ``RelaySnapshots``, on a thread of its own at normal
+/// priority (``RelayStateReader``), so a flood of HTTP requests neither takes the relay's threads
+/// nor waits on its queues, and no relay thread waits for a lock the idle thread holds. A reload changes it in two
 /// steps, ``prepare(_:)`` then ``commit(_:)`` or ``cancel(_:)``, so that a configuration is
 /// applied whole or not at all: the new address is bound before anything else changes, and the
 /// old listener keeps serving if the rest of the reload is refused.
 public final class MonitoringServer: Sendable {
-    private let snapshots: RelaySnapshots
+    private let reader: RelayStateReader
     private let health: HealthCheck
     private let exposition: ExpositionCache
     private let token = TokenSlot(nil)
@@ -33,13 +34,13 @@ public final class MonitoringServer: Sendable {
     ///   - snapshots: the reports to serve, shared with the control socket.
     ///   - logger: for starts, stops and refusals.
     public init(snapshots: RelaySnapshots, logger: Logger) {
-        self.snapshots = snapshots
-        self.health = HealthCheck(broker: snapshots.broker)
-        self.exposition = ExpositionCache(snapshots: snapshots)
-        self.executor = MonitoringExecutor(eventLoop: eventLoopGroup.next())
+        self.reader = RelayStateReader(snapshots: snapshots)
+        self.health = HealthCheck(reader: reader)
+        self.exposition = ExpositionCache(reader: reader)
         var logger = logger
         logger[metadataKey: MultiprocessingLogHandler.processNameKey] = "HTTP"
         self.logger = logger
+        self.executor = MonitoringExecutor(eventLoop: eventLoopGroup.next(), logger: logger)
     }
 
     /// The address the server listens on now, with its real port; nil when it is off.
@@ -64,7 +65,7 @@ public final class MonitoringServer: Sendable {
         if address == running {
             return MonitoringChange(listener: nil, replacesRunning: false, token: newToken, summary: nil)
         }
-        let responder = MonitoringResponder(snapshots: snapshots, exposition: exposition, health: health, token: token)
+        let responder = MonitoringResponder(reader: reader, exposition: exposition, health: health, token: token)
         let started = try HTTPListener(address: address, responder: responder, eventLoopGroup: eventLoopGroup, executor: executor, logger: logger)
         let auth = newToken == nil ? "no token" : "bearer token from \(http.tokenFile ?? "token_file")"
         return MonitoringChange(listener: started, replacesRunning: running != nil, token: newToken, summary: "listening on http://\(started.boundAddress)/ (\(auth))")

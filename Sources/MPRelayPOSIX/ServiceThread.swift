@@ -1,4 +1,3 @@
-import CMPRelayShims
 import Glibc
 
 /// A detached thread that runs for the life of the process: the poller's and the deadline
@@ -20,7 +19,7 @@ public enum ServiceThread {
         let argument = Unmanaged.passRetained(Body(name: name, run: body)).toOpaque()
         let status = pthread_create(&thread, nil, { argument in
             let body = Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue()
-            mprelay_name_thread(body.name)
+            CallingThread.setName(body.name)
             body.run()
             return nil
         }, argument)

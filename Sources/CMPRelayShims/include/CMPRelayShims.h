@@ -17,4 +17,8 @@ int mprelay_epoll_wait(int epfd, struct epoll_event *events, int capacity, int t
 /// Names the calling thread (pthread_setname_np, _GNU_SOURCE only), for top -H and perf.
 void mprelay_name_thread(const char *name);
 
+/// Moves the calling thread to SCHED_IDLE (sched(7), _GNU_SOURCE only): it then runs only on
+/// a core no other thread wants. Returns 0 or -1 with errno.
+int mprelay_make_thread_idle(void);
+
 #endif
