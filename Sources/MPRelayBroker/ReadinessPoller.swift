@@ -16,17 +16,17 @@ import Synchronization
 /// message, and every connection's state stays confined to its queue.
 ///
 /// Turns follow ``PollerTurn``: one at a time per registration, taken with a compare-and-exchange
-/// rather than by waiting. An event for a registration whose turn is running elsewhere is noted
-/// and the poller thread moves on, so a flooding peer occupies at most one poller thread, and a
-/// poller thread never waits behind another thread's turn. Nor behind other work on the owner's
-/// queue (a flush a sender queued, a timer's check): a ``SerialQueue`` counts it, and with work
-/// there the turn is queued after it instead of entered with `sync`. A read turn that stops before the
-/// socket is empty continues in turns queued with `async`, on Dispatch's threads. (Handing a
-/// flooding peer's next events to its queue as well, to keep the poller threads for light turns,
-/// was measured: under a 4 KiB flood it raised the ping-pong pair's p50 from about 55 to 70-105 µs
-/// on 2 CPUs, the extra Dispatch threads competing for the cores, with no gain at p99; so was a
-/// single read per turn on a poller thread, which cut the pair's p99 under the flood further but
-/// the 4 KiB throughput by 10-18%: docs/PERFORMANCE.md, "Isolation under a flood".)
+/// rather than by waiting. An event for a registration whose turn is running elsewhere is noted and
+/// the poller thread moves on, so a flooding peer occupies at most one poller thread, and a poller
+/// thread never waits behind another thread's turn. Nor behind other work on the owner's queue (a
+/// flush a sender queued, a timer's check): a ``SerialQueue`` counts it, and with work there the
+/// turn is queued after it instead of entered with `sync`. A read turn that stops before the socket
+/// is empty continues in turns queued with `async`, on Dispatch's threads. (Handing a flooding
+/// peer's next events to its queue as well, to keep the poller threads for light turns, was
+/// measured: under a 4 KiB flood it raised the ping-pong pair's p50 from about 55 to 70-105 µs on 2
+/// CPUs, the extra Dispatch threads competing for the cores, with no gain at p99; so was a single
+/// read per turn on a poller thread, which cut the pair's p99 under the flood further but the 4 KiB
+/// throughput by 10-18%: docs/PERFORMANCE.md, "Isolation under a flood".)
 ///
 /// Sockets are watched for reading only; ``expectRoom(_:_:)`` adds writability while a write is
 /// pending, so that a socket whose peer reads does not wake a poller thread at every ACK.

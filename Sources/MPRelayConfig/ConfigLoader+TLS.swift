@@ -1,4 +1,5 @@
 import MPRelayCommon
+import MPRelayTLS
 
 extension ConfigLoader {
     /// Reads the `tls_*` keys of an endpoint: nil when none is set. Checks what can be checked
@@ -21,7 +22,7 @@ extension ConfigLoader {
         if let caField = field("tls_client_ca_file") { tls.clientCAFile = try caField.readableFile().path }
         if let versionField = field("tls_min_version") {
             let text = try versionField.string()
-            guard let version = EndpointTLSConfig.MinimumVersion(rawValue: text) else {
+            guard let version = TLSVersion(rawValue: text) else {
                 throw versionField.error("\"\(text)\" is not a TLS version: expected \"1.2\" or \"1.3\"")
             }
             tls.minimumVersion = version

@@ -1,17 +1,11 @@
+public import MPRelayTLS
+
 /// The TLS settings of a `host:port` endpoint: the multiprocessing handshake then runs inside TLS.
 ///
 /// The files are only named here; the daemon loads them (and refuses a certificate that does not
 /// load, does not match its key, or is not currently valid) when it starts and on every reload,
 /// so a renewed certificate at the same path is picked up by a reload.
 public struct EndpointTLSConfig: Equatable, Sendable {
-    /// The lowest TLS protocol version an endpoint accepts.
-    public enum MinimumVersion: String, Equatable, Sendable, CaseIterable {
-        /// TLS 1.2.
-        case tls12 = "1.2"
-        /// TLS 1.3.
-        case tls13 = "1.3"
-    }
-
     /// PEM: the server certificate, then any intermediates.
     public var certificateFile: String
     /// PEM: its private key. Must not be readable by other users.
@@ -19,10 +13,10 @@ public struct EndpointTLSConfig: Equatable, Sendable {
     /// PEM: the CAs client certificates must be signed by; nil: no client certificate asked for.
     public var clientCAFile: String?
     /// The lowest protocol version accepted.
-    public var minimumVersion: MinimumVersion
+    public var minimumVersion: TLSVersion
 
     /// TLS settings; `minimumVersion` defaults to 1.2.
-    public init(certificateFile: String, keyFile: String, clientCAFile: String? = nil, minimumVersion: MinimumVersion = .tls12) {
+    public init(certificateFile: String, keyFile: String, clientCAFile: String? = nil, minimumVersion: TLSVersion = .tls12) {
         self.certificateFile = certificateFile
         self.keyFile = keyFile
         self.clientCAFile = clientCAFile

@@ -42,7 +42,7 @@ extension TLSServerFiles {
             certificateFile: tls.certificateFile,
             keyFile: tls.keyFile,
             clientCAFile: tls.clientCAFile,
-            minimumVersion: tls.minimumVersion == .tls13 ? .tls13 : .tls12
+            minimumVersion: tls.minimumVersion
         )
     }
 }
