@@ -1,4 +1,6 @@
 import MPRelayCommon
+import MPRelayTLS
+
 extension ConfigLoader {
     /// Reads one `[[endpoint]]`: its address, and either a bare key (an implicit principal) or
     /// the names of `[[principal]]` tables.

@@ -5,9 +5,9 @@ extension ConfigLoader {
     /// Reads the `tls_*` keys of an endpoint: nil when none is set. Checks what can be checked
     /// without OpenSSL: the address is `host:port`, both files are named and readable, and the
     /// key file is not readable by other users.
-    func readEndpointTLS(of entry: TOMLField, address: EndpointAddress) throws(ConfigError) -> EndpointTLSConfig? {
+    func readEndpointTLS(of entry: TOMLField, address: EndpointAddress) throws(ConfigError) -> TLSServerFiles? {
         func field(_ name: String) -> TOMLField? { entry.field(name) }
-        let given = EndpointTLSConfig.keys.compactMap { field($0) }
+        let given = EndpointConfig.tlsKeys.compactMap { field($0) }
         guard let first = given.first else { return nil }
         switch address {
         case .inet, .inet6: break
@@ -18,7 +18,7 @@ extension ConfigLoader {
             throw first.error(key: "\(entry.key).\(missing)", "missing: TLS needs both tls_cert_file and tls_key_file")
         }
         let key = try keyField.privateKeyFile()
-        var tls = EndpointTLSConfig(certificateFile: try certificateField.readableFile().path, keyFile: key.path)
+        var tls = TLSServerFiles(certificateFile: try certificateField.readableFile().path, keyFile: key.path)
         if let caField = field("tls_client_ca_file") { tls.clientCAFile = try caField.readableFile().path }
         if let versionField = field("tls_min_version") {
             let text = try versionField.string()

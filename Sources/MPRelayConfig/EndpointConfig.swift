@@ -1,5 +1,6 @@
 public import MPRelayCommon
 public import MPRelayProtocol
+public import MPRelayTLS
 
 /// One `[[endpoint]]` table: an address to listen on and the principals that may connect there.
 public struct EndpointConfig: Equatable, Sendable {
@@ -11,8 +12,10 @@ public struct EndpointConfig: Equatable, Sendable {
     public var mode: UInt32
     /// The weakest handshake digest accepted here (a reply or a challenge); nil accepts all.
     public var minimumDigest: HandshakeDigest?
-    /// TLS around every connection of this endpoint; nil: plain TCP.
-    public var tls: EndpointTLSConfig?
+    /// TLS around every connection of this endpoint; nil: plain TCP. The files are only named
+    /// here (the loader checks that they can be read); the daemon loads them when it starts and
+    /// on every reload, so a renewed certificate at the same path is picked up by a reload.
+    public var tls: TLSServerFiles?
 
     /// The mode given to socket files when `mode` is not set.
     public static let defaultMode: UInt32 = 0o660
@@ -37,5 +40,8 @@ public struct EndpointConfig: Equatable, Sendable {
 
     /// The keys of an `[[endpoint]]` table, for the loader and the docs.
     public static let keys = ["address", "socket", "principals", "authkey_file", "authkey_credential", "authkey", "mode", "min_digest"]
-        + EndpointTLSConfig.keys
+        + tlsKeys
+
+    /// The TLS keys of an `[[endpoint]]` table.
+    public static let tlsKeys = ["tls_cert_file", "tls_key_file", "tls_client_ca_file", "tls_min_version"]
 }

@@ -2,7 +2,6 @@ public import MPRelayBroker
 public import MPRelayConfig
 import MPRelayCore
 import MPRelayProtocol
-public import MPRelayTLS
 
 extension EndpointSettings {
     /// The endpoint an `[[endpoint]]` table describes; `allowLegacyMD5` is `[broker]`'s.
@@ -12,7 +11,7 @@ extension EndpointSettings {
             mode: endpoint.mode,
             principals: endpoint.principals.map(EndpointPrincipal.init),
             policy: HandshakePolicy(allowLegacyMD5: allowLegacyMD5, minimumDigest: endpoint.minimumDigest),
-            tls: endpoint.tls.map(TLSServerFiles.init)
+            tls: endpoint.tls
         )
     }
 }
@@ -31,18 +30,6 @@ extension EndpointPrincipal {
             keys: principal.keys.map(\.bytes),
             tlsSubjects: principal.tlsSubjects,
             isImplicit: principal.isImplicit
-        )
-    }
-}
-
-extension TLSServerFiles {
-    /// The files an endpoint's `tls_*` keys name.
-    public init(_ tls: EndpointTLSConfig) {
-        self.init(
-            certificateFile: tls.certificateFile,
-            keyFile: tls.keyFile,
-            clientCAFile: tls.clientCAFile,
-            minimumVersion: tls.minimumVersion
         )
     }
 }

@@ -1,5 +1,4 @@
 import MPRelayConfig
-import MPRelayLauncher
 import MPRelayTLS
 
 /// What `--check-config` adds to parsing for TLS endpoints: the certificate and key load through
@@ -11,7 +10,7 @@ enum TLSFilesCheck {
         for (index, endpoint) in configuration.endpoints.enumerated() {
             guard let tls = endpoint.tls else { continue }
             do {
-                _ = try TLSServerFiles(tls).makeContext()
+                _ = try tls.makeContext()
             } catch {
                 return "\(configuration.source): endpoint[\(index + 1)]: \(error)"
             }

@@ -114,12 +114,6 @@ struct BrokerSettingsMappingTests {
         #expect(principal.rules.access == AccessRules(mayRegister: ["*"], maySendTo: ["*"], mayList: true))
     }
 
-    @Test func tlsFilesKeepTheirPathsAndVersion() {
-        let files = TLSServerFiles(EndpointTLSConfig(certificateFile: "/c.pem", keyFile: "/k.pem", clientCAFile: "/ca.pem", minimumVersion: .tls13))
-        #expect(files == TLSServerFiles(certificateFile: "/c.pem", keyFile: "/k.pem", clientCAFile: "/ca.pem", minimumVersion: .tls13))
-        #expect(TLSServerFiles(EndpointTLSConfig(certificateFile: "/c.pem", keyFile: "/k.pem")).minimumVersion == .tls12)
-    }
-
     @Test func theClusterTableBecomesTheNodesSettings() throws {
         let cluster = try #require(try settings("""
             [cluster]
