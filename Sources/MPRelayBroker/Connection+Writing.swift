@@ -75,7 +75,7 @@ extension Connection {
     /// encrypted together with any records the session made on its own (handshake, alerts).
     func flush() {
         dispatchPrecondition(condition: .onQueue(queue.dispatchQueue))
-        guard !tornDown else { return }
+        guard !tornDown, !peerGone else { return }
         while true {
             if inflightOffset == inflight.count {
                 guard takeNextBatch() else { return }
@@ -89,7 +89,7 @@ extension Connection {
                 expectRoom(true)
                 return
             case .endOfFile, .failed:
-                teardown(reason: "write failed: peer went away", level: .info)
+                peerWentAway()
                 return
             }
         }

@@ -92,6 +92,8 @@ final class Connection: @unchecked Sendable {
     var isReading = false
     /// A write would have blocked: the next writable event flushes.
     var awaitingRoom = false
+    /// A write found the peer gone: nothing more is written, what it sent is read, then the close.
+    var peerGone = false
     /// The connection's registration with the ``DeadlineScheduler``, from start to teardown.
     private var deadlines: DeadlineScheduler.Registration?
     /// The handshake deadline, then the idle check, then the drain limit; see ``armTimer(after:)``.
@@ -187,7 +189,7 @@ final class Connection: @unchecked Sendable {
     /// it is a new edge), unless the event also reported the peer's close: then the turn reads on
     /// to the end of file. Returns whether the socket is empty (or reading stopped); the
     /// ``ReadinessPoller`` queues the next turn otherwise.
-    private func readAvailable(_ readiness: ReadinessPoller.Readiness) -> Bool {
+    func readAvailable(_ readiness: ReadinessPoller.Readiness) -> Bool {
         dispatchPrecondition(condition: .onQueue(queue.dispatchQueue))
         guard isReading else { return true }
         limits = context.limits
@@ -314,11 +316,7 @@ final class Connection: @unchecked Sendable {
         releasePrincipalQuota()
         phase = .closing
         isRelaying = false
-        outbound.withLock { state in
-            state.closed = true
-            state.pending = []
-            state.queuedBytes = 0
-        }
+        outbound.withLock { $0.close() }
         inflight = []
         logger.log(level: level, "disconnected\(peerSuffix): \(reason)")
         isReading = false

@@ -41,6 +41,14 @@ public struct Outbound: ~Copyable, Sendable {
     /// stuck since ``fullSince``.
     public var slowConsumerCheckArmed = false
 
+    /// Closes the queue and drops what it holds: every later append and commit fails with
+    /// ``AppendOutcome/closed``.
+    public mutating func close() {
+        closed = true
+        pending = []
+        queuedBytes = 0
+    }
+
     /// What ``append(frameLength:bound:maxFrames:now:_:)`` did.
     public enum AppendOutcome: Equatable, Sendable {
         /// Queued; a flush was already scheduled.

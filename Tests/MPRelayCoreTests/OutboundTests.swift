@@ -40,7 +40,9 @@ import Testing
 
     @Test func aClosedQueueTakesNothing() {
         var queue = Outbound()
-        queue.closed = true
+        #expect(append(&queue, 3) == .queuedNeedsFlush)
+        queue.close()
+        #expect(queue.closed && queue.pending.isEmpty && queue.queuedBytes == 0)
         #expect(append(&queue, 1) == .closed)
         #expect(queue.reserve(bytes: 10, minimum: 1, frames: 1, bound: 100, maxFrames: 10, now: now) == .closed)
         #expect(queue.commit([1], count: 1, reservedBytes: 1, reservedFrames: 1) == .closed)
