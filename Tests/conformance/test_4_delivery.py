@@ -227,6 +227,38 @@ def test_slow_consumer_timeout_zero_disconnects_nobody(daemon, connect):
     receiver.expect(w.PONG, cid=5)
 
 
+def test_what_a_peer_sent_before_it_closed_is_delivered(relay, connect):
+    """§4: "What a peer sent before it closed is handled. A client may send and close at once,
+    with or without GOODBYE, even with deliveries or answers it never read ...: the broker reads
+    and handles every whole envelope that reached it before the close, also when a write to that
+    client fails first." A leaver that a third peer floods (so a write to it is under way) sends
+    one message and closes without reading, twenty times over; every message arrives."""
+    receiver = connect(relay, b"receiver")
+    for round_ in range(20):
+        name = b"leaver-%d" % round_
+        leaver, flooder = connect(relay, name), connect(relay, b"flooder-%d" % round_)
+        stop = threading.Event()
+
+        def flood(burst=w.frame(w.send(name, b"x" * 1000)) * 20):
+            try:
+                while not stop.is_set():
+                    flooder.send_raw(burst)
+            except OSError:
+                pass
+
+        thread = threading.Thread(target=flood)
+        thread.start()
+        try:
+            time.sleep(0.02)
+            leaver.send(w.send(b"receiver", b"last %d" % round_))
+            leaver.close()
+            receiver.expect(w.DELIVER, name=name, payload=b"last %d" % round_)
+        finally:
+            stop.set()
+            thread.join()
+            flooder.close()
+
+
 def test_deliver_is_stamped_with_the_registered_name(relay, connect):
     """§4: "Stamped. DELIVER always carries the sender's registered name; a client cannot forge
     it": a SEND whose destination field names a third peer, or whose payload mimics a DELIVER,
