@@ -133,3 +133,27 @@ def hardening_in_effect(run):
     tmp_private = any(" /tmp " in line and "tmpfs" in line for line in mounts.splitlines())
     expect(tmp_private, "the service's /tmp is not its own (PrivateTmp=)")
     return f"user mprelay, NoNewPrivs 1, seccomp filter, no capabilities, {files.group(1)} files, private /tmp"
+
+
+def monitoring_thread_idle_class(run):
+    """[http] turned on by a reload: inside the unit's sandbox (User=mprelay, no capabilities,
+    the system call filter, RestrictRealtime=) the monitoring thread gets the idle scheduling
+    class, and every other thread of mprelayd keeps the normal one (none inherited it)."""
+    ns = run.ns
+    pid = run.ensure_running()["MainPID"]
+    try:
+        cursor = ns.cursor()
+        ns.write(CONFIG, run.config + '\n[http]\nlisten = "127.0.0.1:0"\n')
+        ns.run(["systemctl", "reload", UNIT], check=True, timeout=20)
+        ns.wait_journal("the monitoring server's start", r"monitoring HTTP server listening on", cursor)
+        # Each thread's name, then field 41 of its stat (the policy), counted after the name.
+        listing = ns.run(["sh", "-c", f'for t in /proc/{pid}/task/*; do echo "$(sed "s/.*) //" $t/stat | cut -d" " -f39) $(cat $t/comm)"; done'], check=True).stdout
+        policies = [line.split(" ", 1) for line in listing.splitlines() if line.strip()]
+        idle = [name for policy, name in policies if policy == "5"]
+        others = sorted({f"{name}={policy}" for policy, name in policies if policy != "0" and name != "mprelay-http"})
+        expect(idle == ["mprelay-http"], f"threads in the idle class: {idle} (all: {policies})")
+        expect(not others, f"threads of mprelayd outside the normal class: {others}")
+    finally:
+        run.restore_config()
+        ns.run(["systemctl", "reload", UNIT])
+    return f"mprelay-http in SCHED_IDLE, the other {len(policies) - 1} threads in SCHED_OTHER"

@@ -144,6 +144,7 @@ class Run:
         self.check("status-refreshes", install_checks.status_refreshes)
         self.check("clients-with-credential", install_checks.clients_with_credential)
         self.check("hardening-in-effect", install_checks.hardening_in_effect)
+        self.check("monitoring-thread-idle-class", install_checks.monitoring_thread_idle_class)
         self.check("journal-lines", journal_checks.journal_lines)
         self.check("reload-keeps-clients", lifecycle_checks.reload_keeps_clients)
         self.check("reload-notifies", lifecycle_checks.reload_notifies)
