@@ -7,7 +7,8 @@
 # round: same-node (sender and receiver on node a), cross-node (sender on a, receiver on b),
 # and plain NATS (publisher on the first server, subscriber on the second). Then the name
 # registration cost: connect-to-WELCOME on node a against a single-node mprelayd. Prints one table
-# of medians and stops every server by its PID, also on Ctrl-C.
+# of medians, then where the CPU went in the 4 KiB runs (seconds of each server process, user and
+# system, per GB of payload delivered), and stops every server by its PID, also on Ctrl-C.
 #
 # Environment knobs (defaults in brackets):
 #   REPEAT [3]  PAIRS [1]  N [200000]  RTTS [10000]  HANDSHAKE_SECONDS [5]  HANDSHAKE_THREADS [1]
@@ -86,6 +87,7 @@ for node in a b; do
     wait_port "$port" "${pid[$node]}" || { cat "$RUN/$node.log" >&2; exit 1; }
 done
 wait_port "$SINGLE" "${pid[single]}" || { cat "$RUN/single.log" >&2; exit 1; }
+declare -A CPU_PIDS=([nats-0]=${NATS_PIDS[0]} [nats-1]=${NATS_PIDS[1]} [nats-2]=${NATS_PIDS[2]} [node-a]=${pid[a]} [node-b]=${pid[b]})
 
 declare -A target=(
     ["same-node"]="--address 127.0.0.1:$NODE_A"
@@ -99,7 +101,7 @@ for run in $(seq "$REPEAT"); do
         note "throughput $size B, round $run of $REPEAT"
         for name in "${order[@]}"; do
             # shellcheck disable=SC2086 # the target's options are words
-            bench "$name throughput $size" 120 throughput ${target[$name]} --pairs "$PAIRS" --count "$N" --size "$size"
+            bench_with_cpu "$name throughput $size" 120 throughput ${target[$name]} --pairs "$PAIRS" --count "$N" --size "$size"
         done
     done
     note "latency, round $run of $REPEAT"
@@ -113,6 +115,7 @@ for run in $(seq "$REPEAT"); do
 done
 
 PYTHONPATH="$ROOT/Benchmarks" python3 - "$RESULTS" "$PAIRS" "$N" "$RTTS" <<'PY'
+import statistics
 import sys
 from functools import partial
 
@@ -145,4 +148,33 @@ print("|---|---:|---:|")
 for label, key in (("p50 us", "p50_us"), ("p99 us", "p99_us"), ("per second", "handshakes_per_sec")):
     fmt = (lambda v: f"{v:,.0f}") if key == "handshakes_per_sec" else (lambda v: f"{v:.0f}")
     print(f"| {label} | {cell('single handshakes', key, fmt)[0]} | {cell('cluster handshakes', key, fmt)[0]} |")
+print()
+print("CPU seconds per GB of 4 KiB payload delivered, user + system (medians of the rounds; the bench's")
+print("clients from their own count):")
+print()
+print("| process | cross-node | plain NATS |")
+print("|---|---:|---:|")
+def per_gb(name, process):
+    values = []
+    for usage, result in zip(runs.get(f"{name} throughput 4096 cpu", []), runs.get(f"{name} throughput 4096", [])):
+        if not (result and result.get("status") == "ok"):
+            continue
+        gigabytes = result["delivered"] * result["size"] / 1e9
+        if process == "bench clients":
+            values.append((result["client_cpu_percent"] * result["seconds"] / 100 / gigabytes, 0.0))
+        else:
+            spent = usage["processes"][process]
+            values.append((spent["user"] / gigabytes, spent["system"] / gigabytes))
+    if not values:
+        return "-", 0.0
+    user, system = statistics.median(v[0] for v in values), statistics.median(v[1] for v in values)
+    return (f"{user + system:.2f} ({user:.2f} + {system:.2f})" if process != "bench clients" else f"{user:.2f}"), user + system
+totals = {"cross-node": 0.0, "nats": 0.0}
+for process in ("nats-0", "nats-1", "nats-2", "node-a", "node-b", "bench clients"):
+    cells = {}
+    for name in totals:
+        cells[name], value = per_gb(name, process)
+        totals[name] += value
+    print(f"| {process} | {cells['cross-node']} | {cells['nats']} |")
+print(f"| total | {totals['cross-node']:.2f} | {totals['nats']:.2f} |")
 PY

@@ -3,7 +3,8 @@
 # SCRIPT (its name, for messages), and appends the PID of every server it starts to PIDS. Also
 # the steps every script shares: the release build (build_release), a fresh key (make_authkey),
 # waiting for a server's port (wait_port), a three-server NATS cluster (start_nats_cluster) and
-# one bounded mprelay-bench run whose JSON summary goes to $RESULTS (bench, with $BENCH set).
+# one bounded mprelay-bench run whose JSON summary goes to $RESULTS (bench, with $BENCH set), and
+# the same with the CPU time of named server processes during it (bench_with_cpu).
 PIDS=()
 
 note() { echo "$SCRIPT: $*" >&2; }
@@ -54,7 +55,8 @@ wait_port() {
 
 # Starts three nats-servers with JetStream, clustered on 127.0.0.1 (cluster name "bench"):
 # clients on ports $1 to $1+2, routes on $2 to $2+2 and, given a third port, the monitoring
-# server on $3 to $3+2. Stores and logs go to $RUN/nats-N; returns once each accepts clients.
+# server on $3 to $3+2. Stores and logs go to $RUN/nats-N; returns once each accepts clients,
+# their PIDs in NATS_PIDS.
 start_nats_cluster() {
     local client=$1 route=$2 monitor=${3:-} i routes pids=() monitoring
     routes=$(for i in 0 1 2; do printf 'nats://127.0.0.1:%s,' $((route + i)); done)
@@ -67,6 +69,7 @@ start_nats_cluster() {
         pids+=("$!")
     done
     for i in 0 1 2; do wait_port $((client + i)) "${pids[$i]}" || { cat "$RUN/nats-$i.log" >&2; exit 1; }; done
+    NATS_PIDS=("${pids[@]}")
 }
 
 # Runs one workload with a time bound and appends its JSON summary, tagged, to the results.
@@ -80,4 +83,30 @@ bench() {
         note "$tag failed (exit $?)"
         printf '{"tag": "%s", "result": %s}\n' "$tag" "${out:-null}" >>"$RESULTS"
     fi
+}
+
+# `bench` with the CPU time (user and system, seconds) each process of $CPU_PIDS (an associative
+# array, name to PID) used during the run, appended to the results as tag "$1 cpu".
+bench_with_cpu() {
+    local tag=$1 name before=() after=() fields=()
+    for name in "${!CPU_PIDS[@]}"; do before+=("$(cpu_ticks "${CPU_PIDS[$name]}")"); done
+    bench "$@"
+    for name in "${!CPU_PIDS[@]}"; do after+=("$(cpu_ticks "${CPU_PIDS[$name]}")"); done
+    local i=0 hz
+    hz=$(getconf CLK_TCK)
+    for name in "${!CPU_PIDS[@]}"; do
+        read -r user_before system_before <<<"${before[$i]}"
+        read -r user_after system_after <<<"${after[$i]}"
+        fields+=("\"$name\": {\"user\": $(((user_after - user_before) * 1000 / hz))e-3, \"system\": $(((system_after - system_before) * 1000 / hz))e-3}")
+        i=$((i + 1))
+    done
+    local joined
+    joined=$(IFS=,; echo "${fields[*]}")
+    printf '{"tag": "%s cpu", "result": {"status": "ok", "processes": {%s}}}\n' "$tag" "$joined" >>"$RESULTS"
+}
+
+# The user and system clock ticks process $1 has used, from /proc.
+cpu_ticks() {
+    # Fields 14 and 15 of the stat line, counted after the command name, which may hold spaces.
+    sed 's/.*) //' "/proc/$1/stat" | awk '{print $12, $13}'
 }
