@@ -128,14 +128,23 @@ rows = [
     (f"64 B msgs/s, {pairs} pair x {count}", "throughput 64", "msgs_per_sec", lambda v: f"{v:,.0f}"),
     ("4 KiB MB/s", "throughput 4096", "mb_per_sec", lambda v: f"{v:.1f}"),
     ("server CPU % at 4 KiB", "throughput 4096", "server_cpu_percent", lambda v: f"{v:.0f}"),
+    ("server CPU s per GB at 4 KiB", "throughput 4096", "server_cpu_s_per_gb", lambda v: f"{v:.2f}"),
+    ("clients' CPU s per GB at 4 KiB", "throughput 4096", "client_cpu_s_per_gb", lambda v: f"{v:.2f}"),
     (f"RTT p50 us, {rtts} round trips", "latency", "p50_us", lambda v: f"{v:.1f}"),
     ("RTT p99 us", "latency", "p99_us", lambda v: f"{v:.1f}"),
     ("handshakes/s (connect to WELCOME)", "handshakes", "handshakes_per_sec", lambda v: f"{v:,.0f}"),
     ("server CPU us per handshake", "handshakes", "server_cpu_us_per_handshake", lambda v: f"{v:.0f}"),
 ]
-# What the daemon spends on one handshake, whatever the clients beside it on the same cores cost.
+# What the daemon spends on one handshake, whatever the clients beside it on the same cores cost;
+# and what the server and the clients spend per GB of payload delivered: on two shared cores, the
+# sum of the two is what bounds the rate.
 for tag, results in runs.items():
     for r in results:
+        if r and tag.endswith("throughput 4096") and r.get("delivered"):
+            gigabytes = r["delivered"] * r["size"] / 1e9
+            for side in ("server", "client"):
+                if f"{side}_cpu_percent" in r:
+                    r[f"{side}_cpu_s_per_gb"] = r[f"{side}_cpu_percent"] / 100 * r["seconds"] / gigabytes
         if r and tag.endswith("handshakes") and "server_cpu_percent" in r and r.get("connections"):
             r["server_cpu_us_per_handshake"] = r["server_cpu_percent"] / 100 * r["seconds"] / r["connections"] * 1e6
 print("Medians of the rounds (min-max); TLS / plain is the ratio of the medians.")
