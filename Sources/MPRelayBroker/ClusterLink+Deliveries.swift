@@ -159,20 +159,26 @@ extension ClusterLink {
     /// answers; a `confirm` SEND gets its ACK or ERROR in an outcome frame.
     func deliver(_ frame: IncomingDeliveries) -> [RefusedDeliveries] {
         var refused: [RefusedDeliveries] = []
+        var announced: PeerName?
         for delivery in frame.deliveries {
-            guard let code = deliver(delivery, from: frame.senderNode) else { continue }
+            guard let code = deliver(delivery, from: frame.senderNode, announced: &announced) else { continue }
             refused.append(delivery.sequence, refusedWith: code)
         }
         return refused
     }
 
     /// Queues `delivery`; returns the ERROR code of a refusal its node's acknowledgement is to
-    /// carry, or nil (queued, or answered in an outcome frame).
-    private func deliver(_ delivery: IncomingDelivery, from node: String) -> RelayErrorCode? {
+    /// carry, or nil (queued, or answered in an outcome frame). `announced` is the sender whose
+    /// JOINED the frame's deliveries before made sure of: a run of one sender's messages checks
+    /// once.
+    private func deliver(_ delivery: IncomingDelivery, from node: String, announced: inout PeerName?) -> RelayErrorCode? {
         guard let receiver = context.registry.lookup(delivery.receiver) else {
             return refuse(delivery, from: node, .unknownPeer, "no peer named \"\(delivery.receiver)\" is registered on node \(settings.node)")
         }
-        announceSender(delivery.sender, on: node)
+        if announced != delivery.sender {
+            announceSender(delivery.sender, on: node)
+            announced = delivery.sender
+        }
         let limits = context.limits
         let outcome = delivery.withMessage { message in
             receiver.enqueue(

@@ -34,14 +34,15 @@ final class RemotePresence: Sendable {
         }
     }
 
-    /// A message from `name` on `node` arrived at `now` (uptime nanoseconds); true when
-    /// watchers must hear JOINED first: its claim has not come through the watch yet, the watch
-    /// did not show it leave just before, and nobody else holds the name as far as the watch
-    /// shows (a message from a holder the name has moved away from announces nothing).
-    func messageArrived(from name: PeerName, on node: String, now: UInt64) -> Bool {
+    /// A message from `name` on `node` arrived at `now` (uptime nanoseconds, read only when the
+    /// name is not announced yet); true when watchers must hear JOINED first: its claim has not
+    /// come through the watch yet, the watch did not show it leave just before, and nobody else
+    /// holds the name as far as the watch shows (a message from a holder the name has moved away
+    /// from announces nothing).
+    func messageArrived(from name: PeerName, on node: String, now: @autoclosure () -> UInt64) -> Bool {
         state.withLock { state in
             guard state.announced[name] == nil else { return false }
-            if let departure = state.departed[name], departure.node == node, now &- departure.at < Self.departureMemory {
+            if let departure = state.departed[name], departure.node == node, now() &- departure.at < Self.departureMemory {
                 return false
             }
             state.announced[name] = node

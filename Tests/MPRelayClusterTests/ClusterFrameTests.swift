@@ -132,6 +132,25 @@ struct ClusterFrameTests {
         }
     }
 
+    /// A frame's decoding checks each distinct name once and finds it again after: names that
+    /// repeat, alternate and come back each read as sent, and a bad name after good ones is
+    /// still refused.
+    @Test func namesThatRepeatInAFrameReadAsSent() throws {
+        let receivers: [PeerName] = ["bob", "bob", "carol", "bob", "dave", "carol"]
+        let senders: [PeerName] = ["alice", "alice", "alice", "erin", "alice", "erin"]
+        let deliveries = zip(receivers, senders).enumerated().map { index, names in
+            var sent = delivery
+            sent.receiver = names.0
+            sent.message.peer = names.1
+            sent.sequence += UInt64(index)
+            return sent
+        }
+        let incoming = try IncomingDeliveries(decoding: ClusterFrame.deliveries(deliveries).encoded())
+        #expect(incoming.deliveries.map(\.receiver) == receivers)
+        #expect(incoming.deliveries.map(\.sender) == senders)
+        expect(frame([entry(), entry(), entry(receiver: Array("b b".utf8))]), .invalidReceiver(.forbiddenCharacter(" ")))
+    }
+
     @Test func anAcknowledgementHasTheDocumentedLayout() throws {
         let acknowledgement = LinkAcknowledgement(
             receiverNode: "node-b", epoch: 2, through: 9, lost: [3...4, 7...7],

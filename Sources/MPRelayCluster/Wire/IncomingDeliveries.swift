@@ -37,27 +37,36 @@ public struct IncomingDeliveries: Sendable {
         guard count <= (bytes.count - offset) / (4 + ClusterFrame.entryHeaderLength(receiverLength: 1)) else { throw .truncated("delivery") }
         var deliveries: [IncomingDelivery] = []
         deliveries.reserveCapacity(count)
+        var names = PeerNameCache<PeerName>(capacity: Self.namesRemembered)
         for index in 0..<count {
             let length = try ClusterFrame.length(bytes, at: &offset, name: "delivery length")
             guard bytes.count - offset >= length else { throw .truncated("delivery") }
-            deliveries.append(try Self.entry(bytes, offset..<offset + length, sequence: first + UInt64(index)))
+            deliveries.append(try Self.entry(bytes, offset..<offset + length, sequence: first + UInt64(index), names: &names))
             offset += length
         }
         guard offset == bytes.count else { throw .trailingBytes(bytes.count - offset) }
         self.deliveries = deliveries
     }
 
-    private static func entry(_ bytes: [UInt8], _ range: Range<Int>, sequence: UInt64) throws(ClusterFrameError) -> IncomingDelivery {
+    /// How many distinct names a frame's decoding validates once each and then finds again: a
+    /// frame carries a read batch's deliveries, most often from one sender to one receiver.
+    static let namesRemembered = 64
+
+    private static func entry(_ bytes: [UInt8], _ range: Range<Int>, sequence: UInt64, names: inout PeerNameCache<PeerName>) throws(ClusterFrameError) -> IncomingDelivery {
         guard range.count >= 1 + 8 else { throw .truncated(range.isEmpty ? "delivery flags" : "sender connection") }
         let flags = bytes[range.lowerBound]
         guard flags & ~ClusterFrame.confirmFlag == 0 else { throw .unknownFlags(flags) }
         var offset = range.lowerBound + 1
         let connection = try ClusterFrame.integer(bytes, at: &offset, name: "sender connection")
         let receiverBytes = try ClusterFrame.field(bytes, at: &offset, end: range.upperBound, name: "receiver")
-        let receiver: PeerName
-        do { receiver = try PeerName(validating: receiverBytes) } catch { throw .invalidReceiver(error) }
         let body = offset..<range.upperBound
-        let checked = bytes.withUnsafeBytes { frame -> Result<(UInt64, PeerName), ClusterFrameError> in
+        let checked = bytes.withUnsafeBytes { frame -> Result<(UInt64, PeerName, PeerName), ClusterFrameError> in
+            let receiver: PeerName
+            do throws(PeerNameError) {
+                receiver = try peerName(UnsafeRawBufferPointer(rebasing: frame[receiverBytes.indices]), in: &names)
+            } catch {
+                return .failure(.invalidReceiver(error))
+            }
             let message: MessageView
             do throws(EnvelopeError) {
                 message = try MessageView(UnsafeRawBufferPointer(rebasing: frame[body]))
@@ -69,12 +78,12 @@ public struct IncomingDeliveries: Sendable {
             }
             guard message.kind == .deliver else { return .failure(.unexpectedEnvelope(message.kind)) }
             do throws(PeerNameError) {
-                return .success((message.correlationID, try PeerName(validating: message.peer)))
+                return .success((message.correlationID, receiver, try peerName(message.peer, in: &names)))
             } catch {
                 return .failure(.invalidEnvelope(.invalidName(.deliver, error)))
             }
         }
-        let (correlationID, sender) = try checked.get()
+        let (correlationID, receiver, sender) = try checked.get()
         return IncomingDelivery(
             frame: bytes,
             bodyRange: body,
@@ -85,5 +94,14 @@ public struct IncomingDeliveries: Sendable {
             sender: sender,
             correlationID: correlationID
         )
+    }
+
+    /// `bytes` as a peer name: validated and copied the first time the frame names it, found in
+    /// `names` after that.
+    private static func peerName(_ bytes: UnsafeRawBufferPointer, in names: inout PeerNameCache<PeerName>) throws(PeerNameError) -> PeerName {
+        if let known = names.value(for: bytes) { return known }
+        let name = try PeerName(validating: bytes)
+        names.insert(name, for: bytes)
+        return name
     }
 }
