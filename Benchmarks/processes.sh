@@ -88,7 +88,7 @@ bench() {
 # `bench` with the CPU time (user and system, seconds) each process of $CPU_PIDS (an associative
 # array, name to PID) used during the run, appended to the results as tag "$1 cpu".
 bench_with_cpu() {
-    local tag=$1 name before=() after=() fields=()
+    local tag=$1 name before=() after=() fields=() user_before system_before user_after system_after
     for name in "${!CPU_PIDS[@]}"; do before+=("$(cpu_ticks "${CPU_PIDS[$name]}")"); done
     bench "$@"
     for name in "${!CPU_PIDS[@]}"; do after+=("$(cpu_ticks "${CPU_PIDS[$name]}")"); done

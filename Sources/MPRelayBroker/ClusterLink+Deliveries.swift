@@ -168,9 +168,9 @@ extension ClusterLink {
     }
 
     /// Queues `delivery`; returns the ERROR code of a refusal its node's acknowledgement is to
-    /// carry, or nil (queued, or answered in an outcome frame). `announced` is the sender whose
-    /// JOINED the frame's deliveries before made sure of: a run of one sender's messages checks
-    /// once.
+    /// carry, or nil (queued, or answered in an outcome frame). `announced` is the sender of the
+    /// frame's previous delivery, whose JOINED is settled: a run of one sender's deliveries
+    /// checks it once.
     private func deliver(_ delivery: IncomingDelivery, from node: String, announced: inout PeerName?) -> RelayErrorCode? {
         guard let receiver = context.registry.lookup(delivery.receiver) else {
             return refuse(delivery, from: node, .unknownPeer, "no peer named \"\(delivery.receiver)\" is registered on node \(settings.node)")
