@@ -54,8 +54,11 @@ extension Connection {
             sendToSelf(Envelope.peerList(correlationID: id, names: cluster?.names() ?? context.registry.names()).encodedFrame())
         case .watch(let id, let enabled):
             guard !enabled || mayList("watch presence", id: id) else { break }
+            // The ACK of a start goes ahead of every event it brings, the ACK of a stop after
+            // every event queued before it: another thread may queue an event at any moment.
+            if enabled { sendToSelf(Envelope.ack(correlationID: id).encodedFrame()) }
             context.registry.setWatching(self, enabled)
-            sendToSelf(Envelope.ack(correlationID: id).encodedFrame())
+            if !enabled { sendToSelf(Envelope.ack(correlationID: id).encodedFrame()) }
         case .goodbye(let reason, let text):
             closeAfterFlush(reason: "said goodbye (\(reason)\(text.isEmpty ? "" : ": \(text)"))")
             return .stop

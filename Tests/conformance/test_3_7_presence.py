@@ -1,5 +1,7 @@
 """docs/PROTOCOL.md §3.7, WATCH, JOINED, LEFT: one test per sentence."""
 
+import threading
+
 import docwire as w
 from labels import case
 
@@ -18,6 +20,30 @@ def test_watch_layout_and_its_ack(relay, connect):
     client.expect(w.ACK, cid=0x55)
     client.send(bytes([0x0C]) + (0x56).to_bytes(8, "big") + b"\x00")
     client.expect(w.ACK, cid=0x56)
+
+
+def test_the_ack_of_a_start_comes_before_any_event(relay, connect):
+    """§3.7: "The ACK of a WATCH that starts events comes before any event", while other peers
+    register and leave all the time."""
+    stop = threading.Event()
+
+    def churn():
+        index = 0
+        while not stop.is_set():
+            connect(relay, b"churn-%d" % index).close()
+            index += 1
+
+    thread = threading.Thread(target=churn, daemon=True)
+    thread.start()
+    try:
+        for round in range(30):
+            with case("round %d" % round):
+                watcher = connect(relay, b"starter-%d" % round)
+                watcher.watch(1, cid=round + 1)
+                watcher.close()
+    finally:
+        stop.set()
+        thread.join(10)
 
 
 def test_another_watch_value_is_malformed(relay, connect):
